@@ -1,0 +1,63 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Targets follow ../shared/DESIGN.md. `TrafficSynth` (deterministic capture generator for
+// `portolan bench` and Benchmarks/) is the one addition: it sits above CaptureFile so the
+// benchmark package can generate the same traffic as the CLI.
+let package = Package(
+    name: "Portolan",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Portolan", targets: [
+            "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Reports", "TrafficSynth",
+        ]),
+        .executable(name: "portolan", targets: ["portolan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .target(name: "PacketWire"),
+        .target(name: "CaptureFile", dependencies: ["PacketWire", "CZlib", "CZstd"]),
+        .target(name: "LiveCapture", dependencies: ["PacketWire", "CPcap"]),
+        .target(
+            name: "PortCatalog",
+            dependencies: ["PacketWire", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources")]
+        ),
+        .target(name: "FlowAnalysis", dependencies: ["PacketWire", "PortCatalog"]),
+        .target(name: "Reports", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire"]),
+        .target(name: "TrafficSynth", dependencies: ["PacketWire", "CaptureFile"]),
+        .executableTarget(
+            name: "portolan",
+            dependencies: [
+                "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Reports", "TrafficSynth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile"]),
+        .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire"]),
+        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire"]),
+        .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile"]),
+        .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis"]),
+        .testTarget(name: "PortolanCLITests", dependencies: ["portolan"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

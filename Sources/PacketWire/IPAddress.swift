@@ -1,0 +1,160 @@
+/// An IPv4 or IPv6 address as a 16-byte value (network byte order in `high`/`low`, big-endian
+/// numerically: `high` holds bytes 0–7). IPv4 addresses are stored IPv4-mapped (`::ffff:a.b.c.d`);
+/// the version travels beside the address (`IPHeaderSummary.version`, flow keys), so an IPv6
+/// packet that really carries `::ffff:a.b.c.d` stays distinct where the version is kept.
+public struct IPAddress: Hashable, Sendable, Comparable {
+    public var high: UInt64
+    public var low: UInt64
+
+    @inlinable public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// IPv4 from its 32-bit value in host order (`0x0A000001` is 10.0.0.1).
+    @inlinable public init(v4 value: UInt32) {
+        self.high = 0
+        self.low = 0x0000_FFFF_0000_0000 | UInt64(value)
+    }
+
+    public static let zero = IPAddress(high: 0, low: 0)
+
+    @inlinable public var isV4Mapped: Bool { high == 0 && (low >> 32) == 0x0000_FFFF }
+    @inlinable public var v4Value: UInt32 { UInt32(truncatingIfNeeded: low) }
+
+    @inlinable public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        a.high != b.high ? a.high < b.high : a.low < b.low
+    }
+
+    /// Byte `i` (0…15) in network order.
+    @inlinable public func byte(_ i: Int) -> UInt8 {
+        i < 8 ? UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
+            : UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * (i - 8)))
+    }
+
+    /// Text form: dotted quad for IPv4-mapped values when `version == 4`, otherwise RFC 5952
+    /// (lower case, longest run of two or more zero groups compressed, first run on ties).
+    public func text(version: UInt8) -> String {
+        if version == 4 {
+            let v = v4Value
+            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+        }
+        var groups = [UInt16](repeating: 0, count: 8)
+        for g in 0..<8 {
+            groups[g] = UInt16(byte(2 * g)) << 8 | UInt16(byte(2 * g + 1))
+        }
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > bestLen { bestStart = i; bestLen = j - i }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        if bestLen < 2 { bestStart = -1 }
+        // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
+        if high == 0 && (low >> 32) == 0x0000_FFFF {
+            let v = v4Value
+            return "::ffff:\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+        }
+        var out = ""
+        var g = 0
+        while g < 8 {
+            if g == bestStart {
+                out += "::"
+                g += bestLen
+                continue
+            }
+            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
+            out += String(groups[g], radix: 16)
+            g += 1
+        }
+        return out
+    }
+
+    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text; returns the address and its version.
+    public static func parse(_ text: Substring) -> (address: IPAddress, version: UInt8)? {
+        if !text.contains(":") {
+            guard let v = parseV4(text) else { return nil }
+            return (IPAddress(v4: v), 4)
+        }
+        return parseV6(text).map { ($0, 6) }
+    }
+
+    public static func parse(_ text: String) -> (address: IPAddress, version: UInt8)? {
+        parse(text[...])
+    }
+
+    static func parseV4(_ text: Substring) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var v: UInt32 = 0
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let n = UInt32(p), n <= 255 else { return nil }
+            v = v << 8 | n
+        }
+        return v
+    }
+
+    static func parseV6(_ text: Substring) -> IPAddress? {
+        var groups: [UInt16] = []
+        var tail: [UInt16] = []
+        var sawDouble = false
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func parseGroups(_ s: String, into out: inout [UInt16]) -> Bool {
+            if s.isEmpty { return true }
+            let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+            for (i, p) in parts.enumerated() {
+                if i == parts.count - 1 && p.contains(".") {
+                    guard let v4 = parseV4(p) else { return false }
+                    out.append(UInt16(v4 >> 16))
+                    out.append(UInt16(v4 & 0xFFFF))
+                } else {
+                    guard !p.isEmpty, p.count <= 4, let g = UInt16(p, radix: 16) else { return false }
+                    out.append(g)
+                }
+            }
+            return true
+        }
+        guard parseGroups(halves[0], into: &groups) else { return nil }
+        if halves.count == 2 {
+            sawDouble = true
+            guard parseGroups(halves[1], into: &tail) else { return nil }
+        }
+        let total = groups.count + tail.count
+        if sawDouble {
+            guard total <= 7 else { return nil }
+            groups += [UInt16](repeating: 0, count: 8 - total) + tail
+        } else {
+            guard total == 8 else { return nil }
+        }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for i in 0..<4 { hi = hi << 16 | UInt64(groups[i]) }
+        for i in 4..<8 { lo = lo << 16 | UInt64(groups[i]) }
+        return IPAddress(high: hi, low: lo)
+    }
+}
+
+extension String {
+    fileprivate func components(separatedBy sep: String) -> [String] {
+        var out: [String] = []
+        var rest = self[...]
+        while let r = rest.firstRange(of: sep) {
+            out.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        out.append(String(rest))
+        return out
+    }
+}
+
+extension Substring {
+    fileprivate func components(separatedBy sep: String) -> [String] {
+        String(self).components(separatedBy: sep)
+    }
+}
