@@ -89,9 +89,9 @@ struct CatalogParser {
         // Entries.
         let entriesNode = try r.required(top, "entries", in: "the catalog", at: root)
         var entries: [CatalogEntry] = []
+        var seen: [DuplicateKey: [Int]] = [:]   // entries that may duplicate each other, by key
         let sourcePrefix: String = {
-            let doc = [docName, docVersion].filter { !$0.isEmpty }.joined(separator: " ")
-            return doc.isEmpty ? id : doc
+            docName.isEmpty ? id : docName
         }()
         for node in try r.list(entriesNode, "entries") {
             let m = try r.mapping(node, "an entry", allowed: Self.entryKeys)
@@ -173,16 +173,30 @@ struct CatalogParser {
 
             // Duplicate: same protocol and ports (or both ephemeral, same component), same direction,
             // and a role in common — the same row written twice, or two components claiming one port.
-            if let other = entries.first(where: { Self.duplicates($0, entry) }) {
+            let key = DuplicateKey(entry)
+            if let other = seen[key, default: []].lazy.map({ entries[$0] }).first(where: { Self.duplicates($0, entry) }) {
                 let shared = other.roles.filter(entry.roles.contains).joined(separator: ", ")
                 throw r.error(portNode, "duplicate entry: \(transport.name)/\(entry.portText) for \(shared) already listed at line \(other.line) (\(other.component))")
             }
+            seen[key, default: []].append(entries.count)
             entries.append(entry)
         }
 
         return Catalog(id: id, title: title, documentName: docName, documentVersion: docVersion,
                        documentFile: docFile, roles: roles, decisions: decisions, components: components,
                        entries: entries)
+    }
+
+    struct DuplicateKey: Hashable {
+        var transport: Transport
+        var low: Int, high: Int   // -1, -1 for ephemeral
+        var outbound: Bool
+        init(_ e: CatalogEntry) {
+            transport = e.transport
+            low = e.ports.map { Int($0.lowerBound) } ?? -1
+            high = e.ports.map { Int($0.upperBound) } ?? -1
+            outbound = e.scope == .outbound
+        }
     }
 
     static func duplicates(_ a: CatalogEntry, _ b: CatalogEntry) -> Bool {

@@ -121,6 +121,14 @@ public struct Inventory: Sendable {
         try parse(yaml: try Catalog.readText(path), file: path, catalog: catalog)
     }
 
+    /// Whether YAML text reads as an inventory rather than a catalog: a top-level mapping with
+    /// `hosts` or `networks` and no `entries` (used by `portolan catalog validate`).
+    public static func looksLikeInventory(yaml: String) -> Bool {
+        guard let root = try? YAMLReader(file: "").compose(yaml), let map = root.mapping else { return false }
+        let keys = map.keys.compactMap { $0.scalar?.string }
+        return !keys.contains("entries") && (keys.contains("hosts") || keys.contains("networks"))
+    }
+
     public static func parse(yaml: String, file: String, catalog: CompiledCatalog) throws(CatalogError) -> Inventory {
         let r = YAMLReader(file: file)
         var inv = Inventory()
