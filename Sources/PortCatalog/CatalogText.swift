@@ -1,3 +1,5 @@
+import PacketWire
+
 /// Text forms of catalogs and lookups for `portolan catalog` (table, JSON, CSV). Kept in the
 /// library so tests check the exact output; never used on the per-packet path.
 public enum CatalogText {
@@ -194,6 +196,40 @@ public enum CatalogText {
             for l in lines { out += "  " + l + "\n" }
         }
         return out
+    }
+}
+
+extension CatalogText {
+    /// The inventory as tables (hosts, networks), or, for each of `addresses`, its roles, name and
+    /// whether it is in the cluster.
+    public static func inventoryText(_ inv: Inventory, catalog: CompiledCatalog, addresses: [String]) -> String {
+        if addresses.isEmpty {
+            if inv.isEmpty { return "empty inventory: roles unknown, cluster membership unknown\n" }
+            var rows: [[String]] = [["ADDRESS", "NAME", "ROLES"]]
+            for h in inv.hosts {
+                let roles = catalog.roleNames(of: h.roles)
+                rows.append([h.network.description, h.name ?? "-", roles.isEmpty ? "-" : roles.joined(separator: ",")])
+            }
+            var out = "hosts:\n" + table(rows, indent: "  ")
+            if inv.networks.isEmpty {
+                out += "networks: none declared (the cluster is exactly the hosts above)\n"
+            } else {
+                out += "networks: " + inv.networks.map(\.description).joined(separator: ", ") + "\n"
+            }
+            return out
+        }
+        var rows: [[String]] = [["ADDRESS", "NAME", "ROLES", "CLUSTER"]]
+        for text in addresses {
+            guard let (a, v) = IPAddress.parse(text).map({ ($0.address, $0.version) }) else {
+                rows.append([text, "-", "bad address", "-"])
+                continue
+            }
+            let roles = catalog.roleNames(of: inv.roles(of: a, version: v))
+            let inside = inv.isEmpty ? "unknown" : (inv.isInCluster(a, version: v) ? "inside" : "outside")
+            rows.append([a.text(version: v), inv.hostName(of: a, version: v) ?? "-",
+                         roles.isEmpty ? "-" : roles.joined(separator: ","), inside])
+        }
+        return table(rows)
     }
 }
 

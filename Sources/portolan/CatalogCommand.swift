@@ -11,7 +11,7 @@ struct CatalogCommand: ParsableCommand {
             inventories are YAML files (see docs/catalog.md); start one with `portolan catalog export ID`.
             Bad input exits with status 2 and a file:line:column message.
             """,
-        subcommands: [List.self, Lookup.self, Validate.self, Export.self]
+        subcommands: [List.self, Lookup.self, Validate.self, Export.self, Hosts.self]
     )
 
     enum ListFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
@@ -161,6 +161,25 @@ struct CatalogCommand: ParsableCommand {
             } catch {
                 throw CatalogOptions.fail(error)
             }
+        }
+    }
+
+    struct Hosts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what an inventory and --role flags say about addresses.",
+            discussion: """
+                Without ADDR, prints the hosts and networks. With ADDR…, prints each address's roles, \
+                name, and whether it is inside the cluster.
+                """)
+
+        @OptionGroup var catalog: CatalogOptions
+
+        @Argument(help: ArgumentHelp("Addresses to classify.", valueName: "ADDR"))
+        var addresses: [String] = []
+
+        func run() throws {
+            let (compiled, inventory) = try catalog.load()
+            print(CatalogText.inventoryText(inventory, catalog: compiled, addresses: addresses), terminator: "")
         }
     }
 }
