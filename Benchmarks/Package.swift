@@ -13,15 +13,25 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "Capture",
+        .target(
+            name: "BenchSupport",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Portolan", package: "Portolan"),
             ],
-            path: "Benchmarks/Capture",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            path: "Support"
         ),
-    ],
+    ] + ["Capture", "Catalog", "Flows"].map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Portolan", package: "Portolan"),
+            ],
+            path: "Benchmarks/\(name)",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    },
     swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Conversations in progress at once in the generated capture.") var concurrent: Int = 8_192
     @Option(help: "Times each stage runs; the fastest run is reported.") var repeats: Int = 3
     @Flag(help: "Only generate (with --write); measure nothing.") var generateOnly = false
+    @Option(help: ArgumentHelp("Run one stage once and print its result only (for callgrind): read, decode, classify or analyze.",
+                               visibility: .hidden))
+    var only: String?
 
     func validate() throws {
         if packets < 0 || flows < 1 { throw ValidationError("--packets must be ≥ 0 and --flows ≥ 1") }
@@ -44,6 +47,9 @@ struct BenchCommand: ParsableCommand {
         if snaplen < 64 || snaplen > 262_144 { throw ValidationError("--snaplen must be between 64 and 262144") }
         if generateOnly && write == nil { throw ValidationError("--generate-only needs --write FILE") }
         if file != nil && write != nil { throw ValidationError("--write writes a generated capture; not with --file") }
+        if let only, !["read", "decode", "classify", "analyze"].contains(only) {
+            throw ValidationError("--only must be read, decode, classify or analyze")
+        }
     }
 
     func run() throws {
@@ -95,6 +101,19 @@ struct BenchCommand: ParsableCommand {
         let analyzerConfig = AnalyzerConfiguration(
             classifier: CompiledClassifier(catalog), roles: InventoryRoles(inventory))
         let decoder = PacketDecoder(options: analyzerConfig.decoderOptions)
+
+        if let only {
+            // One stage, once, nothing else: callgrind's marginal instructions per packet.
+            switch only {
+            case "read": print(try Stages.read(mapped).packets)
+            case "decode": print(try Stages.decode(mapped, decoder))
+            case "classify": print(try Stages.classify(mapped, decoder, catalog))
+            default:
+                let s = try Stages.analyze(mapped, analyzerConfig, threads: threads)
+                print(s.flows.count, s.accounting.total.packets)
+            }
+            return
+        }
 
         // Warm the page cache and count.
         var totals = Totals()

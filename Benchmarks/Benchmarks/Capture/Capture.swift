@@ -1,21 +1,65 @@
+// Walking mapped capture files, decoding a realistic mix, and generating captures.
 import Benchmark
+import BenchSupport
+import CaptureFile
+import PacketWire
 import TrafficSynth
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident, packetsPerSecond],
         warmupIterations: 1,
-        maxDuration: .seconds(5),
-        maxIterations: 20
+        maxDuration: .seconds(3),
+        maxIterations: 30
     )
+    let pcap = BenchSupport.capture(packets: 200_000, flows: 20_000)
+    let pcapng = BenchSupport.capture(packets: 200_000, flows: 20_000, format: .pcapng)
 
-    Benchmark("Synth 100k packets") { benchmark in
-        let synth = TrafficSynth(SynthConfiguration(packets: 100_000, flows: 10_000))
-        var total = 0
-        for _ in benchmark.scaledIterations {
-            let stats = synth.generate { chunk in total &+= chunk.count }
-            blackHole(stats)
+    for (name, file) in [("Walk mapped pcap 200k packets", pcap), ("Walk mapped pcapng 200k packets", pcapng)] {
+        Benchmark(name) { benchmark in
+            do {
+                var reader = try CaptureReader(file: file)
+                var record = CaptureRecord()
+                var n = 0
+                var bytesSeen = 0
+                benchmark.startMeasurement()
+                let t0 = BenchSupport.now()
+                while let bytes = try reader.next(&record) {
+                    n &+= 1
+                    bytesSeen &+= bytes.count
+                }
+                benchmark.stopMeasurement()
+                BenchSupport.report(benchmark, packets: n, since: t0)
+                blackHole(bytesSeen)
+            } catch {
+                fatalError("\(error)")
+            }
         }
+    }
+
+    let views = BenchSupport.packets(of: pcap)
+    nonisolated(unsafe) let packets = views
+    Benchmark("Decode mix 200k packets") { benchmark in
+        let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789, 64000]))
+        var summary = PacketSummary()
+        var ported = 0
+        benchmark.startMeasurement()
+        let t0 = BenchSupport.now()
+        for (record, bytes) in packets {
+            decoder.decode(bytes, linkType: record.linkType, into: &summary)
+            if summary.inner.hasPorts { ported &+= 1 }
+        }
+        benchmark.stopMeasurement()
+        BenchSupport.report(benchmark, packets: packets.count, since: t0)
+        blackHole(ported)
+    }
+
+    Benchmark("Generate 200k packets") { benchmark in
+        let synth = TrafficSynth(SynthConfiguration(packets: 200_000, flows: 20_000))
+        var total = 0
+        let t0 = BenchSupport.now()
+        let stats = synth.generate { chunk in total &+= chunk.count }
+        BenchSupport.report(benchmark, packets: stats.packets, since: t0)
         blackHole(total)
     }
 }
