@@ -257,32 +257,67 @@ enum Stages {
     }
 }
 
-/// `--threads N`: every thread walks the whole mapping and decodes every packet, but hands the
-/// analyzer only the packets whose canonical flow hash maps to it (ICMP errors by the flow they
-/// quote; packets without a flow to thread 0), so each flow sees all its packets in order on one
-/// thread. The snapshots are then merged.
+/// `--threads N`: every thread walks the whole mapping, but gives its analyzer only the packets
+/// that map to it, so each flow sees all its packets, in order, on one thread; the snapshots are
+/// then merged.
+///
+/// A packet maps by a direction-independent hash of its outer IP address pair (as RSS does in
+/// its 2-tuple mode): every flow between two hosts, a tunnel's carrier flows (whose two directions
+/// often differ in UDP source port) and the inner flows they carry stay together. An ICMP error
+/// maps by the addresses it quotes, so it meets the flow it refers to; frames without IP go to
+/// thread 0. For Ethernet/VLAN frames of IPv4/IPv6 carrying TCP, UDP, GRE or IP-in-IP, a peek
+/// at the addresses decides and only the owner decodes; anything else is decoded by every
+/// thread. Limit: an inner flow whose packets cross different tunnel endpoint pairs is split.
 enum ParallelAnalysis {
-    /// A direction-independent hash of the flow a decoded packet belongs to.
+    /// The owner hash of a decoded packet; nil for frames without IP.
     @inline(__always)
     static func flowHash(_ s: inout PacketSummary) -> UInt64? {
-        if s.stop != nil && s.inner.version == 0 { return nil }
-        let ip = s.inner
-        if s.quoted.version != 0 && s.quoted.hasPorts {
-            let q = s.quoted
-            return endpoints(q.source, q.sourcePort, q.destination, q.destinationPort, q.proto.rawValue)
+        let o = s.outer
+        if o.version == 0 { return nil }
+        if s.tunnelDepth == 0 && s.quoted.version != 0 {
+            return endpoints(s.quoted.source, s.quoted.destination)
         }
-        if ip.version == 0 { return nil }
-        let sp = ip.hasPorts ? ip.sourcePort : 0
-        let dp = ip.hasPorts ? ip.destinationPort : 0
-        return endpoints(ip.source, sp, ip.destination, dp, ip.proto.rawValue)
+        return endpoints(o.source, o.destination)
+    }
+
+    /// The owner hash read straight from the bytes, or nil when the decoder must decide (other
+    /// link types, MPLS/PPPoE, ICMP, IPv6 extension headers, short headers). Equal to `flowHash`
+    /// of the decoded summary for every frame it answers: the same addresses, the same function.
+    @inline(__always)
+    static func peek(_ b: UnsafeRawBufferPointer, _ linkType: LinkType) -> UInt64? {
+        guard linkType == .ethernet, b.count >= 14 else { return nil }
+        // Every load below is at an offset checked against b.count just before it.
+        var off = 12
+        var et = b.be16(off)
+        var tags = 0
+        while et == 0x8100 || et == 0x88A8 || et == 0x9100 {
+            tags += 1
+            guard tags <= 4, off + 6 <= b.count else { return nil }
+            off += 4
+            et = b.be16(off)
+        }
+        off += 2
+        if et == 0x0800 {
+            guard off + 20 <= b.count, b[off] >> 4 == 4, b[off] & 0x0F >= 5, plain(b[off + 9]) else { return nil }
+            return endpoints(IPAddress(v4: b.be32(off + 12)), IPAddress(v4: b.be32(off + 16)))
+        }
+        if et == 0x86DD {
+            guard off + 40 <= b.count, b[off] >> 4 == 6, plain(b[off + 6]) else { return nil }
+            return endpoints(IPAddress(high: b.be64(off + 8), low: b.be64(off + 16)),
+                             IPAddress(high: b.be64(off + 24), low: b.be64(off + 32)))
+        }
+        return nil
+    }
+
+    /// TCP, UDP, GRE, IPv4-in-IP, IPv6-in-IP: never an ICMP error at this layer.
+    @inline(__always) static func plain(_ proto: UInt8) -> Bool {
+        proto == 6 || proto == 17 || proto == 47 || proto == 4 || proto == 41
     }
 
     @inline(__always)
-    static func endpoints(_ a: IPAddress, _ ap: UInt16, _ b: IPAddress, _ bp: UInt16, _ proto: UInt8) -> UInt64 {
-        // Sum of the two endpoint hashes: the same whichever side sent the packet.
-        let ha = mix(a.high ^ mix(a.low ^ UInt64(ap)))
-        let hb = mix(b.high ^ mix(b.low ^ UInt64(bp)))
-        return mix((ha &+ hb) ^ UInt64(proto))
+    static func endpoints(_ a: IPAddress, _ b: IPAddress) -> UInt64 {
+        // Sum of the two address hashes: the same whichever side sent the packet.
+        mix(mix(a.high ^ mix(a.low)) &+ mix(b.high ^ mix(b.low)))
     }
 
     @inline(__always)
@@ -317,12 +352,29 @@ enum ParallelAnalysis {
         var record = CaptureRecord()
         var summary = PacketSummary()
         let n = UInt64(threads)
+        let mine = UInt64(me)
         while let bytes = try reader.next(&record) {
+            if let h = peek(bytes, record.linkType) {
+                if h % n == mine { analyzer.process(record, bytes) }
+                continue
+            }
             decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            let owner = flowHash(&summary).map { Int($0 % n) } ?? 0
-            if owner == me { analyzer.process(record, summary: summary) }
+            let owner = flowHash(&summary).map { $0 % n } ?? 0
+            if owner == mine { analyzer.process(record, summary: summary) }
         }
         return analyzer.snapshot()
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    @inline(__always) fileprivate func be16(_ o: Int) -> UInt16 {
+        UInt16(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt16.self))
+    }
+    @inline(__always) fileprivate func be32(_ o: Int) -> UInt32 {
+        UInt32(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self))
+    }
+    @inline(__always) fileprivate func be64(_ o: Int) -> UInt64 {
+        UInt64(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt64.self))
     }
 }
 
