@@ -168,8 +168,10 @@ for i in range(n):
         fixed = min(json.load(open(ft))["results"][0]["times"])
     rows.append((names[i], statistics.median(r["times"]), does[i], fixed))
 base = rows[0][1] if rows and rows[0][1] else None
+load = open("/proc/loadavg").read().split()[:3]
+cpus = os.cpu_count()
 print(f"capture: {path} — {packets:,} packets, {size / 2**20:,.0f} MiB; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; "
-      f"warm page cache; median of hyperfine runs")
+      f"warm page cache; median of hyperfine runs; {cpus} CPUs, load average at the end {' '.join(load)}")
 print()
 print("| tool | median s | packets/s | speed vs portolan analyze | fixed s (100 pkts) | packets/s net of fixed | what it does |")
 print("|---|---:|---:|---:|---:|---:|---|")
