@@ -55,11 +55,17 @@
         while isExtension(h.proto.rawValue) {
             count += 1
             guard count <= Cursor.maxExtensionHeaders else { return .stopped(.tooDeep, needed: 0) }
+            // Like tshark, a header cut short still reports its next-header byte when captured.
+            guard end - at >= 1 else { return .stopped(.truncated, needed: extMinLength) }
+            let next = IPProtocol(b.u8(at + extNextHeader))  // checked: 1 byte at `at`
             if h.proto.rawValue == 44 {
-                guard end - at >= fragHeaderLength else { return .stopped(.truncated, needed: fragHeaderLength) }
+                guard end - at >= fragHeaderLength else {
+                    h.proto = next
+                    return .stopped(.truncated, needed: fragHeaderLength)
+                }
                 // checked: fragHeaderLength bytes at `at`
                 let field = b.be16(at + fragOffsetFlags)
-                h.proto = IPProtocol(b.u8(at + extNextHeader))
+                h.proto = next
                 h.isFragment = true
                 h.fragmentOffset = field & 0xFFF8
                 h.moreFragments = field & 1 != 0
@@ -67,10 +73,10 @@
                 if h.fragmentOffset != 0 { return .laterFragment }
                 continue
             }
+            h.proto = next
             guard end - at >= 2 else { return .stopped(.truncated, needed: extMinLength) }
             let length = (Int(b.u8(at + extLength)) + 1) * 8  // checked: 2 bytes at `at`
             guard end - at >= length else { return .stopped(.truncated, needed: length) }
-            h.proto = IPProtocol(b.u8(at + extNextHeader))  // checked: length bytes at `at`
             at += length
         }
         return .upper
@@ -106,12 +112,15 @@
             // must carry a Jumbo Payload option; without one the packet is malformed and, as
             // tshark does, nothing after the fixed header is read.
             let hbh = start + headerLength
-            var jumbo: UInt32? = nil
-            if c.end - hbh >= 2 {
-                let length = (Int(b.u8(hbh + extLength)) + 1) * 8  // checked: 2 bytes at hbh
-                if c.end - hbh >= length { jumbo = jumboLength(b, options: hbh + 2, end: hbh + length) }
+            let length = c.end - hbh >= 2 ? (Int(b.u8(hbh + extLength)) + 1) * 8 : extMinLength  // checked: 2 bytes at hbh
+            guard c.end - hbh >= length else {
+                c.commit(h, &s)
+                c.at = hbh
+                return c.stop(&s, .ipv6Extension, .truncated, needed: length)
             }
-            guard let jumbo, jumbo != 0 else {
+            let jumbo = jumboLength(b, options: hbh + 2, end: hbh + length)  // checked: length bytes at hbh
+            // RFC 2675: a jumbo length must exceed 65535 (tshark rejects smaller ones too).
+            guard let jumbo, jumbo > 0xFFFF else {
                 c.commit(h, &s)
                 c.at = hbh
                 return c.stop(&s, .ipv6, .badLength)

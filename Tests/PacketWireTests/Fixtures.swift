@@ -1,5 +1,5 @@
-// Byte fixtures for the PacketWire tests, one per layer or quirk. Each is shown as `tcpdump -nn -XX`
-// prints it (generated once with tcpdump 4.99 from the hex below; the hex is the source of truth).
+// Byte fixtures for the PacketWire tests, one per layer or quirk, each with the dump that
+// `tcpdump -nn -XX` prints for it (tcpdump 4.99; the hex string is the source of truth).
 
 struct Fixture: Sendable, CustomStringConvertible {
     let name: String
@@ -300,11 +300,11 @@ enum Fixtures {
         """)
 
     // tcpdump -nn -XX:
-    //   00:00:00.000000 IP6 2001:db8::1 > 2001:db8::2: HBH [No valid Jumbo Payload Hop-by-Hop option found] (invalid)
+    //   00:00:00.000000 IP6 2001:db8::1 > 2001:db8::2: HBH truncated-ip6 - 69872 bytes missing!443 > 50000: Flags [.], seq 1000:70972, ack 2000, win 65535, length 69972
     //       0x0000:  0011 2233 4455 0066 7788 99aa 86dd 6000  .."3DU.fw.....`.
     //       0x0010:  0000 0000 0040 2001 0db8 0000 0000 0000  .....@..........
     //       0x0020:  0000 0000 0001 2001 0db8 0000 0000 0000  ................
-    //       0x0030:  0000 0000 0002 0600 c204 0000 0078 01bb  .............x..
+    //       0x0030:  0000 0000 0002 0600 c204 0001 1170 01bb  .............p..
     //       0x0040:  c350 0000 03e8 0000 07d0 5010 ffff 0000  .P........P.....
     //       0x0050:  0000 4242 4242 4242 4242 4242 4242 4242  ..BBBBBBBBBBBBBB
     //       0x0060:  4242 4242 4242 4242 4242 4242 4242 4242  BBBBBBBBBBBBBBBB
@@ -315,7 +315,7 @@ enum Fixtures {
     //       0x00b0:  4242 4242 4242                           BBBBBB
     static let jumbogram = Fixture("jumbogram", linkType: 1, hex: """
         0011223344550066778899aa86dd600000000000004020010db800000000000000000000000120010db8000000000000\
-        0000000000020600c2040000007801bbc350000003e8000007d05010ffff000000004242424242424242424242424242\
+        0000000000020600c2040001117001bbc350000003e8000007d05010ffff000000004242424242424242424242424242\
         424242424242424242424242424242424242424242424242424242424242424242424242424242424242424242424242\
         4242424242424242424242424242424242424242424242424242424242424242424242424242
         """)
@@ -445,5 +445,14 @@ enum Fixtures {
         12340000400452800a0001010a0001024500003012340000400454940a0000010a0000024500001c123400004011548b\
         0a0000090a00000a0007000700080000
         """)
-    static let all: [Fixture] = [ethIPv4TCP, qinqIPv4UDP, ipv6ExtUDP, ipv6LaterFragment, icmpUnreachUDP, icmpv6TooBigTCP, greKeySeq, vxlan, geneve, mpls, pppoe, nullLE, nullBEv6, nullEtherQuirk, loopV6, linuxSLL, linuxSLL2, nflog, ciscoHDLC, pppHDLC, ipv4OptionsSCTP, dccp, udpLite, tsoZeroLength, jumbogram, arista, ip6in4, ipv4SmallIHL, ipv4TotalBelowIHL, ipv6BadVersion, tcpBadOffset, ipv6ChainTruncated, vlanTooDeep, ipipTooDeep]
+
+    static let all: [Fixture] = [
+        ethIPv4TCP, qinqIPv4UDP, ipv6ExtUDP, ipv6LaterFragment, icmpUnreachUDP,
+        icmpv6TooBigTCP, greKeySeq, vxlan, geneve, mpls,
+        pppoe, nullLE, nullBEv6, nullEtherQuirk, loopV6,
+        linuxSLL, linuxSLL2, nflog, ciscoHDLC, pppHDLC,
+        ipv4OptionsSCTP, dccp, udpLite, tsoZeroLength, jumbogram,
+        arista, ip6in4, ipv4SmallIHL, ipv4TotalBelowIHL, ipv6BadVersion,
+        tcpBadOffset, ipv6ChainTruncated, vlanTooDeep, ipipTooDeep,
+    ]
 }
