@@ -55,14 +55,12 @@
         while isExtension(h.proto.rawValue) {
             count += 1
             guard count <= Cursor.maxExtensionHeaders else { return .stopped(.tooDeep, needed: 0) }
-            // Like tshark, a header cut short still reports its next-header byte when captured.
+            // Like tshark, an options or routing header cut short still reports its next-header
+            // byte when captured; a cut Fragment header reports nothing.
             guard end - at >= 1 else { return .stopped(.truncated, needed: extMinLength) }
             let next = IPProtocol(b.u8(at + extNextHeader))  // checked: 1 byte at `at`
             if h.proto.rawValue == 44 {
-                guard end - at >= fragHeaderLength else {
-                    h.proto = next
-                    return .stopped(.truncated, needed: fragHeaderLength)
-                }
+                guard end - at >= fragHeaderLength else { return .stopped(.truncated, needed: fragHeaderLength) }
                 // checked: fragHeaderLength bytes at `at`
                 let field = b.be16(at + fragOffsetFlags)
                 h.proto = next
