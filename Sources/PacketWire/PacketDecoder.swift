@@ -87,6 +87,10 @@ public struct PacketDecoder: Sendable {
             case .vxlan: step = VXLAN.decode(b, &c, &summary)
             case .geneve: step = Geneve.decode(b, &c, &summary)
             case .gtpU: step = GTPU.decode(b, &c, &summary)
+            case .vxlanGPE: step = VXLANGPE.decode(b, &c, &summary)
+            case .nsh: step = VXLANGPE.decodeNSH(b, &c, &summary)
+            case .teredo: step = Teredo.decode(b, &c, &summary)
+            case .pim: step = PIM.decode(b, &c, &summary)
             }
         }
     }
@@ -105,7 +109,7 @@ public struct PacketDecoder: Sendable {
     case ipv6
     case ipProtocol(UInt8)
     case tcp, udp, udpLite, sctp, dccp, icmp, icmpv6
-    case gre, vxlan, geneve, gtpU
+    case gre, vxlan, geneve, gtpU, vxlanGPE, nsh, teredo, pim
 }
 
 /// Up to 8 UDP ports (the VXLAN ports of `DecoderOptions`) as a plain value.
@@ -246,6 +250,10 @@ public struct PacketDecoder: Sendable {
             return enterTunnel(.ipInIP, .ipv4, &s) ? .ipAny : .done
         case 41:
             return enterTunnel(.ipInIP, .ipv6, &s) ? .ipv6 : .done
+        case 103:
+            return .pim
+        case 143:
+            return enterTunnel(.ethernetInIP, .ipv6Extension, &s) ? .ethernet : .done
         default:
             return .done   // AH, ESP, OSPF, …: reported as the protocol, not walked (as the oracle)
         }
