@@ -25,7 +25,7 @@ struct DecodeCommand: ParsableCommand {
     )
 
     @Argument(help: "Capture files (pcap or pcapng, optionally gzip or zstd compressed).")
-    var files: [String]
+    var files: [String] = []
 
     @Flag(help: "Describe the innermost IP header (after tunnels) instead of the outermost.")
     var inner = false
@@ -36,11 +36,12 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .customLong("vxlan-port"), help: "Also decode this UDP destination port as VXLAN (repeatable; 4789 always).")
     var vxlanPorts: [UInt16] = []
 
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("Give at least one capture file.") }
-    }
-
     func run() throws {
+        if files.isEmpty {
+            // Checked here rather than in validate(): bad usage exits 2, like bad input.
+            FileDescriptorOutput.writeError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header]\n")
+            throw ExitCode(2)
+        }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
         var out = FileDescriptorOutput(fd: 1)
         if header { out.append(SummaryTSV.headerLine) }
