@@ -314,8 +314,20 @@ public struct CaptureReader {
         }
     }
 
+    /// How errors name a block type (built only when an error is thrown: no allocation otherwise).
+    static func blockName(_ type: UInt32) -> String {
+        switch type {
+        case 0x0A0D_0D0A: "section header block"
+        case 1: "interface description block"
+        case 2: "obsolete packet block"
+        case 3: "simple packet block"
+        case 6: "enhanced packet block"
+        default: "block of type \(hex(type, width: 8))"
+        }
+    }
+
     /// Validates the block at `pos` (length, trailer) and returns its length.
-    mutating func blockLength(minimum: Int, name: String) throws(CaptureFileError) -> Int {
+    mutating func blockLength(minimum: Int, type: UInt32) throws(CaptureFileError) -> Int {
         let remaining = end - pos
         guard remaining >= 12 else {
             throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a pcapng block header (12 bytes needed)")
@@ -323,21 +335,21 @@ public struct CaptureReader {
         // safe: remaining ≥ 12
         let length = Int(u32(pos + 4))
         guard length >= 12 else {
-            throw fail(.badBlock, at: pos, "the \(name) length is \(length); a pcapng block is at least 12 bytes")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length is \(length); a pcapng block is at least 12 bytes")
         }
         guard length & 3 == 0 else {
-            throw fail(.badBlock, at: pos, "the \(name) length \(length) is not a multiple of 4")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length \(length) is not a multiple of 4")
         }
         guard length <= remaining else {
-            throw fail(.truncated, at: pos, "the \(name) is \(length) bytes long but the file ends after \(remaining)")
+            throw fail(.truncated, at: pos, "the \(Self.blockName(type)) is \(length) bytes long but the file ends after \(remaining)")
         }
         // safe: pos + length ≤ end and length ≥ 12
         let trailer = Int(u32(pos + length - 4))
         guard trailer == length else {
-            throw fail(.badBlock, at: pos, "the \(name) length is \(length) in its header but \(trailer) in its trailer")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length is \(length) in its header but \(trailer) in its trailer")
         }
         guard length >= minimum else {
-            throw fail(.badBlock, at: pos, "the \(name) is \(length) bytes long, too short for its fixed fields (\(minimum) bytes)")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) is \(length) bytes long, too short for its fixed fields (\(minimum) bytes)")
         }
         return length
     }
@@ -359,7 +371,7 @@ public struct CaptureReader {
             return nil
         case 6, 2:
             let name = type == 6 ? "enhanced packet block" : "obsolete packet block"
-            let length = try blockLength(minimum: 32, name: name)
+            let length = try blockLength(minimum: 32, type: type)
             // safe: length ≥ 32 covers the fixed fields at 8..<28
             let interface = type == 6 ? u32(pos + 8) : UInt32(u16(pos + 8))
             let ticks = UInt64(u32(pos + 12)) << 32 | UInt64(u32(pos + 16))
@@ -379,7 +391,7 @@ public struct CaptureReader {
             return yield(&record, captured: captured, original: original, interface: interface,
                          linkType: iface.linkType, dataAt: pos + 28, length: length)
         case 3:
-            let length = try blockLength(minimum: 16, name: "simple packet block")
+            let length = try blockLength(minimum: 16, type: 3)
             guard let iface = interfaces.first else {
                 throw fail(.unknownInterface, at: pos, "a simple packet block needs interface 0, but section \(section) has no interface description block before it")
             }
@@ -400,7 +412,7 @@ public struct CaptureReader {
         default:
             // ISB (5), NRB (4), DSB (10), custom (0xBAD / 0x40000BAD), journal and unknown
             // blocks: skipped by their length.
-            let length = try blockLength(minimum: 12, name: "block of type \(hex(type, width: 8))")
+            let length = try blockLength(minimum: 12, type: type)
             pos += length
             return nil
         }
@@ -437,7 +449,7 @@ public struct CaptureReader {
         default:
             throw fail(.badBlock, at: pos + 8, "the section header block's byte-order magic is \(hex(bom.byteSwapped, width: 8)); expected 1a2b3c4d in either byte order")
         }
-        let length = try blockLength(minimum: 28, name: "section header block")
+        let length = try blockLength(minimum: 28, type: 0x0A0D_0D0A)
         // safe: length ≥ 28 covers version (12, 14) and section length (16)
         let major = u16(pos + 12), minor = u16(pos + 14)
         guard major == 1 else {
@@ -452,7 +464,7 @@ public struct CaptureReader {
 
     /// Interface Description Block: link type, snaplen, if_tsresol (9), if_tsoffset (14).
     mutating func interfaceBlock() throws(CaptureFileError) {
-        let length = try blockLength(minimum: 20, name: "interface description block")
+        let length = try blockLength(minimum: 20, type: 1)
         // safe: length ≥ 20 covers link type (8), reserved (10), snaplen (12)
         let linkType = LinkType(UInt32(u16(pos + 8)))
         var iface = PcapngInterface(linkType: linkType, snaplen: u32(pos + 12),
