@@ -134,12 +134,6 @@ public struct CaptureReader {
         return bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v)
     }
 
-    @inlinable @inline(__always)
-    func u64(_ at: Int) -> UInt64 {
-        let v = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-        return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
-    }
-
     // MARK: - next
 
     /// Next packet: fills `record`, returns its bytes (a view into the mapping, valid while the
@@ -190,12 +184,13 @@ public struct CaptureReader {
             let type = u32(pos), length = u32(pos &+ 4)
             if _fastPath(type == 6 && length >= 32 && length & 3 == 0 && Int(length) <= remaining) {
                 let blockEnd = pos &+ Int(length)  // ≤ end: length ≤ remaining
-                let interface = u32(pos &+ 8), captured = u32(pos &+ 20)
+                let interface = u32(pos &+ 8), captured = u32(pos &+ 20)  // safe: remaining ≥ 32 (above)
                 // safe: blockEnd - 4 ≥ pos + 28 since length ≥ 32
                 if _fastPath(u32(blockEnd &- 4) == length && Int(interface) < interfaces.count
                              && captured <= length &- 32) {  // length ≥ 32: no underflow
                     let iface = interfaces[Int(interface)]
                     if _fastPath(captured <= iface.maxCaptured) {
+                        // safe: offsets 12..<28 lie inside the ≥ 32-byte block checked above
                         let ticks = UInt64(u32(pos &+ 12)) << 32 | UInt64(u32(pos &+ 16))
                         record.timestampNanos = iface.nanoseconds(ticks)
                         record.hasTimestamp = true
@@ -476,7 +471,7 @@ public struct CaptureReader {
             if code == 9 && count >= 1 {
                 resolution = value[0]
             } else if code == 14 && count >= 8 {
-                let raw = value.loadUnaligned(as: UInt64.self)
+                let raw = value.loadUnaligned(as: UInt64.self)  // safe: count ≥ 8 checked on this line's branch
                 offsetSeconds = Int64(bitPattern: isBig ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw))
             }
         }

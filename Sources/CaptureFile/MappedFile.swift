@@ -26,7 +26,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Default cap on decompressed gzip/zstd input (and on non-seekable input read into memory).
     public static let defaultMaxDecompressedBytes = 2 << 30
 
-    /// Path as given (or the name given to an in-memory file); used in errors.
+    /// Path as given ("<stdin>" for "-", or the name given to an in-memory file); used in errors.
     public let path: String
     /// The file's (decompressed) content.
     public let bytes: UnsafeRawBufferPointer
@@ -41,12 +41,15 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
-    /// Maps (or reads and decompresses) the file at `path`.
-    public init(path: String, maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
+    /// Maps (or reads and decompresses) the file at `path`; "-" is standard input (mapped when it
+    /// is a regular file, read into memory when it is a pipe), named "<stdin>" in errors.
+    public init(path given: String, maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
+        let isStandardInput = given == "-"
+        let path = isStandardInput ? "<stdin>" : given
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = isStandardInput ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.cError(path, "cannot open the file") }
-        defer { close(fd) }
+        defer { if !isStandardInput { close(fd) } }
         var st = stat()
         if fstat(fd, &st) != 0 { throw Self.cError(path, "cannot stat the file") }
         let kind = st.st_mode & S_IFMT
