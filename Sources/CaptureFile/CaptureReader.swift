@@ -15,6 +15,21 @@ import PacketWire
 /// ```
 /// A damaged file yields every good packet before the damage, then throws a `CaptureFileError`
 /// naming the byte offset; after that, `next` throws the same error again.
+///
+/// Policy, following libpcap and tshark 4.0 (the corpus oracle) where they agree:
+/// - The file ends reading: pcap major version ≠ 2, non-zero reserved LinkType bits
+///   (0x03FF0000), pcapng SHB major ≠ 1, an unknown byte-order magic, block length < 12 or not
+///   a multiple of 4, header/trailer lengths that differ, an SHB/IDB option running past its
+///   block, a packet naming an undeclared interface (or an SPB with no IDB), a captured length
+///   above 262,144 (D-Bus 128 MiB, EBHSCR 8 MiB) or above what its block holds, and a record or
+///   block past the end of the file.
+/// - Accepted as tshark does: captured length > original length, captured length > snaplen,
+///   any pcap minor version (2.0–2.3 with caplen/len unswapped as libpcap does), timestamp
+///   fractions ≥ 1 s (they carry into the seconds), link types tshark does not know.
+/// - pcap `thiszone`/`sigfigs` are ignored (as libpcap does); pcapng if_tsresol and
+///   if_tsoffset are applied; timestamps outside Int64 nanoseconds saturate.
+/// - EPB/OPB/SPB options are not parsed (libpcap does not either); ISB, NRB, DSB, custom and
+///   unknown blocks are skipped by their length after the same length checks.
 public struct CaptureReader {
     /// The file being read; packet views stay valid while it lives.
     public let file: MappedFile
