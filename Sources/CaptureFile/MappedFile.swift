@@ -18,6 +18,10 @@ import CZstd
 /// with the file. gzip (1f 8b) and zstd (28 b5 2f fd) input is recognised by its magic and
 /// decompressed into memory, up to `maxDecompressedBytes`. Pointers into `bytes` stay valid while
 /// this object lives; do not let them escape it.
+///
+/// The mapping covers the file's size when it was opened: data appended later is not seen, and a
+/// file truncated by another process while it is mapped makes reads past its new end fault
+/// (SIGBUS), as with any mmap reader.
 public final class MappedFile: @unchecked Sendable {
     // @unchecked: every stored property is immutable after init; the memory is never written after
     // init, and madvise(MADV_DONTNEED) on a read-only file mapping only drops clean pages, which
@@ -235,7 +239,7 @@ public final class MappedFile: @unchecked Sendable {
             if !out.reserve(1 << 20) {
                 out.release()
                 throw CaptureFileError(path: path, offset: UInt64(consumed), reason: .decompression,
-                                       detail: "gzip data decompresses to more than the limit of \(limit) bytes")
+                                       detail: "gzip data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
             }
             let inChunk = min(input.count - consumed, 1 << 30)  // avail_in is 32 bits
             stream.next_in = base + consumed
@@ -285,7 +289,7 @@ public final class MappedFile: @unchecked Sendable {
             if !out.reserve(1 << 20) {
                 out.release()
                 throw CaptureFileError(path: path, offset: UInt64(inBuf.pos), reason: .decompression,
-                                       detail: "zstd data decompresses to more than the limit of \(limit) bytes")
+                                       detail: "zstd data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
             }
             var outBuf = ZSTD_outBuffer(dst: out.base! + out.count, size: out.capacity - out.count, pos: 0)
             last = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
