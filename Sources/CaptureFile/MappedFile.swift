@@ -68,11 +68,16 @@ public final class MappedFile: @unchecked Sendable {
                 let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
                 raw = (nil, heap, n)
             } else {
-                guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+                if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+                    _ = madvise(p, size, MADV_SEQUENTIAL)  // advice only; failure is harmless
+                    raw = (p, nil, size)
+                } else if size <= maxDecompressedBytes {
+                    // A file system without mmap support: read it into memory instead.
+                    let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
+                    raw = (nil, heap, n)
+                } else {
                     throw Self.cError(path, "cannot map the file (\(size) bytes) into memory")
                 }
-                _ = madvise(p, size, MADV_SEQUENTIAL)  // advice only; failure is harmless
-                raw = (p, nil, size)
             }
         } else {
             // A pipe or device: no mapping possible, read it into memory up to the cap.
