@@ -60,7 +60,7 @@ struct CommandTests {
 
         let table = try portolan(["catalog", "list"])
         #expect(table.status == 0)
-        #expect(table.out.hasPrefix("dcos-1.8 — DC/OS 1.8 ports (from DC/OS 1.8 Ports 1.8), 44 entries\nroles: dcos-master, dcos-agent\n  PROTO  PORTS"))
+        #expect(table.out.hasPrefix("dcos-1.8 — DC/OS 1.8 ports (from DC/OS 1.8 Ports, version 1.8), 44 entries\nroles: dcos-master, dcos-agent\n  PROTO  PORTS"))
         #expect(table.out.contains("\ndynatrace-managed — Dynatrace Managed cluster node ports"))
         #expect(table.out.contains("  udp    64000       Virtual Networks"))
     }
