@@ -502,7 +502,7 @@ scenario_midstream() {
     sp+=("$(ip netns exec pt-d2 python3 "$WORK/session.py" client 10.10.0.31 5701 >/dev/null 2>&1 & echo $!)")
     BG_PIDS+=("${sp[@]}")
     sleep 1.2                                                   # handshakes happen now, uncaptured
-    cap_start midstream sw br0
+    cap_start midstream sw br0 --time-stamp-precision=nano   # classic pcap, nanosecond magic
     sleep 1.0
     http a1 http://10.10.0.11:5050/master/state                 # a complete flow, for contrast
     sleep 1.0
