@@ -227,6 +227,7 @@ def main():
     ap.add_argument("--outer", action="store_true")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument("--vlan-column", action="store_true", help="append a vlan column (tag stack, outer first)")
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
     mode = "outer" if a.outer or not a.vxlan_port else "inner"
@@ -286,7 +287,7 @@ def main():
                 a.flows, n, direction, dr, client, server, sport))
         rows.append((fl.first, "\t".join(str(x) for x in (
             proto, client, cep[1], server, sport, component, verdict, verdicts, direction, state,
-            fl.pk[cep], fl.pk[sep], fl.by[cep], fl.by[sep]))))
+            fl.pk[cep], fl.pk[sep], fl.by[cep], fl.by[sep]) + ((key[2] or "-",) if a.vlan_column else ()))))
     for key, fl in flows.items():
         if key not in used:
             eps = sorted(key[1])
@@ -296,7 +297,8 @@ def main():
     if errors:
         print("\n".join(errors), file=sys.stderr)
         sys.exit(1)
-    print("\n".join(["\t".join(HEADER)] + [r for _, r in sorted(rows)]))
+    header = HEADER + (["vlan"] if a.vlan_column else [])
+    print("\n".join(["\t".join(header)] + [r for _, r in sorted(rows)]))
 
 
 if __name__ == "__main__":

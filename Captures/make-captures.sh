@@ -561,14 +561,21 @@ scenario_vlan() {
         --host-record=leader.mesos,10.10.0.51
     sleep 0.7
     cap_start vlan-trunk vs1 trk
-    # the same client port on both tag stacks: an identical 5-tuple in two VLAN contexts
-    C va1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
-    C vb1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    # same addresses on both tag stacks, distinct client ports (41001, 41002): distinct 5-tuples
+    C va1 curl -s -o /dev/null --local-port 41001 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41002 --max-time 5 http://10.10.0.51:5050/master/state; step
     C va1 dig +tries=1 +timeout=1 @10.10.0.51 leader.mesos A >/dev/null; step
     C vb2 curl -s -o /dev/null --max-time 5 http://10.10.0.41:5051/state; step
     cap_stop
-    kill "$(cat "$WORK/va2/dnsmasq-53.pid")" 2>/dev/null || true
     cp "$WORK/vlan-trunk.raw" "$OUT/vlan-trunk.pcap"
+    log "vlan-same-tuple: one 5-tuple on VLAN 100 and on QinQ 300/100"
+    cap_start vlan-same-tuple vs1 trk
+    # the same client port on both tag stacks: an identical 5-tuple in two VLAN contexts
+    C va1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    cap_stop
+    cp "$WORK/vlan-same-tuple.raw" "$OUT/vlan-same-tuple.pcap"
+    kill "$(cat "$WORK/va2/dnsmasq-53.pid")" 2>/dev/null || true
 }
 
 write_inventory() { # NAME [extra yaml lines for networks] [extra host lines]
@@ -645,12 +652,14 @@ main() {
 " "  - address: 10.10.64.0/24
     name: overlay
     roles: [dcos-agent]"
-    write_inventory vlan-trunk "" "  - address: 10.10.0.41        # on VLAN 100 and again on QinQ 300/100
+    for n in vlan-trunk vlan-same-tuple; do
+        write_inventory "$n" "" "  - address: 10.10.0.41        # on VLAN 100 and again on QinQ 300/100
     name: agent-vlan
     roles: [dcos-agent]
   - address: 10.10.0.51        # on VLAN 100 and again on QinQ 300/100
     name: master-vlan
     roles: [dcos-master]"
+    done
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
@@ -661,6 +670,9 @@ main() {
     expected midstream midstream.pcap
     expected sll2-any sll2-any.pcap
     expected vlan-trunk vlan-trunk.pcap
+    # two flows share one 5-tuple here, so this file adds a vlan column (and is not NAME.expected.tsv)
+    python3 "$HERE/expected-counts.py" --flows "$HERE/vlan-same-tuple.flows.tsv" --vlan-column \
+        "$OUT/vlan-same-tuple.pcap" >"$OUT/vlan-same-tuple.by-vlan.tsv"
     mkdir -p "$WORK"
     python3 "$HERE/expected-counts.py" --summary "$OUT"/*.pcap "$OUT"/*.pcapng >"$WORK/summary.txt"
     # keep README.md's accounting table in step with the captures
