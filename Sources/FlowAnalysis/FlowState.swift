@@ -67,6 +67,10 @@ struct Vantage: Sendable, Equatable {
     /// ICMP errors quoting this flow.
     @usableFromInline var icmpPackets: UInt64 = 0
     @usableFromInline var icmpBytes: UInt64 = 0
+    /// Of those: errors quoting a packet the originator sent (they travel to the originator, so
+    /// reports count them on the responder's side, as the error answers the client's packet).
+    @usableFromInline var icmpQuotingOrigPackets: UInt64 = 0
+    @usableFromInline var icmpQuotingOrigBytes: UInt64 = 0
     @usableFromInline var icmpFrame: UInt64 = 0
     /// First destination-unreachable: its frame, type and code.
     @usableFromInline var unreachableFrame: UInt64 = 0
