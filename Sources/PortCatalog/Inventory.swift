@@ -98,7 +98,7 @@ public struct Inventory: Sendable {
         guard let index = catalog.roleIndex(role) else {
             throw CatalogError("--role \(spec): unknown role '\(role)' (known: \(catalog.roleNames.joined(separator: ", ")))")
         }
-        let list = spec[spec.index(after: eq)...].split(separator: ",").map { $0.trimmingSpaces }
+        let list = spec[spec.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces }
         guard !list.isEmpty, !list.contains(where: \.isEmpty) else {
             throw CatalogError("--role \(spec): no address after '='")
         }
