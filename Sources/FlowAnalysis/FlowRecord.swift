@@ -216,10 +216,15 @@ public struct EntryRef: Sendable, Equatable {
     }
 }
 
-/// Per inventory host: the catalog entries its roles serve that no flow in the capture exercised.
+/// Per inventory host (the items of one name merged: a host's IPv4 and IPv6 addresses are one
+/// host): the catalog entries its roles serve, split into exercised (some flow with the host as
+/// server was attributed to the entry) and never exercised in the capture.
 public struct HostCoverage: Sendable, Equatable {
     public var name: String?
+    /// The first address (or CIDR) of the host.
     public var address: String
+    /// Every address (or CIDR) of the host.
+    public var addresses: [String]
     public var roles: [String]
     public var exercised: [EntryRef]
     public var unexercised: [EntryRef]
