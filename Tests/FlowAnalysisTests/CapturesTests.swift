@@ -160,3 +160,43 @@ let corpusFiles = listDirectory(corpusDir).filter {
         #expect(icmp == acc.icmpMatched.packets)
     }
 }
+
+@Suite struct VantagePointTests {
+    /// The same capture given twice (two vantage points that saw the same packets): the same flows,
+    /// each listing both files, with the counts of one file (not summed).
+    @Test(.enabled(if: fileExists(capturesDir + "/dcos-cluster.pcap")))
+    func aCaptureTwiceIsTheSameFlowsSeenByTwoFiles() throws {
+        let catalog = try #require(builtInCatalog)
+        let path = capturesDir + "/dcos-cluster.pcap"
+        let inventory = try Inventory.load(path: capturesDir + "/dcos-cluster.inventory.yaml", catalog: catalog)
+        let config = AnalyzerConfiguration(catalog: catalog, inventory: inventory)
+        let one = analyze([path], configuration: config).0.snapshot()
+        let two = analyze([path, path], configuration: config).0.snapshot()
+        #expect(two.flows.count == one.flows.count)
+        for (a, b) in zip(one.flows, two.flows) {
+            #expect(b.sources == [0, 1])
+            #expect(a.clientPackets == b.clientPackets && a.serverPackets == b.serverPackets)
+            #expect(a.clientBytes == b.clientBytes && a.serverBytes == b.serverBytes)
+            #expect(a.verdicts == b.verdicts && a.state == b.state && a.history == b.history)
+            #expect(b.evidenceSource == 0)
+        }
+        #expect(two.accounting.total.packets == 2 * one.accounting.total.packets)
+        #expect(two.accounting.isBalanced)
+        #expect(two.sources.map(\.packets) == [one.accounting.total.packets, one.accounting.total.packets])
+    }
+
+    /// A client-side capture and a server-side capture of different parts: the flow takes the view
+    /// with more packets, and lists both files.
+    @Test(.enabled(if: fileExists(capturesDir + "/blocked.pcap")))
+    func blockedCaptureMergedWithDcosCapture() throws {
+        let catalog = try #require(builtInCatalog)
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let s = analyze([capturesDir + "/blocked.pcap", capturesDir + "/dcos-cluster.pcap"], configuration: config).0.snapshot()
+        let a = analyze([capturesDir + "/blocked.pcap"], configuration: config).0.snapshot()
+        let b = analyze([capturesDir + "/dcos-cluster.pcap"], configuration: config).0.snapshot()
+        // Ephemeral ports differ between the captures: no flow is shared, nothing is lost.
+        #expect(s.flows.count == a.flows.count + b.flows.count)
+        #expect(s.accounting.total == a.accounting.total + b.accounting.total)
+        #expect(s.flows.allSatisfy { $0.sources.count == 1 })
+    }
+}
