@@ -187,20 +187,8 @@ public struct FlowAnalyzer: Sendable {
         } else if table.states[pos].current.source != record.sourceIndex {
             switchSource(pos, key: key, fromA: fromA, h, record: record)
         }
-        let fromOrig = fromA == table.states[pos].current.origIsA
-        let payload = h.transportPayloadLength
-        table.states[pos].current.count(fromOrig: fromOrig, wire: record.originalLength, payload: payload,
-                                        frame: record.frameNumber, ts: ts)
-        if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
-        if ts < table.states[pos].firstTs { table.states[pos].firstTs = ts }
-        if h.proto == .tcp {
-            if h.hasTCPFlags {
-                table.states[pos].current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload,
-                                              frame: record.frameNumber)
-            }
-        } else {
-            table.states[pos].current.datagram(fromOrig: fromOrig, payload: payload)
-        }
+        // One access to the element: the whole update happens in place.
+        table.states[pos].packet(fromA: fromA, h, wire: record.originalLength, frame: record.frameNumber, ts: ts)
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,

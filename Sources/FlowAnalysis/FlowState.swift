@@ -302,4 +302,21 @@ struct FlowState: Sendable {
     }
 }
 
+extension FlowState {
+    /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
+    /// state machine or the datagram history.
+    @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {
+        let fromOrig = fromA == current.origIsA
+        let payload = h.transportPayloadLength
+        current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame, ts: ts)
+        if ts > lastTs { lastTs = ts }
+        if ts < firstTs { firstTs = ts }
+        if h.proto == .tcp {
+            if h.hasTCPFlags { current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload, frame: frame) }
+        } else {
+            current.datagram(fromOrig: fromOrig, payload: payload)
+        }
+    }
+}
+
 @inlinable func sourceBit(_ s: UInt32) -> UInt64 { 1 << UInt64(min(s, 63)) }

@@ -22,7 +22,7 @@ struct TableReport {
                   + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-            if let e = src.error { line += "  " + paint("ERROR: \(e)", "31") }
+            if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
             out.write(line + "\n")
         }
         if !s.inventoryKnown {

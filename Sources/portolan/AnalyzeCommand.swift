@@ -85,8 +85,12 @@ struct AnalyzeCommand: ParsableCommand {
             } catch let e {
                 progress.finish()
                 analyzer.noteSourceError(index, e.description)
-                printError("error: \(e)")
-                if !allowDamaged { badInput = true }
+                if allowDamaged {
+                    printError("warning: \(e)")
+                } else {
+                    printError("error: \(e)")
+                    badInput = true
+                }
             }
         }
         let snapshot = analyzer.snapshot()
