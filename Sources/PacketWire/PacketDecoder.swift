@@ -14,6 +14,13 @@ public struct DecoderOptions: Sendable, Equatable {
 /// `IPv4.swift`, …) with its offsets, checks its bounds once, and returns the next step. Nothing
 /// here allocates, touches Foundation or holds class state: decoding a frame only writes the
 /// summary the caller lent.
+///
+/// Link types: 0 NULL, 1 Ethernet, 9/50 PPP, 12/14/101 raw IP, 104 Cisco HDLC, 108 LOOP,
+/// 113 Linux SLL, 228 IPv4, 229 IPv6, 239 NFLOG, 258 PKTAP, 276 Linux SLL2; any other stops at
+/// once with `.unsupportedLinkType`. Where the wire leaves a choice, the decoder does what the
+/// tshark 4.0 oracle of `../shared/corpus` does (version nibble over EtherType/link type, MPLS
+/// payload by first nibble, ports from 4 captured bytes, AH/ESP not walked, tunnels by tshark's
+/// UDP port table), except where `CorpusOracleTests.oraclePolicies` says why not.
 public struct PacketDecoder: Sendable {
     public var options: DecoderOptions {
         didSet { vxlanPorts = PortSet(options.vxlanPorts) }
