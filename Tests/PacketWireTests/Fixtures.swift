@@ -537,6 +537,17 @@ enum Fixtures {
         0a0700010a0700020007000700080000
         """)
 
+    // tcpdump -nn -XX:
+    //   00:00:00.000000 IP 10.0.0.1.68 > 10.0.0.2.67:  [|bootp]
+    //       0x0000:  0011 2233 4455 0066 7788 99aa 0024 aaaa  .."3DU.fw....$..
+    //       0x0010:  0300 0000 0800 4500 001c 1234 0000 4011  ......E....4..@.
+    //       0x0020:  549b 0a00 0001 0a00 0002 0044 0043 0008  T..........D.C..
+    //       0x0030:  0000                                     ..
+    static let llcSNAP = Fixture("llcSNAP", linkType: 1, hex: """
+        0011223344550066778899aa0024aaaa0300000008004500001c123400004011549b0a0000010a000002004400430008\
+        0000
+        """)
+
     static let all: [Fixture] = [
         ethIPv4TCP, qinqIPv4UDP, ipv6ExtUDP, ipv6LaterFragment, icmpUnreachUDP,
         icmpv6TooBigTCP, greKeySeq, vxlan, geneve, mpls,
@@ -546,6 +557,6 @@ enum Fixtures {
         arista, ip6in4, ipv4SmallIHL, ipv4TotalBelowIHL, ipv6BadVersion,
         tcpBadOffset, ipv6ChainTruncated, vlanTooDeep, ipipTooDeep, gtpU,
         teredo, pimRegister, greCiscoMetaData, vxlanGPENSH, srv6Ethernet,
-        mplsControlWord,
+        mplsControlWord, llcSNAP,
     ]
 }

@@ -137,6 +137,12 @@ import Testing
         #expect(s.outer.version == 0)
     }
 
+    @Test func llcSNAPCarryingIPv4() {
+        // 802.3 length 36, then RFC 1042 SNAP (aa aa 03, OUI 0) and EtherType 0x0800.
+        let h = ip(4, "10.0.0.1", "10.0.0.2", proto: 17, at: 22, payload: 8).ports(68, 67, payload: 0)
+        expectSame(decode(Fixtures.llcSNAP), expected(link: 1, etherType: 0x0800, h))
+    }
+
     @Test func nonIPEtherTypeIsNotAnError() {
         var arp = Fixtures.ethIPv4TCP.bytes
         arp[12] = 0x08
