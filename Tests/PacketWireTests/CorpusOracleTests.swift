@@ -31,8 +31,8 @@ let oraclePolicies: [OraclePolicy] = [
     OraclePolicy(
         file: "tcpdump__ipv6_invalid_length.pcap", frames: [1], columns: ["ipver", "src", "proto"],
         why: """
-            The 53-byte frame holds 39 bytes of the IPv6 header (destination cut by one byte) and \
-            claims a payload length of 55512. Same policy as ipv6_39_byte_header: no partial IPv6 \
+            The 53-byte frame holds 39 bytes of the IPv6 header (destination cut by one byte) but \
+            claims a 64-byte payload. Same policy as ipv6_39_byte_header: no partial IPv6 \
             header.
             """),
 ]
