@@ -39,11 +39,11 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         if files.isEmpty {
             // Checked here rather than in validate(): bad usage exits 2, like bad input.
-            FileDescriptorOutput.writeError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header]\n")
+            DecodeOutput.writeError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…\n")
             throw ExitCode(2)
         }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
-        var out = FileDescriptorOutput(fd: 1)
+        var out = DecodeOutput(fd: 1)
         if header { out.append(SummaryTSV.headerLine) }
         var failed = false
         var record = CaptureRecord()
@@ -61,7 +61,7 @@ struct DecodeCommand: ParsableCommand {
                 }
             } catch {
                 out.flush()
-                FileDescriptorOutput.writeError("portolan decode: \(error)\n")
+                DecodeOutput.writeError("portolan decode: \(error)\n")
                 failed = true
             }
         }
@@ -71,7 +71,7 @@ struct DecodeCommand: ParsableCommand {
 }
 
 /// Buffered output straight to a file descriptor with write(2) in large chunks.
-struct FileDescriptorOutput {
+private struct DecodeOutput {
     let fd: Int32
     var buffer: [UInt8]
     static let chunk = 1 << 16
@@ -79,7 +79,7 @@ struct FileDescriptorOutput {
     init(fd: Int32) {
         self.fd = fd
         buffer = []
-        buffer.reserveCapacity(FileDescriptorOutput.chunk + 4096)
+        buffer.reserveCapacity(DecodeOutput.chunk + 4096)
     }
 
     mutating func append(_ text: String) {
@@ -87,7 +87,7 @@ struct FileDescriptorOutput {
     }
 
     mutating func flushIfFull() {
-        if buffer.count >= FileDescriptorOutput.chunk { flush() }
+        if buffer.count >= DecodeOutput.chunk { flush() }
     }
 
     mutating func flush() {
