@@ -523,6 +523,22 @@ scenario_sll2() {
     cp "$WORK/sll2-any.raw" "$DEST/sll2-any.pcap"
 }
 
+scenario_multi_if() {
+    log "agent-two-interfaces: dumpcap -i eth0 -i lo inside agent a1 (pcapng, two interfaces)"
+    rm -f "$WORK/agent-two-interfaces.pcapng"
+    ip netns exec pt-a1 dumpcap -q -i eth0 -i lo -w "$WORK/agent-two-interfaces.pcapng" \
+        2>"$WORK/agent-two-interfaces.dumpcap.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do [[ -s $WORK/agent-two-interfaces.pcapng ]] && break; sleep 0.05; done
+    sleep 0.8
+    http a1 http://10.10.0.11:5050/master/state                 # on eth0
+    http a1 http://127.0.0.1:5051/state                         # on lo: the agent asks itself
+    http a1 'http://[::1]:61001/'                               # on lo, IPv6
+    http m2 http://10.10.0.21:5051/state                        # on eth0, a1 serves
+    cap_stop
+    cp "$WORK/agent-two-interfaces.pcapng" "$DEST/agent-two-interfaces.pcapng"
+}
+
 scenario_vlan() {
     log "vlan-trunk: 802.1Q VLAN 100 and 802.1ad QinQ 300/100 on a trunk (Ethernet, pcap)"
     # va1/va2 on VLAN 100 and vb1/vb2 on QinQ 300/100 reuse the SAME addresses (two tenants):
@@ -645,11 +661,12 @@ main() {
         scenario_vxlan
         scenario_midstream
         scenario_sll2
+        scenario_multi_if
         write_tagger
         scenario_vlan
         cleanup; set -e; trap - EXIT
     fi
-    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any; do write_inventory "$n"; done
+    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any agent-two-interfaces; do write_inventory "$n"; done
     write_inventory vxlan-overlay "  - 10.10.64.0/24        # the VXLAN overlay (containers on the agents)
 " "  - address: 10.10.64.0/24
     name: overlay
@@ -671,6 +688,7 @@ main() {
         "$DEST/vxlan-overlay.pcap" >"$DEST/vxlan-overlay.outer.expected.tsv"
     expected midstream midstream.pcap
     expected sll2-any sll2-any.pcap
+    expected agent-two-interfaces agent-two-interfaces.pcapng
     expected vlan-trunk vlan-trunk.pcap
     # two flows share one 5-tuple here, so this file adds a vlan column (and is not NAME.expected.tsv)
     python3 "$HERE/expected-counts.py" --flows "$HERE/vlan-same-tuple.flows.tsv" --vlan-column \
