@@ -645,6 +645,37 @@ expected() { # NAME FILE [extra args for expected-counts.py]
     python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$DEST/$file" >"$DEST/$name.expected.tsv"
 }
 
+# validate: what each capture is for must be visible to tshark (fails the run otherwise)
+need() { # FILE MIN FILTER [tshark args...]: at least MIN frames match FILTER
+    local f=$1 min=$2 filter=$3; shift 3
+    local n; n=$(tshark -n -r "$DEST/$f" "$@" -Y "$filter" 2>/dev/null | wc -l)
+    if ((n < min)); then echo "validate: $f has $n frames matching '$filter', wanted >= $min" >&2; return 1; fi
+    log "ok  $f: $n x $filter"
+}
+validate() {
+    need blocked.pcap 3 'tcp.flags.reset == 1 && tcp.flags.ack == 1 && tcp.seq == 1'
+    need blocked.pcap 6 'icmp.type == 3'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 13'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 3'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 1'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 4'
+    need blocked.pcap 2 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission'
+    need vxlan-overlay.pcap 10 'vxlan.vni == 1024 && tcp' -d udp.port==64000,vxlan
+    need sll2-any.pcap 40 'sll.pkttype == 0 || sll.pkttype == 4'
+    need dynatrace-cluster.pcapng 2 'tls.handshake.extensions_server_name == "mcsvc.dynatrace.com"'
+    need dynatrace-cluster.pcapng 2 'ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need vlan-trunk.pcap 10 'vlan.id == 100 && !ieee8021ad'
+    need vlan-trunk.pcap 10 'ieee8021ad.id == 300 && vlan.id == 100'
+    need vlan-same-tuple.pcap 2 'tcp.srcport == 41000 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need agent-two-interfaces.pcapng 10 'frame.interface_id == 1'
+    need midstream.pcap 10 'tcp.port == 2181'
+    if tshark -n -r "$DEST/midstream.pcap" -Y 'tcp.port in {2181 5701} && tcp.flags.syn == 1' 2>/dev/null | grep -q .; then
+        echo "validate: midstream.pcap shows a SYN of a long-lived session" >&2; return 1
+    fi
+    [[ $(capinfos -T -E "$DEST/sll2-any.pcap" 2>/dev/null | tail -1 | cut -f2) == linux-sll2 ]] \
+        || { echo "validate: sll2-any.pcap is not LINUX_SLL2" >&2; return 1; }
+}
+
 main() {
     local only=${1:-all}
     # A full run stages everything in $WORK/stage and copies it out only when every step worked,
@@ -679,6 +710,8 @@ main() {
     name: master-vlan
     roles: [dcos-master]"
     done
+    log "validate the captures with tshark"
+    validate
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
