@@ -48,6 +48,12 @@ public struct AnalyzerConfiguration: Sendable {
 /// table once (twice for a tunnelled packet: carrier and inner flow), and updates plain values;
 /// it allocates only when a flow is created (or the table grows).
 ///
+/// Keys: the canonical 5-tuple plus IP version, the innermost VLAN id (unless `vlanInKey` is off)
+/// and the layer (a flow inside a tunnel never merges with a flow on the wire). A tunnelled frame
+/// counts in its carrier flow and in its inner flow; the accounting counts it once. An ICMP error
+/// is counted in the flow it quotes (on the side it answers for), never as a flow of its own.
+/// Non-first fragments carry no ports: they are counted as other IP, not in a flow.
+///
 /// Several sources (files, vantage points) are fed one after another, each with its own
 /// `sourceIndex`. A flow seen by several sources is one flow listing them all; its counts, state,
 /// history and evidence come from the single source that saw the most packets of it (no sum:

@@ -12,7 +12,7 @@ public let csvHeader = [
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
 func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
     return s

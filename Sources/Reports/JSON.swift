@@ -74,6 +74,13 @@ struct JSONWriter {
     }
 
     mutating func appendString(_ s: String) {
+        // Fast path: nothing to escape (the common case: names, addresses, verdicts).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for u in s.unicodeScalars {
             switch u {
