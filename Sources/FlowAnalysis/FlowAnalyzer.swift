@@ -6,7 +6,8 @@ public struct AnalyzerConfiguration: Sendable {
     public var classifier: any PortClassifying
     /// Addresses → roles, and the cluster's networks. Empty: roles unknown.
     public var roles: any RoleResolving
-    /// Put the (innermost) VLAN id in the flow key (`--no-vlan-key` turns it off).
+    /// Put the VLAN tag stack in the flow key (`--no-vlan-key` turns it off): the same 5-tuple on
+    /// VLAN 100 and on QinQ 300/100 is two flows.
     public var vlanInKey: Bool
     /// Live: a flow idle this long is expired. nil: never (offline).
     public var idleTimeoutNanos: Int64?
@@ -111,10 +112,10 @@ public struct FlowAnalyzer: Sendable {
 
     // MARK: - Per packet
 
-    /// The innermost VLAN id (the C-tag of a QinQ stack), or 0.
-    @inlinable var keyVLAN: UInt16 {
+    /// The VLAN tag stack of the frame (all kept tags, outermost first), or 0.
+    @inlinable var keyVLAN: UInt64 {
         guard vlanInKey, summary.vlanCount > 0 else { return 0 }
-        return summary.vlan(Int(min(summary.vlanCount, 4)) - 1) & 0x0FFF
+        return FlowKey.vlanStack(summary)
     }
 
     @usableFromInline mutating func ingest(_ record: CaptureRecord) {
@@ -179,7 +180,7 @@ public struct FlowAnalyzer: Sendable {
     }
 
     /// Counts one packet in the flow of header `h` (created if new).
-    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16, tunnel: UInt8,
+    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64, tunnel: UInt8,
                                            carrier: Bool, record: CaptureRecord) {
         let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
                                         dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
@@ -276,7 +277,7 @@ public struct FlowAnalyzer: Sendable {
     }
 
     /// Counts an ICMP/ICMPv6 error in the flow it quotes; false when no such flow is known.
-    @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16,
+    @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64,
                                                    record: CaptureRecord) -> Bool {
         let q = summary.quoted
         if q.proto.hasPorts && !q.hasPorts { return false }

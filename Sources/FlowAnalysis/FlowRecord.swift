@@ -71,8 +71,10 @@ public struct FlowRecord: Sendable, Equatable {
     public var serverName: String?
     public var clientRoles: [String]
     public var serverRoles: [String]
-    /// VLAN id in the key (0 = untagged or VLAN not in the key).
+    /// The innermost VLAN id in the key (0 = untagged or VLANs not in the key).
     public var vlan: UInt16
+    /// The VLAN tag stack in the key, outermost first (empty = untagged or VLANs not in the key).
+    public var vlans: [UInt16]
     /// The tunnel that carried this (inner) flow, `.none` for a flow on the wire.
     public var tunnel: TunnelKind
     /// For a carrier (outer) flow: the tunnel it carries; `.none` otherwise.

@@ -54,7 +54,7 @@ extension FlowAnalyzer {
             serverPort: serverPort, clientName: roles.name(of: client, version: version),
             serverName: roles.name(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
-            vlan: key.vlan, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
+            vlan: FlowKey.vlanIDs(key.vlan).last ?? 0, vlans: FlowKey.vlanIDs(key.vlan), tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
             carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,

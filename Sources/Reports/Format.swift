@@ -94,6 +94,11 @@ public func tcpFlagsText(_ flags: UInt16) -> String {
     return s
 }
 
+/// "100", "300.100" (outermost first); nil when untagged.
+func vlanText(_ f: FlowRecord) -> String? {
+    f.vlans.isEmpty ? nil : f.vlans.map(String.init).joined(separator: ".")
+}
+
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }
 
 func fileNames(_ f: FlowRecord, _ names: [String]) -> [String] {

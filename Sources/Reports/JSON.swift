@@ -158,7 +158,7 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
     w.key("first_ts"); w.raw(timestampText(f.firstTimestamp))
     w.key("last_ts"); w.raw(timestampText(f.lastTimestamp))
     w.field("first_frame", f.firstFrame)
-    w.field("vlan", f.vlan)
+    w.field("vlan", vlanText(f))
     w.field("tunnel", tunnelText(f.tunnel))
     w.field("carries", tunnelText(f.carries))
     let names = fileNames(f, sourceNames)

@@ -126,6 +126,7 @@ struct TableReport {
         let frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
         var what = f.component ?? (f.candidates.first ?? "")
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
+        if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
         var detail = "\(f.state.rawValue) \(f.history.isEmpty ? "-" : f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
         if !frames.isEmpty { detail += " " + frames }
         if let note = e?.note, !note.isEmpty { detail += " " + note }

@@ -273,6 +273,28 @@ import Testing
         }
     }
 
+    @Test func theWholeTagStackIsTheKey() {
+        var a = analyzer()
+        var p = Pkt()
+        var h = Pkt.header("10.0.0.21", 40000, "10.0.0.11", 5050, proto: .tcp, flags: SYN)
+        var s = Pkt.summary(h, vlan: 100)
+        a.process(p.record(), summary: s)
+        s.vlanCount = 2
+        s.vlans = (300, 100, 0, 0)
+        a.process(p.record(), summary: s)
+        h.tcpFlags = SYNACK
+        swap(&h.source, &h.destination)
+        swap(&h.sourcePort, &h.destinationPort)
+        var r = Pkt.summary(h)
+        r.vlanCount = 2
+        r.vlans = (300, 100, 0, 0)
+        a.process(p.record(), summary: r)
+        let flows = a.snapshot().flows
+        #expect(flows.map(\.vlans) == [[100], [300, 100]])
+        #expect(flows.map(\.vlan) == [100, 100])
+        #expect(flows.map(\.serverPackets) == [0, 1])
+    }
+
     @Test func ipv6FlowsAreKeyedAndPrinted() {
         var a = analyzer()
         var p = Pkt()
