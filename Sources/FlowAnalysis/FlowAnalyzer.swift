@@ -202,9 +202,8 @@ public struct FlowAnalyzer: Sendable {
                                            tunnel: UInt8, carrier: Bool, record: CaptureRecord) -> Int {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
-        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
-                        frame: record.frameNumber, ts: record.timestampNanos)
-        let state = FlowState(current: v, serial: nextSerial, tunnel: tunnel, carrier: carrier)
+        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
+        let state = FlowState(current: v, serial: nextSerial, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
         return table.insert(key, hash: hash, state: state)
     }
@@ -223,7 +222,7 @@ public struct FlowAnalyzer: Sendable {
         }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
-                                           frame: record.frameNumber, ts: record.timestampNanos)
+                                           frame: record.frameNumber)
         table.states[pos].sources |= sourceBit(record.sourceIndex)
     }
 
@@ -310,7 +309,6 @@ public struct FlowAnalyzer: Sendable {
             table.states[pos].current.icmpQuotingOrigPackets &+= 1
             table.states[pos].current.icmpQuotingOrigBytes &+= UInt64(record.originalLength)
         }
-        if table.states[pos].current.icmpFrame == 0 { table.states[pos].current.icmpFrame = frame }
         if unreachable && table.states[pos].current.unreachableFrame == 0 {
             table.states[pos].current.unreachableFrame = frame
             table.states[pos].current.icmpType = h.icmpType
@@ -342,7 +340,7 @@ public struct FlowAnalyzer: Sendable {
             }
             if done {
                 out.append(record(key: table.keys[pos], state: s))
-                if s.best >= 0 { finished[Int(s.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0, ts: 0) }
+                if s.best >= 0 { finished[Int(s.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0) }
                 table.remove(at: pos)
             }
             pos -= 1
