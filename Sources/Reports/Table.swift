@@ -19,7 +19,7 @@ struct TableReport {
         let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
         let problems = s.flows.filter(\.isProblem).count
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
-                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
+                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
             if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }

@@ -204,6 +204,7 @@ struct Progress {
     var name = ""
     var total = 0
     var started: UInt64 = 0
+    var lastDraw: UInt64 = 0
     var shown = false
 
     init(enabled: Bool) { self.enabled = enabled }
@@ -222,7 +223,11 @@ struct Progress {
     }
 
     mutating func update(_ offset: Int) {
-        guard enabled, Progress.now() - started > 1_000_000_000 else { return }
+        guard enabled else { return }
+        let now = Progress.now()
+        // After a second, at most ten redraws a second.
+        guard now - started > 1_000_000_000, now - lastDraw > 100_000_000 else { return }
+        lastDraw = now
         let fraction = min(1.0, Double(offset) / Double(total))
         let width = 30
         let filled = Int(fraction * Double(width))
