@@ -135,15 +135,16 @@ public struct FlowAnalyzer: Sendable {
             return
         }
         let vlan = keyVLAN
-        let tunnelled = summary.tunnelDepth > 0 && decapsulate
+        let carrier = summary.tunnelDepth > 0
+        let tunnelled = carrier && decapsulate
         let tunnel = summary.tunnel.rawValue
         var inFlows = 0
 
         // The outer (or only) IP header.
         if outer.hasPorts {
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: tunnelled, record: record)
+            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
             inFlows += 1
-        } else if tunnelled && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
+        } else if carrier && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
             // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
             update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
             inFlows += 1

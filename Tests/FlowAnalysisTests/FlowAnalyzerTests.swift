@@ -458,4 +458,27 @@ import Testing
         #expect(snap.accounting.flows.packets == 1 && snap.accounting.tunnelled.packets == 1)
         #expect(snap.accounting.isBalanced)
     }
+
+    @Test func greCarrierIsAFlowWithOrWithoutDecapsulation() {
+        for tunnels in [true, false] {
+            var config = AnalyzerConfiguration(classifier: testCatalog())
+            config.tunnels = tunnels
+            var a = FlowAnalyzer(configuration: config)
+            var p = Pkt()
+            var outer = Pkt.header("192.0.2.1", 0, "192.0.2.2", 0, proto: .gre)
+            outer.hasPorts = false
+            let inner = Pkt.header("10.0.0.21", 40000, "10.0.0.11", 5050, proto: .tcp, flags: SYN)
+            var s = Pkt.summary(outer)
+            s.inner = inner
+            s.tunnelDepth = 1
+            s.tunnel = .gre
+            a.process(p.record(wire: 100), summary: s)
+            let snap = a.snapshot()
+            #expect(snap.flows.count == (tunnels ? 2 : 1))
+            #expect(snap.flows[0].proto == .gre && snap.flows[0].carries == .gre)
+            #expect(snap.flows[0].verdicts == [.unexpectedPort])   // never blocked-drop: a carrier
+            if tunnels { #expect(snap.flows[1].tunnel == .gre && snap.flows[1].component == "Mesos Master") }
+            #expect(snap.accounting.flows.packets == 1 && snap.accounting.isBalanced)
+        }
+    }
 }
