@@ -267,6 +267,15 @@ public struct AnalysisSnapshot: Sendable {
         self.vlanInKey = vlanInKey
     }
 
+    /// The outbound status of the Mission Control kind (CONTRACTS.md calls it `missionControl`).
+    public var missionControl: [OutboundStatus] { outbound }
+
+    /// Inventory hosts that never reached an outbound destination their role must reach.
+    public var unreachedOutbound: [OutboundStatus] { outbound.filter { !$0.reached } }
+
+    /// Flows whose primary verdict is not `expected`.
+    public var problemFlows: [FlowRecord] { flows.filter(\.isProblem) }
+
     /// Flows per primary verdict, in precedence order (verdicts with no flow omitted).
     public var verdictCounts: [(Verdict, Int)] {
         var c = [Int](repeating: 0, count: Verdict.allCases.count)
