@@ -166,7 +166,8 @@ public struct FlowAnalyzer: Sendable {
 
         if inFlows > 0 {
             counters.flows.add(wire)
-            if inFlows > 1 { counters.tunnelled.add(wire) }
+            // In two flows: carrier and inner flow (or the inner flow an ICMP error quotes).
+            if inFlows > 1 || matched { counters.tunnelled.add(wire) }
             if truncated { counters.truncatedInFlows.add(wire) }
         } else if matched {
             counters.icmpMatched.add(wire)

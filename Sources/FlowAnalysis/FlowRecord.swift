@@ -184,7 +184,9 @@ public struct Accounting: Sendable, Equatable {
     public var truncated = Tally()
     /// Of `truncated`: those that still landed in a flow.
     public var truncatedInFlows = Tally()
-    /// Packets counted in two flows (carrier and inner).
+    /// Packets counted in two flows: a tunnel's carrier and its inner flow (or the inner flow that
+    /// a tunnelled ICMP error quotes). So the flows' packet counts add up to
+    /// `flows + icmpMatched + tunnelled`.
     public var tunnelled = Tally()
     /// Flows evicted because the table reached `maxFlows` (live).
     public var evictedFlows: UInt64 = 0
