@@ -374,9 +374,13 @@ public struct FlowAnalyzer: Sendable {
 
     /// Every flow classified, the accounting, coverage per inventory host and outbound status.
     public func snapshot() -> AnalysisSnapshot {
-        var order = Array(table.keys.indices)
-        order.sort { table.states[$0].serial < table.states[$1].serial }
-        let flows = order.map { record(key: table.keys[$0], state: table.states[$0]) }
+        snapshot(includeFlows: true)
+    }
+
+    /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
+    /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
+    public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
+        let flows = includeFlows ? flowRecords() : []
         var sources: [SourceInfo] = []
         for (i, name) in sourceNames.enumerated() {
             let p = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i] : 0
@@ -386,6 +390,23 @@ public struct FlowAnalyzer: Sendable {
         let roles = configuration.roles
         return AnalysisSnapshot(
             sources: sources, flows: flows, accounting: counters.accounting(), inventoryKnown: !roles.isUnknown,
-            hosts: coverage(flows), outbound: outboundStatus(flows), vlanInKey: vlanInKey)
+            hosts: includeFlows ? coverage(flows) : [], outbound: includeFlows ? outboundStatus(flows) : [],
+            vlanInKey: vlanInKey)
+    }
+
+    /// Every flow, classified, in creation order.
+    public func flowRecords() -> [FlowRecord] {
+        var out: [FlowRecord] = []
+        out.reserveCapacity(table.count)
+        forEachFlow { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
+    /// Lines or CSV writer never holds millions of records at once).
+    public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        var order = Array(table.keys.indices)
+        order.sort { table.states[$0].serial < table.states[$1].serial }
+        for i in order { try body(record(key: table.keys[i], state: table.states[i])) }
     }
 }

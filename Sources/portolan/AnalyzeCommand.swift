@@ -93,26 +93,39 @@ struct AnalyzeCommand: ParsableCommand {
                 }
             }
         }
-        let snapshot = analyzer.snapshot()
+        // JSON Lines and CSV are streamed flow by flow; table and JSON need the whole snapshot.
+        let streaming = fmt == .jsonl || fmt == .csv
+        let snapshot = analyzer.snapshot(includeFlows: !streaming)
 
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
         let noColor = (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty == false
         let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
+        var out: FileOutput
         if let output {
-            guard var out = FileOutput(path: output) else {
+            guard let o = FileOutput(path: output) else {
                 throw analyzeFail("cannot write \(output): \(String(cString: strerror(errno)))")
             }
-            write(snapshot, format: fmt, options: options, to: &out)
-            guard out.close() else { throw analyzeFail("cannot write \(output): \(String(cString: strerror(errno)))") }
+            out = o
         } else {
-            var out = FileOutput(fd: STDOUT_FILENO)
+            out = FileOutput(fd: STDOUT_FILENO)
+        }
+        var failed = false
+        if streaming {
+            if fmt == .csv { out.write(csvHeaderLine) }
+            let names = snapshot.sources.map(\.name)
+            analyzer.forEachFlow { f in
+                out.write(renderFlow(f, format: fmt, sourceNames: names))
+                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
+            }
+        } else {
             write(snapshot, format: fmt, options: options, to: &out)
-            _ = out.close()
+            failed = snapshot.flows.contains { f in f.verdicts.contains(where: failSet.contains) }
+        }
+        guard out.close() || output == nil else {
+            throw analyzeFail("cannot write \(output ?? "-"): \(String(cString: strerror(errno)))")
         }
         if badInput { throw ExitCode(2) }
-        if !failSet.isEmpty && snapshot.flows.contains(where: { f in f.verdicts.contains(where: failSet.contains) }) {
-            throw ExitCode(1)
-        }
+        if failed { throw ExitCode(1) }
     }
 }
 
