@@ -28,7 +28,7 @@ fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
 WORK=/tmp/portolan-captures
-NS_ALL=(pt-sw pt-m1 pt-m2 pt-a1 pt-a2 pt-d1 pt-d2 pt-out pt-mc)
+NS_ALL=(pt-sw pt-m1 pt-m2 pt-a1 pt-a2 pt-d1 pt-d2 pt-out pt-mc pt-vs1 pt-vs2 pt-va1 pt-va2 pt-vb1 pt-vb2)
 HOSTS=(m1 m2 a1 a2 d1 d2 out mc)
 declare -A V4=([m1]=10.10.0.11 [m2]=10.10.0.12 [a1]=10.10.0.21 [a2]=10.10.0.22
                [d1]=10.10.0.31 [d2]=10.10.0.32 [out]=198.51.100.7 [mc]=52.5.224.56)
@@ -41,6 +41,7 @@ declare -A MAC=([m1]=02:00:0a:0a:00:0b [m2]=02:00:0a:0a:00:0c [a1]=02:00:0a:0a:0
 
 CAP_PID=
 BG_PIDS=()
+DEST=$OUT
 
 log() { printf '== %s\n' "$*" >&2; }
 nsx() { local h=$1; shift; ip netns exec "pt-$h" "$@"; }
@@ -169,33 +170,79 @@ c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 c.close()
 EOF
 
-    # session.py server PORT | client HOST PORT: a long-lived session (ZooKeeper/Hazelcast-like):
-    # the client pings every 0.5 s and the server answers; the server also pushes an event every 0.7 s.
+    # session.py server PORT | client HOST PORT: a long-lived session (ZooKeeper/Hazelcast-like).
+    # The server pushes a heartbeat every 0.4 s and the client only ever answers one, so the first
+    # frame of a capture started mid-session is (all but certainly) server -> client.
     cat >"$WORK/session.py" <<'EOF'
-import socket, sys, threading, time
+import socket, sys, time
 if sys.argv[1] == "server":
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", int(sys.argv[2]))); s.listen(1)
     c, _ = s.accept()
-    lock = threading.Lock()
-    def push():
-        n = 0
-        while True:
-            time.sleep(0.7); n += 1
-            with lock: c.sendall(b"event %d\n" % n)
-    threading.Thread(target=push, daemon=True).start()
+    n = 0
     while True:
-        d = c.recv(1024)
-        if not d: break
-        with lock: c.sendall(b"imok\n")
+        n += 1
+        c.sendall(b"heartbeat %d\n" % n)
+        if not c.recv(1024):
+            break
+        time.sleep(0.4)
 else:
     c = socket.create_connection((sys.argv[2], int(sys.argv[3])))
-    def drain():
-        while c.recv(1024): pass
-    threading.Thread(target=drain, daemon=True).start()
     while True:
-        c.sendall(b"ruok\n"); time.sleep(0.5)
+        d = c.recv(1024)
+        if not d:
+            break
+        c.sendall(b"ack\n")
+EOF
+}
+
+write_tagger() {
+    # tagger.py TRUNK ACCESS=TPID/VID[,TPID/VID] ...: a tiny userspace VLAN switch (the kernel here
+    # has no 8021q module and no tc vlan action). A frame from an access port gets that port's tag
+    # stack pushed (outer tag first) and goes out on the trunk; a frame from the trunk whose stack
+    # matches an access port is popped and delivered there. The kernel moves the outer tag of a
+    # received frame into metadata; PACKET_AUXDATA gives it back.
+    cat >"$WORK/tagger.py" <<'EOF'
+import select, socket, struct, sys
+SOL_PACKET, PACKET_AUXDATA = 263, 8
+TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
+def open_port(name):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    s.bind((name, 0))
+    return s
+def receive(s):
+    data, anc, _, addr = s.recvmsg(65535, socket.CMSG_SPACE(64))
+    if addr[2] == socket.PACKET_OUTGOING:
+        return None
+    for level, kind, c in anc:
+        if level == SOL_PACKET and kind == PACKET_AUXDATA and len(c) >= 20:
+            status, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", c[:20])
+            if status & TP_STATUS_VLAN_VALID:
+                tpid = tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100
+                data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+    return data
+trunk = open_port(sys.argv[1])
+access = {}
+for spec in sys.argv[2:]:
+    name, tags = spec.split("=")
+    stack = b"".join(struct.pack("!HH", int(t.split("/")[0], 16), int(t.split("/")[1])) for t in tags.split(","))
+    access[name] = (open_port(name), stack)
+stack_of = {p.fileno(): st for p, st in access.values()}
+while True:
+    ready, _, _ = select.select([trunk] + [p for p, _ in access.values()], [], [])
+    for s in ready:
+        frame = receive(s)
+        if not frame:
+            continue
+        if s is trunk:
+            for p, st in access.values():
+                if frame[12:12 + len(st)] == st:
+                    p.send(frame[:12] + frame[12 + len(st):])
+                    break
+        else:
+            trunk.send(frame[:12] + stack_of[s.fileno()] + frame[12:])
 EOF
 }
 
@@ -248,6 +295,7 @@ start_servers() {
     bg m1 python3 "$WORK/udpecho.py" 9999             # unexpected UDP port, answered
     # DC/OS agents: Mesos Agent 5051, Admin Router Agent 61001; a1 also serves 5050 (wrong-role)
     for h in a1 a2; do tcp_responder "$h" 5051 http mesos-agent-state; done
+    tcp_responder a2 10101 http task-healthy          # a Marathon task's advertised port
     tcp_responder a1 61001 http adminrouter-agent
     tcp_responder a1 5050 http mesos-master-on-an-agent
     # Dynatrace nodes: NGINX 8022 (TLS), 443 redirected to 8022 by a PREROUTING rule (as the
@@ -308,6 +356,7 @@ scenario_dcos() {
     dig_ a2 +tcp @10.10.0.12 master.mesos A                     # DNS Dispatcher TCP 53
     dig_ a2 -p 61053 @10.10.0.11 leader.mesos A                 # Mesos DNS UDP 61053
     http m1 http://10.10.0.22:5051/state                        # Mesos Agent
+    http m1 http://10.10.0.22:10101/health                      # Marathon health check of a task port
     http m1 http://10.10.0.21:5050/master/state                 # wrong-role: 5050 on an agent
     http a2 http://10.10.0.12:9200/                             # wrong-role: 9200 on a master
     line a1 10.10.0.12 25 'EHLO portolan'                       # unexpected-port TCP 25
@@ -319,7 +368,7 @@ scenario_dcos() {
     C a2 python3 "$WORK/abortclient.py" 10.10.0.11 8080; step   # RSTO: client aborts
     http a1 http://10.10.0.12:7070/package/list                 # RSTR: server aborts
     cap_stop
-    cp "$WORK/dcos-cluster.raw" "$OUT/dcos-cluster.pcap"
+    cp "$WORK/dcos-cluster.raw" "$DEST/dcos-cluster.pcap"
 }
 
 scenario_dynatrace() {
@@ -342,7 +391,7 @@ scenario_dynatrace() {
     line out 10.10.0.32 5701 hz-probe                           # outside-to-internal Hazelcast
     line out 10.10.0.32 9042 OPTIONS                            # outside-to-internal Cassandra
     cap_stop
-    editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$OUT/dynatrace-cluster.pcapng"
+    editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$DEST/dynatrace-cluster.pcapng"
 }
 
 firewall_on() {
@@ -406,7 +455,7 @@ scenario_blocked() {
     (echo datagram-1; sleep 0.3; echo datagram-2) | C a2 ncat -u --send-only 10.10.0.31 9999; step  # UDP DROP, unlisted port
     cap_stop
     firewall_off
-    cp "$WORK/blocked.raw" "$OUT/blocked.pcap"
+    cp "$WORK/blocked.raw" "$DEST/blocked.pcap"
 }
 
 scenario_vxlan() {
@@ -437,7 +486,7 @@ scenario_vxlan() {
     cap_stop
     kill "${vb[@]}" 2>/dev/null || true
     for h in a1 a2; do nsx "$h" ip link del vtep1024; done
-    cp "$WORK/vxlan-overlay.raw" "$OUT/vxlan-overlay.pcap"
+    cp "$WORK/vxlan-overlay.raw" "$DEST/vxlan-overlay.pcap"
 }
 
 scenario_midstream() {
@@ -451,13 +500,13 @@ scenario_midstream() {
     sp+=("$(ip netns exec pt-d2 python3 "$WORK/session.py" client 10.10.0.31 5701 >/dev/null 2>&1 & echo $!)")
     BG_PIDS+=("${sp[@]}")
     sleep 1.2                                                   # handshakes happen now, uncaptured
-    cap_start midstream sw br0
+    cap_start midstream sw br0 --time-stamp-precision=nano   # classic pcap, nanosecond magic
     sleep 1.0
     http a1 http://10.10.0.11:5050/master/state                 # a complete flow, for contrast
     sleep 1.0
     cap_stop                                                    # sessions still open: no FIN seen
     kill "${sp[@]}" 2>/dev/null || true
-    cp "$WORK/midstream.raw" "$OUT/midstream.pcap"
+    cp "$WORK/midstream.raw" "$DEST/midstream.pcap"
 }
 
 scenario_sll2() {
@@ -471,11 +520,80 @@ scenario_sll2() {
     http a1 http://10.10.0.12:1050/system/health/v1             # no listener: kernel RST
     C a1 socat -t 1 - UDP:198.51.100.7:9999 <<<"hello" >/dev/null; step   # outside has no listener: ICMP
     cap_stop
-    cp "$WORK/sll2-any.raw" "$OUT/sll2-any.pcap"
+    cp "$WORK/sll2-any.raw" "$DEST/sll2-any.pcap"
+}
+
+scenario_multi_if() {
+    log "agent-two-interfaces: dumpcap -i eth0 -i lo inside agent a1 (pcapng, two interfaces)"
+    rm -f "$WORK/agent-two-interfaces.pcapng"
+    ip netns exec pt-a1 dumpcap -q -i eth0 -i lo -w "$WORK/agent-two-interfaces.pcapng" \
+        2>"$WORK/agent-two-interfaces.dumpcap.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do [[ -s $WORK/agent-two-interfaces.pcapng ]] && break; sleep 0.05; done
+    sleep 0.8
+    http a1 http://10.10.0.11:5050/master/state                 # on eth0
+    http a1 http://127.0.0.1:5051/state                         # on lo: the agent asks itself
+    http a1 'http://[::1]:61001/'                               # on lo, IPv6
+    http m2 http://10.10.0.21:5051/state                        # on eth0, a1 serves
+    cap_stop
+    cp "$WORK/agent-two-interfaces.pcapng" "$DEST/agent-two-interfaces.pcapng"
+}
+
+scenario_vlan() {
+    log "vlan-trunk: 802.1Q VLAN 100 and 802.1ad QinQ 300/100 on a trunk (Ethernet, pcap)"
+    # va1/va2 on VLAN 100 and vb1/vb2 on QinQ 300/100 reuse the SAME addresses (two tenants):
+    # the same 5-tuple appears on both tag stacks and must stay two flows when VLANs are in the key.
+    local ns pair sw host port addr mac
+    for ns in pt-vs1 pt-vs2 pt-va1 pt-va2 pt-vb1 pt-vb2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    for ns in pt-vs1 pt-vs2; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip -n pt-vs1 link add trk type veth peer name trk netns pt-vs2
+    for pair in "pt-vs1 pt-va1 acc1 10.10.0.41 02:00:0a:0a:00:29" "pt-vs2 pt-va2 acc1 10.10.0.51 02:00:0a:0a:00:33" \
+                "pt-vs1 pt-vb1 acc2 10.10.0.41 02:00:0a:0b:00:29" "pt-vs2 pt-vb2 acc2 10.10.0.51 02:00:0a:0b:00:33"; do
+        read -r sw host port addr mac <<<"$pair"
+        ip netns exec "$host" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        ip -n "$sw" link add "$port" type veth peer name eth0 netns "$host"
+        ip -n "$host" link set eth0 address "$mac"
+        ip netns exec "$host" ethtool -K eth0 tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "$host" addr add "$addr/24" dev eth0
+        ip -n "$host" link set eth0 up
+        ip -n "$sw" link set "$port" up
+    done
+    for ns in pt-vs1 pt-vs2; do
+        ip netns exec "$ns" ethtool -K trk tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "$ns" link set trk up
+        ip netns exec "$ns" python3 "$WORK/tagger.py" trk acc1=8100/100 acc2=88a8/300,8100/100 >/dev/null 2>&1 &
+        BG_PIDS+=($!)
+    done
+    ip netns exec pt-va2 socat TCP-LISTEN:5050,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-master-vlan100" >/dev/null 2>&1 & BG_PIDS+=($!)
+    ip netns exec pt-vb2 socat TCP-LISTEN:5050,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-master-qinq" >/dev/null 2>&1 & BG_PIDS+=($!)
+    ip netns exec pt-vb1 socat TCP-LISTEN:5051,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-agent-qinq" >/dev/null 2>&1 & BG_PIDS+=($!)
+    mkdir -p "$WORK/va2"
+    ip netns exec pt-va2 dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+        --listen-address=10.10.0.51 --port=53 --pid-file="$WORK/va2/dnsmasq-53.pid" --user=root --group=root \
+        --host-record=leader.mesos,10.10.0.51
+    sleep 0.7
+    cap_start vlan-trunk vs1 trk
+    # same addresses on both tag stacks, distinct client ports (41001, 41002): distinct 5-tuples
+    C va1 curl -s -o /dev/null --local-port 41001 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41002 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C va1 dig +tries=1 +timeout=1 @10.10.0.51 leader.mesos A >/dev/null; step
+    C vb2 curl -s -o /dev/null --max-time 5 http://10.10.0.41:5051/state; step
+    cap_stop
+    cp "$WORK/vlan-trunk.raw" "$DEST/vlan-trunk.pcap"
+    log "vlan-same-tuple: one 5-tuple on VLAN 100 and on QinQ 300/100"
+    cap_start vlan-same-tuple vs1 trk
+    # the same client port on both tag stacks: an identical 5-tuple in two VLAN contexts
+    C va1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    cap_stop
+    cp "$WORK/vlan-same-tuple.raw" "$DEST/vlan-same-tuple.pcap"
+    kill "$(cat "$WORK/va2/dnsmasq-53.pid")" 2>/dev/null || true
 }
 
 write_inventory() { # NAME [extra yaml lines for networks] [extra host lines]
-    cat >"$OUT/$1.inventory.yaml" <<EOF
+    cat >"$DEST/$1.inventory.yaml" <<EOF
 # Inventory for $1.* (made by make-captures.sh). Everything else (198.51.100.7,
 # 2001:db8:51::7, Mission Control 52.5.224.56) is outside the cluster.
 networks:
@@ -524,13 +642,48 @@ EOF
 
 expected() { # NAME FILE [extra args for expected-counts.py]
     local name=$1 file=$2; shift 2
-    python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$OUT/$file" >"$OUT/$name.expected.tsv"
+    python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$DEST/$file" >"$DEST/$name.expected.tsv"
+}
+
+# validate: what each capture is for must be visible to tshark (fails the run otherwise)
+need() { # FILE MIN FILTER [tshark args...]: at least MIN frames match FILTER
+    local f=$1 min=$2 filter=$3; shift 3
+    local n; n=$(tshark -n -r "$DEST/$f" "$@" -Y "$filter" 2>/dev/null | wc -l)
+    if ((n < min)); then echo "validate: $f has $n frames matching '$filter', wanted >= $min" >&2; return 1; fi
+    log "ok  $f: $n x $filter"
+}
+validate() {
+    need blocked.pcap 3 'tcp.flags.reset == 1 && tcp.flags.ack == 1 && tcp.seq == 1'
+    need blocked.pcap 6 'icmp.type == 3'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 13'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 3'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 1'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 4'
+    need blocked.pcap 2 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission'
+    need vxlan-overlay.pcap 10 'vxlan.vni == 1024 && tcp' -d udp.port==64000,vxlan
+    need sll2-any.pcap 40 'sll.pkttype == 0 || sll.pkttype == 4'
+    need dynatrace-cluster.pcapng 2 'tls.handshake.extensions_server_name == "mcsvc.dynatrace.com"'
+    need dynatrace-cluster.pcapng 2 'ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need vlan-trunk.pcap 10 'vlan.id == 100 && !ieee8021ad'
+    need vlan-trunk.pcap 10 'ieee8021ad.id == 300 && vlan.id == 100'
+    need vlan-same-tuple.pcap 2 'tcp.srcport == 41000 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need agent-two-interfaces.pcapng 10 'frame.interface_id == 1'
+    need midstream.pcap 10 'tcp.port == 2181'
+    if tshark -n -r "$DEST/midstream.pcap" -Y 'tcp.port in {2181 5701} && tcp.flags.syn == 1' 2>/dev/null | grep -q .; then
+        echo "validate: midstream.pcap shows a SYN of a long-lived session" >&2; return 1
+    fi
+    [[ $(capinfos -T -E "$DEST/sll2-any.pcap" 2>/dev/null | tail -1 | cut -f2) == linux-sll2 ]] \
+        || { echo "validate: sll2-any.pcap is not LINUX_SLL2" >&2; return 1; }
 }
 
 main() {
     local only=${1:-all}
+    # A full run stages everything in $WORK/stage and copies it out only when every step worked,
+    # so a failed run never leaves new captures next to old expected files.
+    DEST=$OUT
     if [[ $only != expected ]]; then
         build_topology
+        DEST=$WORK/stage; mkdir -p "$DEST"
         write_helpers
         start_servers
         scenario_dcos
@@ -539,24 +692,42 @@ main() {
         scenario_vxlan
         scenario_midstream
         scenario_sll2
+        scenario_multi_if
+        write_tagger
+        scenario_vlan
         cleanup; set -e; trap - EXIT
     fi
-    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any; do write_inventory "$n"; done
+    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any agent-two-interfaces; do write_inventory "$n"; done
     write_inventory vxlan-overlay "  - 10.10.64.0/24        # the VXLAN overlay (containers on the agents)
 " "  - address: 10.10.64.0/24
     name: overlay
     roles: [dcos-agent]"
+    for n in vlan-trunk vlan-same-tuple; do
+        write_inventory "$n" "" "  - address: 10.10.0.41        # on VLAN 100 and again on QinQ 300/100
+    name: agent-vlan
+    roles: [dcos-agent]
+  - address: 10.10.0.51        # on VLAN 100 and again on QinQ 300/100
+    name: master-vlan
+    roles: [dcos-master]"
+    done
+    log "validate the captures with tshark"
+    validate
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
     expected blocked blocked.pcap
     expected vxlan-overlay vxlan-overlay.pcap --vxlan-port 64000
     python3 "$HERE/expected-counts.py" --flows "$HERE/vxlan-overlay.outer.flows.tsv" --outer \
-        "$OUT/vxlan-overlay.pcap" >"$OUT/vxlan-overlay.outer.expected.tsv"
+        "$DEST/vxlan-overlay.pcap" >"$DEST/vxlan-overlay.outer.expected.tsv"
     expected midstream midstream.pcap
     expected sll2-any sll2-any.pcap
+    expected agent-two-interfaces agent-two-interfaces.pcapng
+    expected vlan-trunk vlan-trunk.pcap
+    # two flows share one 5-tuple here, so this file adds a vlan column (and is not NAME.expected.tsv)
+    python3 "$HERE/expected-counts.py" --flows "$HERE/vlan-same-tuple.flows.tsv" --vlan-column \
+        "$DEST/vlan-same-tuple.pcap" >"$DEST/vlan-same-tuple.by-vlan.tsv"
     mkdir -p "$WORK"
-    python3 "$HERE/expected-counts.py" --summary "$OUT"/*.pcap "$OUT"/*.pcapng >"$WORK/summary.txt"
+    python3 "$HERE/expected-counts.py" --summary "$DEST"/*.pcap "$DEST"/*.pcapng >"$WORK/summary.txt"
     # keep README.md's accounting table in step with the captures
     if [[ $OUT == "$HERE" ]]; then
         python3 - "$HERE/README.md" "$WORK/summary.txt" <<'PY'
@@ -568,6 +739,7 @@ text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: begin + table
 open(readme, "w").write(text)
 PY
     fi
+    if [[ $DEST != "$OUT" ]]; then cp "$DEST"/* "$OUT"/; fi
     ls -l "$OUT"/*.pcap "$OUT"/*.pcapng >&2
 }
 

@@ -71,8 +71,10 @@ public struct FlowRecord: Sendable, Equatable {
     public var serverName: String?
     public var clientRoles: [String]
     public var serverRoles: [String]
-    /// VLAN id in the key (0 = untagged or VLAN not in the key).
+    /// The innermost VLAN id in the key (0 = untagged or VLANs not in the key).
     public var vlan: UInt16
+    /// The VLAN tag stack in the key, outermost first (empty = untagged or VLANs not in the key).
+    public var vlans: [UInt16]
     /// The tunnel that carried this (inner) flow, `.none` for a flow on the wire.
     public var tunnel: TunnelKind
     /// For a carrier (outer) flow: the tunnel it carries; `.none` otherwise.
@@ -92,6 +94,8 @@ public struct FlowRecord: Sendable, Equatable {
     public var state: ConnState
     public var history: String
     public var direction: FlowDirection
+    /// Frames each side sent. An ICMP error quoting the flow counts on the side it answers for
+    /// (an error about the client's packet is the server side's answer), as in the captures' oracle.
     public var clientPackets: UInt64
     public var serverPackets: UInt64
     public var clientBytes: UInt64
@@ -100,7 +104,7 @@ public struct FlowRecord: Sendable, Equatable {
     public var serverPayloadBytes: UInt64
     public var clientTCPFlags: UInt16
     public var serverTCPFlags: UInt16
-    /// ICMP/ICMPv6 errors that quoted this flow (not in the packet counts above).
+    /// ICMP/ICMPv6 errors that quoted this flow (included in the packet counts above).
     public var icmpErrors: UInt64
     public var icmpErrorBytes: UInt64
     /// The first destination-unreachable's type and code (when `icmpErrors > 0`).
@@ -180,7 +184,9 @@ public struct Accounting: Sendable, Equatable {
     public var truncated = Tally()
     /// Of `truncated`: those that still landed in a flow.
     public var truncatedInFlows = Tally()
-    /// Packets counted in two flows (carrier and inner).
+    /// Packets counted in two flows: a tunnel's carrier and its inner flow (or the inner flow that
+    /// a tunnelled ICMP error quotes). So the flows' packet counts add up to
+    /// `flows + icmpMatched + tunnelled`.
     public var tunnelled = Tally()
     /// Flows evicted because the table reached `maxFlows` (live).
     public var evictedFlows: UInt64 = 0
@@ -214,10 +220,15 @@ public struct EntryRef: Sendable, Equatable {
     }
 }
 
-/// Per inventory host: the catalog entries its roles serve that no flow in the capture exercised.
+/// Per inventory host (the items of one name merged: a host's IPv4 and IPv6 addresses are one
+/// host): the catalog entries its roles serve, split into exercised (some flow with the host as
+/// server was attributed to the entry) and never exercised in the capture.
 public struct HostCoverage: Sendable, Equatable {
     public var name: String?
+    /// The first address (or CIDR) of the host.
     public var address: String
+    /// Every address (or CIDR) of the host.
+    public var addresses: [String]
     public var roles: [String]
     public var exercised: [EntryRef]
     public var unexercised: [EntryRef]
@@ -257,6 +268,15 @@ public struct AnalysisSnapshot: Sendable {
         self.outbound = outbound
         self.vlanInKey = vlanInKey
     }
+
+    /// The outbound status of the Mission Control kind (CONTRACTS.md calls it `missionControl`).
+    public var missionControl: [OutboundStatus] { outbound }
+
+    /// Inventory hosts that never reached an outbound destination their role must reach.
+    public var unreachedOutbound: [OutboundStatus] { outbound.filter { !$0.reached } }
+
+    /// Flows whose primary verdict is not `expected`.
+    public var problemFlows: [FlowRecord] { flows.filter(\.isProblem) }
 
     /// Flows per primary verdict, in precedence order (verdicts with no flow omitted).
     public var verdictCounts: [(Verdict, Int)] {

@@ -1,5 +1,29 @@
 import PacketWire
 
+// Verdict rules (DESIGN.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
+//
+// Rule verdict, exactly one per TCP/UDP flow, from the server port and the inventory:
+// - the server is a listed destination of an outbound entry on that port (Mission Control) → expected;
+// - no entry lists (protocol, server port) → unexpected-port (also every non-TCP/UDP flow: SCTP,
+//   GRE and IP-in-IP carriers — no catalog describes them);
+// - roles unknown (no inventory, or a server the inventory does not list) → expected, component =
+//   the most specific candidate, `candidates` = every component when several list the port;
+// - an entry serves one of the server's roles → expected, or outside-to-internal when that entry
+//   is cluster-scoped and the client is outside the cluster;
+// - otherwise → wrong-role, component = the most specific candidate (what the port would be).
+// Blocked verdicts, added to it:
+// - blocked-drop, TCP: the client's SYN was seen, the server sent nothing, no ICMP error quoted
+//   the flow, and the client sent no ACK/data (a one-sided capture of a working connection shows
+//   the client's ACKs). Confidence high.
+// - blocked-drop, UDP (and other datagram protocols): the client sent, the server never did, no
+//   ICMP error, the server is not a multicast/broadcast address, and the flow is not a tunnel
+//   carrier (VXLAN/Geneve carriers are often one-way). Confidence low: a datagram service may not
+//   answer at all.
+// - blocked-rst: the client's SYN was answered by the server's RST without a SYN-ACK (Zeek REJ).
+// - blocked-icmp: an ICMP/ICMPv6 destination unreachable quoting the flow (the note names the code).
+// The primary verdict is the first in `Verdict.allCases` order: blocked-drop, blocked-rst,
+// blocked-icmp, outside-to-internal, wrong-role, unexpected-port, expected.
+
 extension FlowAnalyzer {
     /// The vantage whose counts a flow reports: the one with the most packets (ties: the earlier source).
     func representative(_ s: FlowState) -> Vantage {
@@ -30,13 +54,15 @@ extension FlowAnalyzer {
             serverPort: serverPort, clientName: roles.name(of: client, version: version),
             serverName: roles.name(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
-            vlan: key.vlan, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
+            vlan: FlowKey.vlanIDs(key.vlan).last ?? 0, vlans: FlowKey.vlanIDs(key.vlan), tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
             carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
             direction: v.inferred ? .inferred : .observed,
-            clientPackets: v.orig.packets, serverPackets: v.resp.packets, clientBytes: v.orig.bytes,
-            serverBytes: v.resp.bytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
+            clientPackets: v.orig.packets &+ (v.icmpPackets &- v.icmpQuotingOrigPackets),
+            serverPackets: v.resp.packets &+ v.icmpQuotingOrigPackets,
+            clientBytes: v.orig.bytes &+ (v.icmpBytes &- v.icmpQuotingOrigBytes),
+            serverBytes: v.resp.bytes &+ v.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
             clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: v.icmpPackets,
             icmpErrorBytes: v.icmpBytes, icmpType: v.icmpType, icmpCode: v.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
@@ -160,17 +186,32 @@ extension FlowAnalyzer {
         guard !roles.isUnknown else { return [] }
         let infos = configuration.classifier.entryInfos
         let roleNames = configuration.classifier.roleNameList
-        var out: [HostCoverage] = []
+        // Group inventory items by name (unnamed items stand alone).
+        var groups: [[HostInfo]] = []
+        var byName: [String: Int] = [:]
         for h in roles.hostInfos where h.roleBits != 0 {
+            if let n = h.name, let g = byName[n] {
+                groups[g].append(h)
+            } else {
+                if let n = h.name { byName[n] = groups.count }
+                groups.append([h])
+            }
+        }
+        var out: [HostCoverage] = []
+        for g in groups {
+            let bits = g.reduce(UInt64(0)) { $0 | $1.roleBits }
             var used = Set<Int32>()
-            for f in flows where f.entryID >= 0 && h.contains(f.server, version: f.ipVersion) { used.insert(f.entryID) }
+            for f in flows where f.entryID >= 0 && g.contains(where: { $0.contains(f.server, version: f.ipVersion) }) {
+                used.insert(f.entryID)
+            }
             var ex: [EntryRef] = [], un: [EntryRef] = []
-            for (i, e) in infos.enumerated() where e.roleBits & h.roleBits != 0 && e.scope != .outbound && e.ports != nil {
+            for (i, e) in infos.enumerated() where e.roleBits & bits != 0 && e.scope != .outbound && e.ports != nil {
                 let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                    ports: e.portText)
                 if used.contains(Int32(i)) { ex.append(ref) } else { un.append(ref) }
             }
-            out.append(HostCoverage(name: h.name, address: h.addressText, roles: names(h.roleBits, roleNames),
+            let addrs = g.map(\.addressText)
+            out.append(HostCoverage(name: g[0].name, address: addrs[0], addresses: addrs, roles: names(bits, roleNames),
                                     exercised: ex, unexercised: un))
         }
         return out
@@ -186,16 +227,26 @@ extension FlowAnalyzer {
         for (i, e) in infos.enumerated() where e.scope == .outbound {
             let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                ports: e.portText)
+            var groups: [[HostInfo]] = []
+            var byName: [String: Int] = [:]
             for h in roles.hostInfos where h.roleBits & e.roleBits != 0 {
+                if let n = h.name, let g = byName[n] {
+                    groups[g].append(h)
+                } else {
+                    if let n = h.name { byName[n] = groups.count }
+                    groups.append([h])
+                }
+            }
+            for g in groups {
                 var attempts = 0
                 var reached = false
-                for f in flows where f.proto == e.proto && h.contains(f.client, version: f.ipVersion)
+                for f in flows where f.proto == e.proto && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
                     && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
                     attempts += 1
-                    if f.serverPackets > 0 && !f.verdicts.contains(where: \.isBlocked) { reached = true }
+                    if f.serverPackets > f.icmpErrors && !f.verdicts.contains(where: \.isBlocked) { reached = true }
                 }
-                out.append(OutboundStatus(name: h.name, address: h.addressText, entry: ref, reached: reached,
-                                          attempts: attempts))
+                out.append(OutboundStatus(name: g[0].name, address: g.map(\.addressText).joined(separator: ", "),
+                                          entry: ref, reached: reached, attempts: attempts))
             }
         }
         return out

@@ -19,10 +19,10 @@ struct TableReport {
         let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
         let problems = s.flows.filter(\.isProblem).count
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
-                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
+                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-            if let e = src.error { line += "  " + paint("ERROR: \(e)", "31") }
+            if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
             out.write(line + "\n")
         }
         if !s.inventoryKnown {
@@ -38,27 +38,41 @@ struct TableReport {
     // MARK: components
 
     func writeComponents<Out: TextOutputStream>(_ out: inout Out) {
-        var rows: [String: ComponentRow] = [:]
-        var order: [String] = []
+        var rowIndex: [String: Int] = [:]
+        var names: [String] = []
+        var rowList: [ComponentRow] = []
+        // The catalog id is added only when two catalogs use one component name.
+        var catalogsOf: [String: Set<String>] = [:]
+        for f in snapshot.flows { if let c = f.component { catalogsOf[c, default: []].insert(f.catalogID ?? "") } }
         for f in snapshot.flows {
-            let name = f.component.map { "\($0) (\(f.catalogID ?? ""))" } ?? "(no catalog entry)"
-            if rows[name] == nil { order.append(name) }
-            var r = rows[name, default: ComponentRow()]
-            r.flows += 1
-            r.packets += f.packets
-            r.bytes += f.bytes
-            r.hosts.insert(f.server)
-            r.hosts.insert(f.client)
-            if f.isProblem { r.problems += 1 }
-            rows[name] = r
+            let name = f.component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(f.catalogID ?? ""))" : $0 }
+                ?? "(no catalog entry)"
+            let i: Int
+            if let j = rowIndex[name] {
+                i = j
+            } else {
+                i = rowList.count
+                rowIndex[name] = i
+                names.append(name)
+                rowList.append(ComponentRow())
+            }
+            // In place: copying a row would copy its host set.
+            rowList[i].flows += 1
+            rowList[i].packets += f.packets
+            rowList[i].bytes += f.bytes
+            rowList[i].hosts.insert(f.server)
+            rowList[i].hosts.insert(f.client)
+            if f.isProblem { rowList[i].problems += 1 }
         }
-        order.sort { (rows[$0]!.flows, $1) > (rows[$1]!.flows, $0) }
+        var order = Array(rowList.indices)
+        order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
         out.write(bold("Components") + "\n")
-        let nameWidth = max(20, options.width - 52)
+        let nameWidth = max(20, options.width - 47)
         out.write(pad("COMPONENT", nameWidth) + lpad("FLOWS", 8) + lpad("PACKETS", 11) + lpad("BYTES", 11)
                   + lpad("HOSTS", 7) + lpad("PROBLEMS", 10) + "\n")
-        for name in order {
-            let r = rows[name]!
+        for i in order {
+            let r = rowList[i]
+            let name = names[i]
             let probs = r.problems > 0 ? paint(lpad(String(r.problems), 10), "33") : lpad("0", 10)
             out.write(pad(clip(name, nameWidth - 1), nameWidth) + lpad(group(UInt64(r.flows)), 8)
                       + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hosts.count), 7)
@@ -112,6 +126,7 @@ struct TableReport {
         let frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
         var what = f.component ?? (f.candidates.first ?? "")
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
+        if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
         var detail = "\(f.state.rawValue) \(f.history.isEmpty ? "-" : f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
         if !frames.isEmpty { detail += " " + frames }
         if let note = e?.note, !note.isEmpty { detail += " " + note }
@@ -135,18 +150,26 @@ struct TableReport {
             out.write(bold("Catalog entries never exercised") + " (per inventory host, as server)\n")
             if hosts.isEmpty { out.write("  none\n") }
             for h in hosts {
-                let who = (h.name.map { "\($0) " } ?? "") + h.address + " [" + h.roles.joined(separator: ",") + "]"
+                let who = (h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
+                    + " [" + h.roles.joined(separator: ",") + "]"
                 out.write("  \(who): \(h.unexercised.count) of \(h.unexercised.count + h.exercised.count)\n")
+                var lines: [String] = []
                 var line = "    "
                 for e in h.unexercised {
                     let item = "\(protoName(e.proto))/\(e.ports) \(e.component)"
                     if line.count + item.count + 2 > options.width {
-                        out.write(line + "\n")
+                        lines.append(line)
                         line = "    "
                     }
                     line += (line.count > 4 ? "; " : "") + item
                 }
-                if line.count > 4 { out.write(line + "\n") }
+                if line.count > 4 { lines.append(line) }
+                let limit = options.maxCoverageLines
+                for l in lines.prefix(limit) { out.write(l + "\n") }
+                if lines.count > limit {
+                    let shown = lines.prefix(limit).reduce(0) { $0 + $1.split(separator: ";").count }
+                    out.write("    … \(h.unexercised.count - shown) more (--format json lists them all)\n")
+                }
             }
             out.write("\n")
         }
