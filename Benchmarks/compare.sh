@@ -87,6 +87,8 @@ if "$PORTOLAN" analyze --help 2>/dev/null | grep -q -- '--threads'; then
     add "portolan analyze --threads 2" "$PORTOLAN analyze --threads 2 ${ANALYZE_ARGS:-} '$FILE' >/dev/null" \
         "as above, flows split by flow hash over 2 threads"
 else
+    add "portolan bench --only analyze" "$PORTOLAN bench --file '$FILE' --only analyze >/dev/null" \
+        "the analyze pipeline without the report (walk, decode, flows, verdict snapshot), 1 thread"
     add "portolan bench --only analyze --threads 2" "$PORTOLAN bench --file '$FILE' --only analyze --threads 2 >/dev/null" \
         "the analyze pipeline (no report) with flows split by canonical flow hash over 2 threads"
 fi
