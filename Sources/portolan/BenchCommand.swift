@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Conversations in progress at once in the generated capture.") var concurrent: Int = 8_192
     @Option(help: "Times each stage runs; the fastest run is reported.") var repeats: Int = 3
     @Flag(help: "Only generate (with --write); measure nothing.") var generateOnly = false
+    @Flag(help: "With --file: give the analyzer TrafficSynth's inventory (for captures it generated).")
+    var synthInventory = false
     @Option(help: ArgumentHelp("Run one stage once and print its result only (for callgrind): read, decode, classify or analyze.",
                                visibility: .hidden))
     var only: String?
@@ -91,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         var inventory = Inventory()
         do {
             catalog = try CompiledCatalog.builtIn()
-            if file == nil {
+            if file == nil || synthInventory {
                 for spec in SynthTopology.roleSpecs { try inventory.addRole(spec, catalog: catalog) }
             }
         } catch {
