@@ -62,6 +62,7 @@ struct FlowKey: Equatable, Sendable {
     /// 64-bit hash (multiply–xorshift mixing; not keyed: flow tables of captures are not adversarial
     /// enough to need SipHash, and linear probing with a good mix keeps chains short).
     @inlinable var hash: UInt64 {
+        @inline(__always) get {
         @inline(__always) func mix(_ x: UInt64) -> UInt64 {
             var z = x &* 0x9E37_79B9_7F4A_7C15
             z ^= z >> 29
@@ -74,5 +75,6 @@ struct FlowKey: Equatable, Sendable {
         h = mix(h ^ b.low)
         h = mix(h ^ a.high ^ (b.high &* 0x100_0000_01B3))
         return h
+        }
     }
 }
