@@ -28,10 +28,19 @@ struct FlowKey: Equatable, Sendable {
         self.layer = layer
     }
 
+    /// Field by field on the raw words (IPAddress's synthesized `==` lives in another module and
+    /// is not inlinable).
+    @inlinable static func == (x: FlowKey, y: FlowKey) -> Bool {
+        x.a.low == y.a.low && x.b.low == y.b.low && x.a.high == y.a.high && x.b.high == y.b.high
+            && x.vlan == y.vlan && x.aPort == y.aPort && x.bPort == y.bPort && x.proto == y.proto
+            && x.version == y.version && x.layer == y.layer
+    }
+
     /// The canonical key of a packet from (src, sport) to (dst, dport), and whether the sender is A.
     @inlinable static func make(src: IPAddress, sport: UInt16, dst: IPAddress, dport: UInt16, proto: UInt8,
                                 version: UInt8, vlan: UInt64, layer: UInt8) -> (FlowKey, fromA: Bool) {
-        let srcFirst = src < dst || (src == dst && sport <= dport)
+        let srcFirst = src.high != dst.high ? src.high < dst.high
+            : src.low != dst.low ? src.low < dst.low : sport <= dport
         if srcFirst {
             return (FlowKey(a: src, b: dst, aPort: sport, bPort: dport, proto: proto, version: version,
                             vlan: vlan, layer: layer), true)
