@@ -277,3 +277,34 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct CompressedInputTests {
+    /// A gzip- or zstd-compressed capture gives the same flows as the plain one.
+    @Test(.enabled(if: fileExists(capturesDir + "/dcos-cluster.pcap")), arguments: ["gzip", "zstd"])
+    func compressedCaptureGivesTheSameFlows(_ tool: String) throws {
+        let path = "/usr/bin/\(tool)"
+        guard FileManager.default.isExecutableFile(atPath: path) else { return }
+        let src = capturesDir + "/dcos-cluster.pcap"
+        let dst = NSTemporaryDirectory() + "portolan-flow-\(getpid()).pcap.\(tool == "gzip" ? "gz" : "zst")"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["-c", "-q", src]
+        FileManager.default.createFile(atPath: dst, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dst))
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        try out.close()
+        defer { try? FileManager.default.removeItem(atPath: dst) }
+        #expect(p.terminationStatus == 0)
+        let catalog = try #require(builtInCatalog)
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let plain = analyze([src], configuration: config).0.snapshot()
+        let (a, _, errors) = analyze([dst], configuration: config)
+        #expect(errors == [nil])
+        let packed = a.snapshot()
+        #expect(packed.flows.count == plain.flows.count)
+        #expect(packed.flows.map(\.clientBytes) == plain.flows.map(\.clientBytes))
+        #expect(packed.accounting == plain.accounting)
+    }
+}
