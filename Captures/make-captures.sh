@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build Portolan's test captures from real traffic between network namespaces.
 #
-#   sudo Captures/make-captures.sh          (Debian 12; run as root; about two minutes)
+#   sudo Captures/make-captures.sh            (Debian 12; run as root; about 75 s)
+#   sudo Captures/make-captures.sh expected   (only recompute the expected files from the captures)
 #
 # Packages it uses (installed below when missing):
 #   apt-get install -y --no-install-recommends tcpdump tshark iproute2 iptables nftables ethtool \
@@ -9,13 +10,15 @@
 #
 # SAFETY: every packet stays inside the namespaces this script creates. The bridge lives in its own
 # namespace (pt-sw) with only our veths attached; no namespace has a default route; the "outside"
-# host and the fake Mission Control address exist only on that bridge. Nothing is added to the
-# host's own network namespace. Everything is removed on exit (trap EXIT).
+# host and the fake Mission Control address exist only on that bridge; the VLAN hosts hang off two
+# userspace switch namespaces joined by a veth trunk. Nothing is added to the host's own network
+# namespace. Everything is removed on exit (trap EXIT).
 #
 # Output (next to this script): NAME.pcap / NAME.pcapng, NAME.inventory.yaml, NAME.expected.tsv
 # (the counts come from the capture through expected-counts.py; the verdicts from NAME.flows.tsv,
 # which is reasoned by hand from the seed documents — see README.md).
 set -euo pipefail
+[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 PKGS=(tcpdump tshark iproute2 iptables nftables ethtool socat ncat nginx-light dnsmasq-base curl dnsutils openssl python3)
 missing=()
@@ -23,7 +26,6 @@ for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
