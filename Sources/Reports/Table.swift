@@ -211,7 +211,7 @@ struct TableReport {
         row("+ undecodable", a.undecodable)
         for (l, r, t) in a.undecodableBy { row("    \(l) \(r)", t) }
         if a.truncated.packets > 0 {
-            row("truncated (snaplen), counted above", a.truncated, "(\(group(a.truncatedInFlows.packets)) in flows)")
+            row("truncated by snaplen", a.truncated, "(counted above; \(group(a.truncatedInFlows.packets)) in flows)")
         }
         if a.evictedFlows > 0 { out.write("  flows evicted at the table bound: \(group(a.evictedFlows))\n") }
         let parts = a.parts
