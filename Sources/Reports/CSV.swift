@@ -10,35 +10,76 @@ public let csvHeader = [
     "files", "evidence_file",
 ]
 
-/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
-func csvField(_ s: String) -> String {
-    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+/// Appends one field with RFC 4180 quoting: a field with a comma, quote or line break is quoted,
+/// its quotes doubled.
+func appendCSVField(_ s: String, to out: inout String) {
+    if !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+        out += s
+        return
     }
-    return s
+    out += "\""
+    for c in s.unicodeScalars {
+        if c == "\"" { out += "\"\"" } else { out.unicodeScalars.append(c) }
+    }
+    out += "\""
+}
+
+func csvField(_ s: String) -> String {
+    var out = ""
+    appendCSVField(s, to: &out)
+    return out
 }
 
 func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
-    let fields: [String] = [
-        protoName(f.proto), String(f.ipVersion), addressText(f.client, f.ipVersion), String(f.clientPort),
-        addressText(f.server, f.ipVersion), String(f.serverPort), f.clientName ?? "", f.serverName ?? "",
-        f.component ?? "", f.catalogID ?? "", f.candidates.joined(separator: ";"), f.verdict.rawValue,
-        f.verdicts.map(\.rawValue).joined(separator: ";"), evidenceText(f), f.state.rawValue, f.history,
-        f.direction.rawValue, String(f.clientPackets), String(f.serverPackets), String(f.clientBytes),
-        String(f.serverBytes), String(f.clientPayloadBytes), String(f.serverPayloadBytes), String(f.icmpErrors),
-        timestampText(f.firstTimestamp), timestampText(f.lastTimestamp), String(f.firstFrame), vlanText(f) ?? "",
-        tunnelText(f.tunnel) ?? "", tunnelText(f.carries) ?? "", fileNames(f, sourceNames).joined(separator: ";"),
-        Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "",
-    ]
-    return fields.map(csvField).joined(separator: ",")
-}
-
-extension String {
-    func replacingAll(_ a: Character, with b: String) -> String {
-        var out = ""
-        for c in self {
-            if c == a { out += b } else { out.append(c) }
-        }
-        return out
+    var out = ""
+    out.reserveCapacity(256)
+    var first = true
+    func add(_ s: String) {
+        if !first { out += "," }
+        first = false
+        appendCSVField(s, to: &out)
     }
+    func addList(_ list: [String], _ sep: String) {
+        if !first { out += "," }
+        first = false
+        var joined = ""
+        for (i, x) in list.enumerated() {
+            if i > 0 { joined += sep }
+            joined += x
+        }
+        appendCSVField(joined, to: &out)
+    }
+    add(protoName(f.proto))
+    add(String(f.ipVersion))
+    add(addressText(f.client, f.ipVersion))
+    add(String(f.clientPort))
+    add(addressText(f.server, f.ipVersion))
+    add(String(f.serverPort))
+    add(f.clientName ?? "")
+    add(f.serverName ?? "")
+    add(f.component ?? "")
+    add(f.catalogID ?? "")
+    addList(f.candidates, ";")
+    add(f.verdict.rawValue)
+    addList(f.verdicts.map(\.rawValue), ";")
+    add(evidenceText(f))
+    add(f.state.rawValue)
+    add(f.history)
+    add(f.direction.rawValue)
+    add(String(f.clientPackets))
+    add(String(f.serverPackets))
+    add(String(f.clientBytes))
+    add(String(f.serverBytes))
+    add(String(f.clientPayloadBytes))
+    add(String(f.serverPayloadBytes))
+    add(String(f.icmpErrors))
+    add(timestampText(f.firstTimestamp))
+    add(timestampText(f.lastTimestamp))
+    add(String(f.firstFrame))
+    add(vlanText(f) ?? "")
+    add(tunnelText(f.tunnel) ?? "")
+    add(tunnelText(f.carries) ?? "")
+    addList(fileNames(f, sourceNames), ";")
+    add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
+    return out
 }

@@ -1,67 +1,82 @@
 import FlowAnalysis
 import PacketWire
 
-/// A tiny JSON writer: keys in the order written, strings escaped per RFC 8259.
+/// A tiny JSON writer into UTF-8 bytes (appending to a `String` is several times slower): keys in
+/// the order written, strings escaped per RFC 8259.
 struct JSONWriter {
-    var out: String
+    var bytes: [UInt8] = []
+    /// Per open container: whether a value was written (the next one needs a comma).
     var needComma: [Bool] = [false]
 
-    init(into s: String = "") { out = s }
+    init() { bytes.reserveCapacity(1024) }
+
+    /// The text so far.
+    var out: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Hands the text written so far to `sink` and starts over (keeping the nesting).
+    mutating func flush<Out: TextOutputStream>(to sink: inout Out) {
+        sink.write(out)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always) mutating func ascii(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
 
     mutating func comma() {
-        if needComma[needComma.count - 1] { out += "," }
+        if needComma[needComma.count - 1] { bytes.append(0x2C) }
         needComma[needComma.count - 1] = true
     }
 
     mutating func key(_ k: String) {
         comma()
         appendString(k)
-        out += ":"
+        bytes.append(0x3A)
         needComma[needComma.count - 1] = false
     }
 
     mutating func beginObject(_ k: String? = nil) {
         if let k { key(k) } else { comma() }
-        out += "{"
+        bytes.append(0x7B)
         needComma[needComma.count - 1] = true
         needComma.append(false)
     }
 
     mutating func endObject() {
         needComma.removeLast()
-        out += "}"
+        bytes.append(0x7D)
     }
 
     mutating func beginArray(_ k: String? = nil) {
         if let k { key(k) } else { comma() }
-        out += "["
+        bytes.append(0x5B)
         needComma[needComma.count - 1] = true
         needComma.append(false)
     }
 
     mutating func endArray() {
         needComma.removeLast()
-        out += "]"
+        bytes.append(0x5D)
     }
 
     mutating func value(_ s: String?) {
         comma()
-        if let s { appendString(s) } else { out += "null" }
+        if let s { appendString(s) } else { ascii("null") }
     }
 
     mutating func value<I: BinaryInteger>(_ n: I) {
         comma()
-        out += String(n)
+        appendInteger(n)
     }
 
     mutating func value(_ b: Bool) {
         comma()
-        out += b ? "true" : "false"
+        if b { ascii("true") } else { ascii("false") }
     }
 
     mutating func raw(_ text: String) {
         comma()
-        out += text
+        bytes.append(contentsOf: text.utf8)
     }
 
     mutating func field(_ k: String, _ s: String?) { key(k); value(s) }
@@ -73,40 +88,63 @@ struct JSONWriter {
         endArray()
     }
 
-    mutating func appendString(_ s: String) {
-        // Fast path: nothing to escape (the common case: names, addresses, verdicts).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += "\""
-            out += s
-            out += "\""
+    /// Decimal digits without going through `String`.
+    mutating func appendInteger<I: BinaryInteger>(_ n: I) {
+        if n < 0 { bytes.append(0x2D) }
+        appendMagnitude(UInt64(n.magnitude))  // every magnitude here fits in 64 bits
+    }
+
+    mutating func appendMagnitude(_ m: UInt64) {
+        if m < 10 {
+            bytes.append(0x30 &+ UInt8(m))
             return
         }
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, in a fixed buffer
+        var v = m
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            while v > 0 {
+                buf[23 - n] = 0x30 &+ UInt8(v % 10)  // n < 20 ≤ 24: inside the 24-byte buffer
+                v /= 10
+                n += 1
+            }
+            bytes.append(contentsOf: buf[(24 - n)...])
+        }
+    }
+
+    mutating func appendString(_ s: String) {
+        bytes.append(0x22)
+        // Fast path: nothing to escape (names, addresses, verdicts).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(0x22)
+            return
+        }
+        for b in s.utf8 {
+            switch b {
+            case 0x22: ascii("\\\"")
+            case 0x5C: ascii("\\\\")
+            case 0x0A: ascii("\\n")
+            case 0x0D: ascii("\\r")
+            case 0x09: ascii("\\t")
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                ascii("\\u00")
+                bytes.append(hex[Int(b >> 4)])
+                bytes.append(hex[Int(b & 0xF)])
             default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+                bytes.append(b)
             }
         }
-        out += "\""
+        bytes.append(0x22)
     }
 }
 
 /// One flow as a JSON object (the fields of JSON Lines, CSV and the `flows` array of JSON).
 func flowJSON(_ f: FlowRecord, sourceNames: [String], into out: inout String) {
-    var w = JSONWriter(into: out)
+    var w = JSONWriter()
     writeFlow(f, sourceNames: sourceNames, &w)
-    out = w.out
+    out += w.out
 }
 
 func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
@@ -287,20 +325,16 @@ func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) 
     }
     w.endArray()
     w.beginArray("flows")
-    out.write(w.out)
-    w.out = ""
+    w.flush(to: &out)
     let names = s.sources.map(\.name)
     for f in s.flows {
         writeFlow(f, sourceNames: names, &w)
-        if w.out.utf8.count > 1 << 16 {
-            out.write(w.out)
-            w.out = ""
-        }
+        if w.bytes.count > 1 << 16 { w.flush(to: &out) }
     }
     w.endArray()
     w.endObject()
-    w.out += "\n"
-    out.write(w.out)
+    w.bytes.append(0x0A)
+    w.flush(to: &out)
 }
 
 // MARK: - Live: one compact line per interval

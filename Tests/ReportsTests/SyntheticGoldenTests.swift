@@ -1,4 +1,5 @@
 import FlowAnalysis
+import Foundation
 import PacketWire
 import Reports
 import Testing
@@ -132,5 +133,23 @@ func syntheticSnapshot() -> AnalysisSnapshot {
         let s = syntheticSnapshot()
         let seen = Set(s.flows.flatMap(\.verdicts))
         #expect(seen == Set(Verdict.allCases))
+    }
+}
+
+@Suite struct EscapingTests {
+    /// Names from user catalogs may hold quotes, commas, backslashes and control characters: JSON
+    /// and CSV stay parseable and give the name back unchanged.
+    @Test func awkwardNamesRoundTrip() throws {
+        var f = try #require(syntheticSnapshot().flows.first)
+        let name = "Odd \"name\", with\\ back\tslash\nand \u{1} bell — ünï"
+        f.component = name
+        f.firstTimestamp = -1_500_000
+        let line = renderFlow(f, format: .jsonl, sourceNames: ["a.pcap"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(obj["component"] as? String == name)
+        #expect((obj["first_ts"] as? NSNumber)?.doubleValue == -0.0015)
+        #expect((obj["client_bytes"] as? NSNumber)?.uint64Value == f.clientBytes)
+        let row = renderFlow(f, format: .csv, sourceNames: ["a.pcap"])
+        #expect(row.contains("\"Odd \"\"name\"\", with\\ back\tslash\nand \u{1} bell — ünï\""))
     }
 }
