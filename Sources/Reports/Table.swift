@@ -17,7 +17,8 @@ struct TableReport {
         let s = snapshot
         let a = s.accounting
         let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
-        let problems = s.flows.filter(\.isProblem).count
+        var problems = 0
+        for f in s.flows where f.isProblem { problems += 1 }
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
                   + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
@@ -43,9 +44,13 @@ struct TableReport {
         var rowList: [ComponentRow] = []
         // The catalog id is added only when two catalogs use one component name.
         var catalogsOf: [String: Set<String>] = [:]
-        for f in snapshot.flows { if let c = f.component { catalogsOf[c, default: []].insert(f.catalogID ?? "") } }
-        for f in snapshot.flows {
-            let name = f.component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(f.catalogID ?? ""))" : $0 }
+        let flows = snapshot.flows
+        for i in flows.indices {
+            if let c = flows[i].component { catalogsOf[c, default: []].insert(flows[i].catalogID ?? "") }
+        }
+        for fi in flows.indices {
+            let component = flows[fi].component
+            let name = component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(flows[fi].catalogID ?? ""))" : $0 }
                 ?? "(no catalog entry)"
             let i: Int
             if let j = rowIndex[name] {
@@ -58,11 +63,11 @@ struct TableReport {
             }
             // In place: copying a row would copy its host set.
             rowList[i].flows += 1
-            rowList[i].packets += f.packets
-            rowList[i].bytes += f.bytes
-            rowList[i].hosts.insert(f.server)
-            rowList[i].hosts.insert(f.client)
-            if f.isProblem { rowList[i].problems += 1 }
+            rowList[i].packets += flows[fi].clientPackets + flows[fi].serverPackets
+            rowList[i].bytes += flows[fi].clientBytes + flows[fi].serverBytes
+            rowList[i].hosts.insert(flows[fi].server)
+            rowList[i].hosts.insert(flows[fi].client)
+            if flows[fi].verdict != .expected { rowList[i].problems += 1 }
         }
         var order = Array(rowList.indices)
         order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
@@ -85,18 +90,25 @@ struct TableReport {
     // MARK: problems
 
     func writeProblems<Out: TextOutputStream>(_ out: inout Out) {
-        let problems = snapshot.flows.filter(\.isProblem)
-        out.write(bold("Problems") + (problems.isEmpty ? ": none\n\n" : "\n"))
-        guard !problems.isEmpty else { return }
-        for v in Verdict.allCases where v != .expected {
-            let flows = problems.filter { $0.verdict == v }
-            if flows.isEmpty { continue }
-            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(flows.count) flow\(flows.count == 1 ? "" : "s"))"
+        // Indices per primary verdict (no copies of the records), the first few kept in order.
+        let limit = options.maxFlowsPerVerdict
+        var shown = [[Int]](repeating: [], count: Verdict.allCases.count)
+        var counts = [Int](repeating: 0, count: Verdict.allCases.count)
+        let flows = snapshot.flows
+        for i in flows.indices {
+            let r = flows[i].verdict.rank
+            counts[r] += 1
+            if counts[r] <= limit { shown[r].append(i) }
+        }
+        let total = counts.reduce(0, +) - counts[Verdict.expected.rank]
+        out.write(bold("Problems") + (total == 0 ? ": none\n\n" : "\n"))
+        guard total > 0 else { return }
+        for v in Verdict.allCases where v != .expected && counts[v.rank] > 0 {
+            let n = counts[v.rank]
+            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(group(UInt64(n))) flow\(n == 1 ? "" : "s"))"
                       + verdictHint(v) + "\n")
-            for f in flows.prefix(options.maxFlowsPerVerdict) { writeFlowLine(f, &out) }
-            if flows.count > options.maxFlowsPerVerdict {
-                out.write("  … \(flows.count - options.maxFlowsPerVerdict) more (use --format jsonl for all)\n")
-            }
+            for i in shown[v.rank] { writeFlowLine(flows[i], &out) }
+            if n > limit { out.write("  … \(group(UInt64(n - limit))) more (use --format jsonl for all)\n") }
         }
         out.write("\n")
     }
