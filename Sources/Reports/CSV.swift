@@ -12,74 +12,91 @@ public let csvHeader = [
 
 /// Appends one field with RFC 4180 quoting: a field with a comma, quote or line break is quoted,
 /// its quotes doubled.
-func appendCSVField(_ s: String, to out: inout String) {
+func appendCSVField(_ s: String, to out: inout [UInt8]) {
     if !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-        out += s
+        out.append(contentsOf: s.utf8)
         return
     }
-    out += "\""
-    for c in s.unicodeScalars {
-        if c == "\"" { out += "\"\"" } else { out.unicodeScalars.append(c) }
+    out.append(0x22)
+    for b in s.utf8 {
+        if b == 0x22 { out.append(0x22) }
+        out.append(b)
     }
-    out += "\""
+    out.append(0x22)
 }
 
 func csvField(_ s: String) -> String {
-    var out = ""
+    var out: [UInt8] = []
     appendCSVField(s, to: &out)
-    return out
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// One CSV row (UTF-8 bytes appended in place; a `String` per field would be several times slower).
+struct CSVLine {
+    var bytes: [UInt8] = []
+    var first = true
+
+    init() { bytes.reserveCapacity(320) }
+
+    mutating func separator() {
+        if !first { bytes.append(0x2C) }
+        first = false
+    }
+
+    mutating func add(_ s: String) {
+        separator()
+        appendCSVField(s, to: &bytes)
+    }
+
+    mutating func add<I: BinaryInteger>(_ n: I) {
+        separator()
+        appendDecimal(n, to: &bytes)
+    }
+
+    mutating func add(_ list: [String], _ sep: UInt8) {
+        separator()
+        var joined: [UInt8] = []
+        for (i, x) in list.enumerated() {
+            if i > 0 { joined.append(sep) }
+            joined.append(contentsOf: x.utf8)
+        }
+        appendCSVField(String(decoding: joined, as: UTF8.self), to: &bytes)
+    }
 }
 
 func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
-    var out = ""
-    out.reserveCapacity(256)
-    var first = true
-    func add(_ s: String) {
-        if !first { out += "," }
-        first = false
-        appendCSVField(s, to: &out)
-    }
-    func addList(_ list: [String], _ sep: String) {
-        if !first { out += "," }
-        first = false
-        var joined = ""
-        for (i, x) in list.enumerated() {
-            if i > 0 { joined += sep }
-            joined += x
-        }
-        appendCSVField(joined, to: &out)
-    }
-    add(protoName(f.proto))
-    add(String(f.ipVersion))
-    add(addressText(f.client, f.ipVersion))
-    add(String(f.clientPort))
-    add(addressText(f.server, f.ipVersion))
-    add(String(f.serverPort))
-    add(f.clientName ?? "")
-    add(f.serverName ?? "")
-    add(f.component ?? "")
-    add(f.catalogID ?? "")
-    addList(f.candidates, ";")
-    add(f.verdict.rawValue)
-    addList(f.verdicts.map(\.rawValue), ";")
-    add(evidenceText(f))
-    add(f.state.rawValue)
-    add(f.history)
-    add(f.direction.rawValue)
-    add(String(f.clientPackets))
-    add(String(f.serverPackets))
-    add(String(f.clientBytes))
-    add(String(f.serverBytes))
-    add(String(f.clientPayloadBytes))
-    add(String(f.serverPayloadBytes))
-    add(String(f.icmpErrors))
-    add(timestampText(f.firstTimestamp))
-    add(timestampText(f.lastTimestamp))
-    add(String(f.firstFrame))
-    add(vlanText(f) ?? "")
-    add(tunnelText(f.tunnel) ?? "")
-    add(tunnelText(f.carries) ?? "")
-    addList(fileNames(f, sourceNames), ";")
-    add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
-    return out
+    var l = CSVLine()
+    l.add(protoName(f.proto))
+    l.add(f.ipVersion)
+    l.add(addressText(f.client, f.ipVersion))
+    l.add(f.clientPort)
+    l.add(addressText(f.server, f.ipVersion))
+    l.add(f.serverPort)
+    l.add(f.clientName ?? "")
+    l.add(f.serverName ?? "")
+    l.add(f.component ?? "")
+    l.add(f.catalogID ?? "")
+    l.add(f.candidates, 0x3B)
+    l.add(f.verdict.rawValue)
+    l.add(f.verdicts.map(\.rawValue), 0x3B)
+    l.add(evidenceText(f))
+    l.add(f.state.rawValue)
+    l.add(f.history)
+    l.add(f.direction.rawValue)
+    l.add(f.clientPackets)
+    l.add(f.serverPackets)
+    l.add(f.clientBytes)
+    l.add(f.serverBytes)
+    l.add(f.clientPayloadBytes)
+    l.add(f.serverPayloadBytes)
+    l.add(f.icmpErrors)
+    l.add(timestampText(f.firstTimestamp))
+    l.add(timestampText(f.lastTimestamp))
+    l.add(f.firstFrame)
+    l.add(vlanText(f) ?? "")
+    l.add(tunnelText(f.tunnel) ?? "")
+    l.add(tunnelText(f.carries) ?? "")
+    l.add(fileNames(f, sourceNames), 0x3B)
+    l.add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
+    return String(decoding: l.bytes, as: UTF8.self)
 }

@@ -88,29 +88,7 @@ struct JSONWriter {
         endArray()
     }
 
-    /// Decimal digits without going through `String`.
-    mutating func appendInteger<I: BinaryInteger>(_ n: I) {
-        if n < 0 { bytes.append(0x2D) }
-        appendMagnitude(UInt64(n.magnitude))  // every magnitude here fits in 64 bits
-    }
-
-    mutating func appendMagnitude(_ m: UInt64) {
-        if m < 10 {
-            bytes.append(0x30 &+ UInt8(m))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, in a fixed buffer
-        var v = m
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { buf in
-            while v > 0 {
-                buf[23 - n] = 0x30 &+ UInt8(v % 10)  // n < 20 ≤ 24: inside the 24-byte buffer
-                v /= 10
-                n += 1
-            }
-            bytes.append(contentsOf: buf[(24 - n)...])
-        }
-    }
+    mutating func appendInteger<I: BinaryInteger>(_ n: I) { appendDecimal(n, to: &bytes) }
 
     mutating func appendString(_ s: String) {
         bytes.append(0x22)
@@ -137,6 +115,26 @@ struct JSONWriter {
             }
         }
         bytes.append(0x22)
+    }
+}
+
+/// Appends the decimal digits of `n` (no `String` on the way).
+func appendDecimal<I: BinaryInteger>(_ n: I, to bytes: inout [UInt8]) {
+    if n < 0 { bytes.append(0x2D) }
+    var m = UInt64(n.magnitude)  // every magnitude written here fits in 64 bits
+    if m < 10 {
+        bytes.append(0x30 &+ UInt8(m))
+        return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, in a fixed 24-byte buffer
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buf in
+        while m > 0 {
+            buf[23 - count] = 0x30 &+ UInt8(m % 10)  // count < 20: inside the buffer
+            m /= 10
+            count += 1
+        }
+        bytes.append(contentsOf: buf[(24 - count)...])
     }
 }
 
