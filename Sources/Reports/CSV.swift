@@ -13,7 +13,11 @@ public let csvHeader = [
 /// Appends one field with RFC 4180 quoting: a field with a comma, quote or line break is quoted,
 /// its quotes doubled.
 func appendCSVField(_ s: String, to out: inout [UInt8]) {
-    if !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+    let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+        for b in buf where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return false }
+        return true
+    } ?? !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+    if plain {
         out.append(contentsOf: s.utf8)
         return
     }

@@ -30,7 +30,9 @@ struct JSONWriter {
 
     mutating func key(_ k: String) {
         comma()
-        appendString(k)
+        bytes.append(0x22)
+        bytes.append(contentsOf: k.utf8)  // keys are this file's own literals: nothing to escape
+        bytes.append(0x22)
         bytes.append(0x3A)
         needComma[needComma.count - 1] = false
     }
@@ -92,8 +94,12 @@ struct JSONWriter {
 
     mutating func appendString(_ s: String) {
         bytes.append(0x22)
-        // Fast path: nothing to escape (names, addresses, verdicts).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        // Fast path: nothing to escape (names, addresses, verdicts), checked on the contiguous bytes.
+        let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+            for b in buf where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            return true
+        } ?? false
+        if plain {
             bytes.append(contentsOf: s.utf8)
             bytes.append(0x22)
             return
