@@ -1,0 +1,145 @@
+// Opening an interface with Portolan's defaults, and the loop that feeds its packets to a sink
+// until a signal, a duration or a packet count says stop — also on an interface that stays silent.
+import CPcap
+import PacketWire
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to open an interface.
+public struct CaptureSettings: Sendable, Equatable {
+    public var device: String
+    /// Bytes kept per packet: headers are what the analyzer needs.
+    public var snaplen: Int32 = 256
+    /// Kernel ring size in MiB.
+    public var bufferSizeMiB: Int32 = 32
+    public var promiscuous: Bool = true
+    /// Deliver each packet as it arrives instead of when a ring block fills or times out.
+    public var immediate: Bool = false
+    /// Packet buffer timeout (how long the kernel may hold a partly filled block), in ms.
+    public var timeoutMilliseconds: Int32 = 100
+    /// BPF capture filter as tcpdump takes it; empty captures everything.
+    public var filter: String = ""
+
+    public init(device: String) { self.device = device }
+}
+
+extension PcapHandle {
+    /// Creates, configures and activates a handle for `settings`, installs the filter and puts
+    /// it in non-blocking mode. Returns libpcap's activation warning, if any, in `warning`.
+    public static func open(_ settings: CaptureSettings, warning: inout String?) throws(PcapError) -> PcapHandle {
+        var handle = try PcapHandle(create: settings.device)
+        try handle.setSnaplen(settings.snaplen)
+        try handle.setPromisc(settings.promiscuous)
+        try handle.setTimeout(milliseconds: settings.timeoutMilliseconds)
+        try handle.setBufferSize(bytes: settings.bufferSizeMiB &* 1024 &* 1024)
+        try handle.setImmediateMode(settings.immediate)
+        _ = handle.setNanosecondTimestamps()
+        warning = try handle.activate()
+        if !settings.filter.isEmpty { try handle.setFilter(settings.filter) }
+        try handle.setNonblock(true)
+        return handle
+    }
+}
+
+/// Why a capture loop ended (errors are thrown instead).
+public enum StopReason: Sendable, Equatable {
+    case signal(Int32)
+    case duration
+    case count
+    /// The tick callback asked to stop.
+    case requested
+}
+
+/// Monotonic clock in nanoseconds.
+public func monotonicNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// Wall clock in nanoseconds since the Unix epoch.
+public func wallClockNanos() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// Polls the handle's selectable fd (and the stop signal's pipe) and dispatches in non-blocking
+/// mode, so it never sits inside a blocking `pcap_dispatch` on a silent interface.
+public struct CaptureLoop: Sendable {
+    public var stop: StopSignal?
+    /// Call `tick` this often (nil: never).
+    public var intervalNanos: Int64?
+    /// Stop after this long (nil: no limit).
+    public var durationNanos: Int64?
+    /// Stop after this many packets (nil: no limit).
+    public var maxPackets: UInt64?
+    /// Longest single poll, so a platform without a selectable fd still makes progress.
+    public var pollCapMilliseconds: Int32 = 200
+
+    public init(stop: StopSignal? = nil, intervalNanos: Int64? = nil, durationNanos: Int64? = nil, maxPackets: UInt64? = nil) {
+        self.stop = stop
+        self.intervalNanos = intervalNanos
+        self.durationNanos = durationNanos
+        self.maxPackets = maxPackets
+    }
+
+    /// Runs until a stop condition; hands every packet to `packet` (inside `pcap_dispatch`, on
+    /// the ring's bytes) and calls `tick` every interval (return false to stop). A libpcap error —
+    /// for example the interface going down — is thrown; packets delivered before it were
+    /// already handed to `packet`.
+    public func run(
+        _ handle: inout PcapHandle,
+        packet: (CaptureRecord, UnsafeRawBufferPointer) -> Void,
+        tick: () -> Bool = { true }
+    ) throws(PcapError) -> StopReason {
+        let start = monotonicNanos()
+        let end = durationNanos.map { start &+ $0 }
+        var nextTick = intervalNanos.map { start &+ $0 }
+        let firstFrame = handle.framesDelivered
+        var fds = [pollfd(fd: handle.selectableFD ?? -1, events: Int16(POLLIN), revents: 0)]
+        if let stop { fds.append(pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0)) }
+        let haveFD = fds[0].fd >= 0
+
+        while true {
+            if let signo = stop?.pending() { return .signal(signo) }
+            var now = monotonicNanos()
+            var waitNanos = Int64(pollCapMilliseconds) * 1_000_000
+            if let end { waitNanos = min(waitNanos, end &- now) }
+            if let nextTick { waitNanos = min(waitNanos, nextTick &- now) }
+            if waitNanos > 0 {
+                // Round up so we wake at or after the deadline, not just before it.
+                let ms = Int32((waitNanos + 999_999) / 1_000_000)
+                if haveFD {
+                    _ = poll(&fds, nfds_t(fds.count), ms)  // EINTR: a signal; seen at the top
+                } else {
+                    usleep(UInt32(min(ms, 10)) * 1000)
+                }
+            }
+            // Drain what is waiting (non-blocking), a bounded number of batches per turn so
+            // signals, ticks and deadlines are still looked at under a flood.
+            for _ in 0..<64 {
+                var limit: Int32 = -1
+                if let maxPackets {
+                    let done = handle.framesDelivered &- firstFrame
+                    if done >= maxPackets { return .count }
+                    limit = Int32(clamping: maxPackets - done)
+                }
+                let n = try handle.dispatch(limit, packet)
+                if n == 0 { break }
+            }
+            if let maxPackets, handle.framesDelivered &- firstFrame >= maxPackets { return .count }
+            now = monotonicNanos()
+            if let end, now >= end { return .duration }
+            if let interval = intervalNanos, let due = nextTick, now >= due {
+                if !tick() { return .requested }
+                var next = due &+ interval
+                if next <= now { next = now &+ interval }  // skip ticks missed under load
+                nextTick = next
+            }
+        }
+    }
+}
