@@ -79,6 +79,9 @@ public struct CaptureLoop: Sendable {
     public var maxPackets: UInt64?
     /// Longest single poll, so a platform without a selectable fd still makes progress.
     public var pollCapMilliseconds: Int32 = 200
+    /// End with `.interfaceWentDown` when the interface is taken down (libpcap would wait for it
+    /// to come back); checked about every `pollCapMilliseconds`.
+    public var failWhenInterfaceDown: Bool = true
 
     public init(stop: StopSignal? = nil, intervalNanos: Int64? = nil, durationNanos: Int64? = nil, maxPackets: UInt64? = nil) {
         self.stop = stop
@@ -88,13 +91,13 @@ public struct CaptureLoop: Sendable {
     }
 
     /// Runs until a stop condition; hands every packet to `packet` (inside `pcap_dispatch`, on
-    /// the ring's bytes) and calls `tick` every interval (return false to stop). A libpcap error —
+    /// the ring's bytes) and calls `tick` with `pcap_stats` every interval (return false to stop). A libpcap error —
     /// for example the interface going down — is thrown; packets delivered before it were
     /// already handed to `packet`.
     public func run(
         _ handle: inout PcapHandle,
         packet: (CaptureRecord, UnsafeRawBufferPointer) -> Void,
-        tick: () -> Bool = { true }
+        tick: (PcapStats?) -> Bool = { _ in true }
     ) throws(PcapError) -> StopReason {
         let start = monotonicNanos()
         let end = durationNanos.map { start &+ $0 }
@@ -103,6 +106,7 @@ public struct CaptureLoop: Sendable {
         var fds = [pollfd(fd: handle.selectableFD ?? -1, events: Int16(POLLIN), revents: 0)]
         if let stop { fds.append(pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0)) }
         let haveFD = fds[0].fd >= 0
+        var nextLinkCheck = start
 
         while true {
             if let signo = stop?.pending() { return .signal(signo) }
@@ -133,9 +137,19 @@ public struct CaptureLoop: Sendable {
             }
             if let maxPackets, handle.framesDelivered &- firstFrame >= maxPackets { return .count }
             now = monotonicNanos()
+            if failWhenInterfaceDown && now >= nextLinkCheck {
+                nextLinkCheck = now &+ Int64(pollCapMilliseconds) * 1_000_000
+                if interfaceIsUp(handle.device) == false {
+                    // Take what the ring still holds before reporting the interface as gone.
+                    while try handle.dispatch(-1, packet) > 0 {}
+                    throw PcapError(
+                        kind: .interfaceWentDown, call: "SIOCGIFFLAGS", device: handle.device,
+                        message: "The interface went down")
+                }
+            }
             if let end, now >= end { return .duration }
             if let interval = intervalNanos, let due = nextTick, now >= due {
-                if !tick() { return .requested }
+                if !tick(try? handle.stats()) { return .requested }
                 var next = due &+ interval
                 if next <= now { next = now &+ interval }  // skip ticks missed under load
                 nextTick = next

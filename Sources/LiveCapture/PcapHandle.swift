@@ -295,3 +295,26 @@ extension LinkType {
 func cString(_ buffer: [CChar]) -> String {
     buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }  // errbuf is never empty
 }
+
+/// Whether the interface `name` is administratively up (`SIOCGIFFLAGS`), nil when the question
+/// does not apply (a pseudo-device such as "any") or cannot be asked; false when it is gone.
+/// libpcap keeps waiting on an interface that was taken down; the capture loop uses this to end
+/// the capture with an error instead.
+public func interfaceIsUp(_ name: String) -> Bool? {
+    #if os(Linux)
+    if name == "any" || name.utf8.count >= Int(IFNAMSIZ) { return nil }
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var request = ifreq()
+    withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { buffer in
+        for (i, byte) in name.utf8.enumerated() { buffer[i] = byte }  // length checked above; NUL from init
+    }
+    if ioctl(fd, UInt(SIOCGIFFLAGS), &request) != 0 {
+        return errno == ENODEV || errno == ENXIO ? false : nil
+    }
+    return Int32(request.ifr_ifru.ifru_flags) & Int32(IFF_UP) != 0
+    #else
+    return nil
+    #endif
+}

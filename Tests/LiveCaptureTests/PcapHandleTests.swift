@@ -64,7 +64,7 @@ let isRoot = getuid() == 0
         let t0 = monotonicNanos()
         var ticks = 0
         let reason = try CaptureLoop(intervalNanos: 100_000_000, durationNanos: 500_000_000)
-            .run(&handle, packet: { _, _ in }, tick: { ticks += 1; return true })
+            .run(&handle, packet: { _, _ in }, tick: { _ in ticks += 1; return true })
         let elapsed = monotonicNanos() - t0
         #expect(reason == .duration)
         #expect(elapsed >= 500_000_000 && elapsed < 2_000_000_000)
@@ -73,7 +73,7 @@ let isRoot = getuid() == 0
         // duration does); here a tick that says stop.
         var calls = 0
         let reason2 = try CaptureLoop(intervalNanos: 100_000_000, maxPackets: 10)
-            .run(&handle, packet: { _, _ in }, tick: { calls += 1; return calls < 3 })
+            .run(&handle, packet: { _, _ in }, tick: { _ in calls += 1; return calls < 3 })
         #expect(reason2 == .requested)
     }
 
