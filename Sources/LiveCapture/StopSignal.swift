@@ -44,6 +44,13 @@ public struct StopSignal: Sendable {
             action.sa_flags = 0  // no SA_RESTART: poll returns EINTR, then sees the pipe
             sigaction(signo, &action, nil)
         }
+        // A parent may have started us with these signals blocked (some process launchers do);
+        // a blocked SIGINT would never reach the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return StopSignal(fd: fds[0])
     }
 

@@ -92,6 +92,9 @@ struct LiveCommand: ParsableCommand {
             liveFail(Self.explain(error))
         }
         if let warning { liveWarn("warning: \(interface): \(warning)") }
+        let linkName = handle.linkType.name ?? "LINKTYPE \(handle.linkType.rawValue)"
+        // As tcpdump says it; tests wait for this line before sending traffic.
+        liveWarn("portolan live: listening on \(interface), link-type \(linkName), snapshot length \(handle.snapshot) bytes, buffer \(bufferSize) MiB")
         if let user {
             do { try Privileges.drop(toUser: user) } catch { liveFail("\(error)") }
         }
@@ -179,7 +182,11 @@ struct LiveSession {
     }
 
     func finish(stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
-        let line = "{\"type\":\"final\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats))}"
+        let incomplete = stats?.anyDropped ?? false
+        let line = "{\"type\":\"final\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats)),\"incomplete\":\(incomplete)}"
+        if incomplete, let stats {
+            liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
+        }
         liveOut(line + "\n")
         return 0
     }
