@@ -1,0 +1,589 @@
+// Walks a pcap or pcapng file in place. Every packet is a view into the MappedFile; nothing is
+// copied or allocated per packet. The fast paths (`next`) are inlinable and take every
+// unchecked load only after one bounds check on `remaining`/the block length, named in a comment;
+// everything unusual (other block types, damage, end of file) goes to a non-inlined slow path
+// that re-checks and explains.
+import PacketWire
+
+/// Reads packets from a pcap or pcapng capture (format sniffed from the magic number; gzip and
+/// zstd input is decompressed by `MappedFile`).
+///
+/// ```swift
+/// var reader = try CaptureReader(path: "trace.pcapng")
+/// var record = CaptureRecord()
+/// while let bytes = try reader.next(&record) { decoder.decode(bytes, linkType: record.linkType, into: &summary) }
+/// ```
+/// A damaged file yields every good packet before the damage, then throws a `CaptureFileError`
+/// naming the byte offset; after that, `next` throws the same error again.
+public struct CaptureReader {
+    /// The file being read; packet views stay valid while it lives.
+    public let file: MappedFile
+    public let sourceIndex: UInt32
+    /// pcap variant or pcapng, from the magic number.
+    public let format: CaptureFormat
+
+    @usableFromInline let base: UnsafeRawPointer
+    @usableFromInline let end: Int
+    /// Offset of the next record/block; invariant 0 ≤ pos ≤ end.
+    @usableFromInline var pos: Int
+    @usableFromInline var packets: UInt64
+    /// Byte order of the pcap file or of the current pcapng section.
+    @usableFromInline var bigEndian: Bool
+    @usableFromInline let isPcapng: Bool
+    /// When `pos` passes this, pages behind it are released (Int.max: never).
+    @usableFromInline var releaseMark: Int
+    @usableFromInline var failure: CaptureFileError?
+
+    // pcap
+    @usableFromInline var recordHeaderSize: Int
+    @usableFromInline var fractionNanos: Int64
+    @usableFromInline var pcapLinkType: LinkType
+    @usableFromInline var pcapMaxCaptured: UInt32
+    /// Old libpcap (2.0–2.3) wrote caplen and len swapped: 0 never, 1 always, 2 when caplen > len.
+    @usableFromInline var lengthSwap: UInt8
+
+    // pcapng
+    @usableFromInline var section: UInt32
+    @usableFromInline var interfaces: [PcapngInterface]
+
+    /// pcap file header fields (zero for pcapng).
+    public private(set) var versionMajor: UInt16 = 0
+    public private(set) var versionMinor: UInt16 = 0
+    public private(set) var snapshotLength: UInt32 = 0
+    /// pcap: the file header's FCS length in bytes when the FCS-present bit (0x04000000) is set.
+    public private(set) var fcsLength: UInt8? = nil
+
+    /// Release pages behind the reader every this many bytes.
+    @usableFromInline static let releaseStride = 32 << 20
+
+    public init(path: String, sourceIndex: UInt32 = 0) throws(CaptureFileError) {
+        try self.init(file: MappedFile(path: path), sourceIndex: sourceIndex)
+    }
+
+    public init(file: MappedFile, sourceIndex: UInt32 = 0) throws(CaptureFileError) {
+        self.file = file
+        self.sourceIndex = sourceIndex
+        let bytes = file.bytes
+        guard bytes.count >= 4, let b = bytes.baseAddress else {
+            throw CaptureFileError(path: file.path, offset: 0, reason: .truncated,
+                                   detail: bytes.count == 0 ? "the file is empty; expected a pcap or pcapng file header"
+                                       : "the file is only \(bytes.count) bytes; expected a pcap or pcapng file header")
+        }
+        base = b
+        end = bytes.count
+        pos = 0
+        packets = 0
+        failure = nil
+        releaseMark = file.isMapped ? Self.releaseStride : Int.max
+        recordHeaderSize = 16
+        fractionNanos = 1000
+        pcapLinkType = .ethernet
+        pcapMaxCaptured = 262_144
+        lengthSwap = 0
+        section = 0
+        interfaces = []
+        bigEndian = false
+
+        // safe: count ≥ 4 checked above
+        let magic = UInt32(littleEndian: b.loadUnaligned(as: UInt32.self))
+        switch magic {
+        case 0x0A0D_0D0A:
+            isPcapng = true
+            format = .pcapng
+            // The first SHB sets the byte order and is validated like any other.
+            try shbOrSkip(first: true)
+        case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1, 0xA1B2_CD34, 0x34CD_B2A1:
+            isPcapng = false
+            let big = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1 || magic == 0x34CD_B2A1
+            let nano = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
+            let modified = magic == 0xA1B2_CD34 || magic == 0x34CD_B2A1
+            format = .pcap(nanosecond: nano, bigEndian: big, modified: modified)
+            bigEndian = big
+            recordHeaderSize = modified ? 24 : 16
+            fractionNanos = nano ? 1 : 1000
+            try readPcapHeader()
+        default:
+            throw CaptureFileError(
+                path: file.path, offset: 0, reason: .notACaptureFile,
+                detail: "the magic number \(hex(magic, width: 8)) is not pcap (a1b2c3d4, a1b23c4d, a1b2cd34), pcapng (0a0d0d0a), gzip or zstd")
+        }
+    }
+
+    /// Packets delivered so far.
+    public var packetCount: UInt64 { packets }
+    /// Byte offset of the next record or block.
+    public var offset: UInt64 { UInt64(pos) }
+    /// pcap: the link type in the file header; pcapng: nil.
+    public var fileLinkType: LinkType? { isPcapng ? nil : pcapLinkType }
+    /// pcapng: number of the current section (0-based).
+    public var currentSection: UInt32 { section }
+    /// Byte order of the pcap file, or of the current pcapng section.
+    public var sectionIsBigEndian: Bool { bigEndian }
+
+    // MARK: - unchecked loads (callers have checked the bounds)
+
+    @inlinable @inline(__always)
+    func u32(_ at: Int) -> UInt32 {
+        let v = base.loadUnaligned(fromByteOffset: at, as: UInt32.self)
+        return bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
+    }
+
+    @inlinable @inline(__always)
+    func u16(_ at: Int) -> UInt16 {
+        let v = base.loadUnaligned(fromByteOffset: at, as: UInt16.self)
+        return bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v)
+    }
+
+    @inlinable @inline(__always)
+    func u64(_ at: Int) -> UInt64 {
+        let v = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+        return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
+    }
+
+    // MARK: - next
+
+    /// Next packet: fills `record`, returns its bytes (a view into the mapping, valid while the
+    /// reader's `MappedFile` lives), nil at a clean end of file. Throws at damage, after all good
+    /// packets; once it has thrown it throws the same error on every later call.
+    @inlinable
+    public mutating func next(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        if _slowPath(pos >= releaseMark) { releaseBehind() }
+        if isPcapng { return try nextPcapng(&record) }
+        return try nextPcap(&record)
+    }
+
+    @inlinable
+    mutating func nextPcap(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        let remaining = end &- pos  // cannot overflow: 0 ≤ pos ≤ end
+        let h = recordHeaderSize
+        if _fastPath(remaining >= h && lengthSwap == 0) {
+            // safe: remaining ≥ recordHeaderSize (16 or 24) covers the four 32-bit header fields
+            let seconds = u32(pos), fraction = u32(pos &+ 4), captured = u32(pos &+ 8), original = u32(pos &+ 12)
+            // remaining - h ≥ 0 from the check above
+            if _fastPath(captured <= pcapMaxCaptured && Int(captured) <= remaining &- h) {
+                let start = pos &+ h
+                // ≤ (2^32-1)·1e9 + (2^32-1)·1000 < 2^63: cannot overflow
+                record.timestampNanos = Int64(seconds) &* 1_000_000_000 &+ Int64(fraction) &* fractionNanos
+                record.hasTimestamp = true
+                record.capturedLength = captured
+                record.originalLength = original
+                record.linkType = pcapLinkType
+                record.interfaceID = 0
+                record.section = 0
+                packets &+= 1  // < 2^64 records fit in any file
+                record.frameNumber = packets
+                record.fileOffset = UInt64(truncatingIfNeeded: pos)
+                record.sourceIndex = sourceIndex
+                pos = start &+ Int(captured)  // ≤ end: captured ≤ remaining - h
+                // safe: start + captured ≤ end, checked above
+                return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+            }
+        }
+        return try pcapSlow(&record)
+    }
+
+    @inlinable
+    mutating func nextPcapng(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        let remaining = end &- pos  // cannot overflow: 0 ≤ pos ≤ end
+        if _fastPath(remaining >= 32) {
+            // safe: remaining ≥ 32 covers the 28-byte EPB header and the length field
+            let type = u32(pos), length = u32(pos &+ 4)
+            if _fastPath(type == 6 && length >= 32 && length & 3 == 0 && Int(length) <= remaining) {
+                let blockEnd = pos &+ Int(length)  // ≤ end: length ≤ remaining
+                let interface = u32(pos &+ 8), captured = u32(pos &+ 20)
+                // safe: blockEnd - 4 ≥ pos + 28 since length ≥ 32
+                if _fastPath(u32(blockEnd &- 4) == length && Int(interface) < interfaces.count
+                             && captured <= length &- 32) {  // length ≥ 32: no underflow
+                    let iface = interfaces[Int(interface)]
+                    if _fastPath(captured <= iface.maxCaptured) {
+                        let ticks = UInt64(u32(pos &+ 12)) << 32 | UInt64(u32(pos &+ 16))
+                        record.timestampNanos = iface.nanoseconds(ticks)
+                        record.hasTimestamp = true
+                        record.capturedLength = captured
+                        record.originalLength = u32(pos &+ 24)
+                        record.linkType = iface.linkType
+                        record.interfaceID = interface
+                        record.section = section
+                        packets &+= 1  // < 2^64 blocks fit in any file
+                        record.frameNumber = packets
+                        record.fileOffset = UInt64(truncatingIfNeeded: pos)
+                        record.sourceIndex = sourceIndex
+                        let start = pos &+ 28
+                        pos = blockEnd
+                        // safe: 28 + captured ≤ length - 4, and the block lies within the file
+                        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+                    }
+                }
+            }
+        }
+        return try pcapngSlow(&record)
+    }
+
+    // MARK: - slow paths (not inlined: damage, rare blocks, end of file)
+
+    @usableFromInline @inline(never)
+    mutating func releaseBehind() {
+        file.releasePages(before: pos)
+        releaseMark = pos > Int.max - Self.releaseStride ? Int.max : pos + Self.releaseStride
+    }
+
+    /// Records the error, stops reading, and returns it for throwing.
+    mutating func fail(_ reason: CaptureFileError.Reason, at offset: Int, _ detail: String) -> CaptureFileError {
+        let error = CaptureFileError(path: file.path, offset: UInt64(offset), reason: reason, detail: detail,
+                                     packetsBefore: packets)
+        failure = error
+        pos = end
+        return error
+    }
+
+    /// End of the file: nil, or the error that ended reading.
+    func atEnd() throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        if let failure { throw failure }
+        return nil
+    }
+
+    mutating func readPcapHeader() throws(CaptureFileError) {
+        guard end >= 24 else {
+            throw fail(.truncated, at: 0, "the pcap file header needs 24 bytes, the file has \(end)")
+        }
+        // safe: end ≥ 24 covers the whole file header
+        versionMajor = u16(4)
+        versionMinor = u16(6)
+        snapshotLength = u32(16)
+        let linkField = u32(20)
+        // libpcap and Wireshark accept only major version 2 (1.x is "archaic"; others unknown).
+        guard versionMajor == 2 else {
+            throw fail(.unsupportedVersion, at: 4, "pcap major version \(versionMajor) is not supported; expected version 2.x")
+        }
+        // LinkType field: low 16 bits link type, 0x03FF0000 reserved (must be 0, as libpcap/Wireshark
+        // require), 0x04000000 FCS-length-present, 0xF0000000 FCS length in 16-bit words.
+        let reserved = linkField & 0x03FF_0000
+        guard reserved == 0 else {
+            throw fail(.badLinkType, at: 20, "the pcap LinkType field \(hex(linkField, width: 8)) has non-zero reserved bits (\(hex(reserved, width: 8))); expected 0")
+        }
+        if linkField & 0x0400_0000 != 0 { fcsLength = UInt8(truncatingIfNeeded: (linkField >> 28) * 2) }
+        pcapLinkType = LinkType(linkField & 0xFFFF)
+        pcapMaxCaptured = maximumCapturedLength(pcapLinkType)
+        // Files written by libpcap before 2.4 may have caplen and len swapped (libpcap's rule).
+        if versionMinor < 3 { lengthSwap = 1 } else if versionMinor == 3 { lengthSwap = 2 }
+        pos = 24
+    }
+
+    @usableFromInline @inline(never)
+    mutating func pcapSlow(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        let remaining = end - pos
+        if remaining == 0 { return try atEnd() }
+        let h = recordHeaderSize
+        guard remaining >= h else {
+            throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a \(h)-byte pcap record header")
+        }
+        // safe: remaining ≥ h covers the header fields
+        let seconds = u32(pos), fraction = u32(pos + 4)
+        var captured = u32(pos + 8), original = u32(pos + 12)
+        if lengthSwap == 1 || (lengthSwap == 2 && captured > original) { swap(&captured, &original) }
+        guard captured <= pcapMaxCaptured else {
+            throw fail(.badRecord, at: pos, "the pcap record header says \(captured) captured bytes, more than the maximum of \(pcapMaxCaptured)")
+        }
+        guard Int(captured) <= remaining - h else {
+            throw fail(.truncated, at: pos, "the pcap record needs \(captured) bytes of packet data after its header, but the file ends after \(remaining - h)")
+        }
+        let start = pos + h
+        record.timestampNanos = Int64(seconds) * 1_000_000_000 + Int64(fraction) * fractionNanos
+        record.hasTimestamp = true
+        record.capturedLength = captured
+        record.originalLength = original
+        record.linkType = pcapLinkType
+        record.interfaceID = 0
+        record.section = 0
+        packets += 1
+        record.frameNumber = packets
+        record.fileOffset = UInt64(pos)
+        record.sourceIndex = sourceIndex
+        pos = start + Int(captured)
+        // safe: start + captured ≤ end, checked above
+        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+    }
+
+    /// Walks pcapng blocks from `pos` until one yields a packet (returned), the file ends (nil),
+    /// or damage (thrown).
+    @usableFromInline @inline(never)
+    mutating func pcapngSlow(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        while true {
+            if pos == end { return try atEnd() }
+            if let packet = try block(&record) { return packet }
+        }
+    }
+
+    /// Validates the block at `pos` (length, trailer) and returns its length.
+    mutating func blockLength(minimum: Int, name: String) throws(CaptureFileError) -> Int {
+        let remaining = end - pos
+        guard remaining >= 12 else {
+            throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a pcapng block header (12 bytes needed)")
+        }
+        // safe: remaining ≥ 12
+        let length = Int(u32(pos + 4))
+        guard length >= 12 else {
+            throw fail(.badBlock, at: pos, "the \(name) length is \(length); a pcapng block is at least 12 bytes")
+        }
+        guard length & 3 == 0 else {
+            throw fail(.badBlock, at: pos, "the \(name) length \(length) is not a multiple of 4")
+        }
+        guard length <= remaining else {
+            throw fail(.truncated, at: pos, "the \(name) is \(length) bytes long but the file ends after \(remaining)")
+        }
+        // safe: pos + length ≤ end and length ≥ 12
+        let trailer = Int(u32(pos + length - 4))
+        guard trailer == length else {
+            throw fail(.badBlock, at: pos, "the \(name) length is \(length) in its header but \(trailer) in its trailer")
+        }
+        guard length >= minimum else {
+            throw fail(.badBlock, at: pos, "the \(name) is \(length) bytes long, too short for its fixed fields (\(minimum) bytes)")
+        }
+        return length
+    }
+
+    /// Handles one block at `pos`; returns a packet for EPB/SPB/OPB, nil for other blocks.
+    mutating func block(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        let remaining = end - pos
+        guard remaining >= 8 else {
+            throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a pcapng block header (12 bytes needed)")
+        }
+        // safe: remaining ≥ 8
+        let type = u32(pos)
+        switch type {
+        case 0x0A0D_0D0A:
+            try shbOrSkip(first: false)
+            return nil
+        case 1:
+            try interfaceBlock()
+            return nil
+        case 6, 2:
+            let name = type == 6 ? "enhanced packet block" : "obsolete packet block"
+            let length = try blockLength(minimum: 32, name: name)
+            // safe: length ≥ 32 covers the fixed fields at 8..<28
+            let interface = type == 6 ? u32(pos + 8) : UInt32(u16(pos + 8))
+            let ticks = UInt64(u32(pos + 12)) << 32 | UInt64(u32(pos + 16))
+            let captured = u32(pos + 20), original = u32(pos + 24)
+            guard Int(interface) < interfaces.count else {
+                throw fail(.unknownInterface, at: pos, "the \(name) names interface \(interface), but section \(section) declares \(interfaces.count) interface\(interfaces.count == 1 ? "" : "s")")
+            }
+            let iface = interfaces[Int(interface)]
+            guard captured <= iface.maxCaptured else {
+                throw fail(.badRecord, at: pos, "the \(name) says \(captured) captured bytes, more than the maximum of \(iface.maxCaptured)")
+            }
+            guard Int(captured) <= length - 32 else {
+                throw fail(.badRecord, at: pos, "the \(name) says \(captured) captured bytes, but the \(length)-byte block holds at most \(length - 32)")
+            }
+            record.timestampNanos = iface.nanoseconds(ticks)
+            record.hasTimestamp = true
+            return yield(&record, captured: captured, original: original, interface: interface,
+                         linkType: iface.linkType, dataAt: pos + 28, length: length)
+        case 3:
+            let length = try blockLength(minimum: 16, name: "simple packet block")
+            guard let iface = interfaces.first else {
+                throw fail(.unknownInterface, at: pos, "a simple packet block needs interface 0, but section \(section) has no interface description block before it")
+            }
+            // safe: length ≥ 16 covers the original-length field at 8
+            let original = u32(pos + 8)
+            // SPB captured length = min(original length, IDB snaplen); snaplen 0 means no limit.
+            let captured = iface.snaplen != 0 ? min(original, iface.snaplen) : original
+            guard captured <= iface.maxCaptured else {
+                throw fail(.badRecord, at: pos, "the simple packet block's packet is \(captured) bytes, more than the maximum of \(iface.maxCaptured)")
+            }
+            guard Int(captured) <= length - 16 else {
+                throw fail(.badRecord, at: pos, "the simple packet block needs \(captured) bytes of packet data, but the \(length)-byte block holds at most \(length - 16)")
+            }
+            record.timestampNanos = 0
+            record.hasTimestamp = false
+            return yield(&record, captured: captured, original: original, interface: 0,
+                         linkType: iface.linkType, dataAt: pos + 12, length: length)
+        default:
+            // ISB (5), NRB (4), DSB (10), custom (0xBAD / 0x40000BAD), journal and unknown
+            // blocks: skipped by their length.
+            let length = try blockLength(minimum: 12, name: "block of type \(hex(type, width: 8))")
+            pos += length
+            return nil
+        }
+    }
+
+    mutating func yield(_ record: inout CaptureRecord, captured: UInt32, original: UInt32, interface: UInt32,
+                        linkType: LinkType, dataAt start: Int, length: Int) -> UnsafeRawBufferPointer {
+        record.capturedLength = captured
+        record.originalLength = original
+        record.linkType = linkType
+        record.interfaceID = interface
+        record.section = section
+        packets += 1
+        record.frameNumber = packets
+        record.fileOffset = UInt64(pos)
+        record.sourceIndex = sourceIndex
+        pos += length
+        // safe: the caller checked start + captured ≤ block end ≤ file end
+        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+    }
+
+    /// Section Header Block: sets the section's byte order, checks the version, clears interfaces.
+    @discardableResult
+    mutating func shbOrSkip(first: Bool) throws(CaptureFileError) -> Int {
+        let remaining = end - pos
+        guard remaining >= 12 else {
+            throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a section header block (28 bytes needed)")
+        }
+        // safe: remaining ≥ 12 covers the byte-order magic at 8
+        let bom = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos + 8, as: UInt32.self))
+        switch bom {
+        case 0x1A2B_3C4D: bigEndian = false
+        case 0x4D3C_2B1A: bigEndian = true
+        default:
+            throw fail(.badBlock, at: pos + 8, "the section header block's byte-order magic is \(hex(bom.byteSwapped, width: 8)); expected 1a2b3c4d in either byte order")
+        }
+        let length = try blockLength(minimum: 28, name: "section header block")
+        // safe: length ≥ 28 covers version (12, 14) and section length (16)
+        let major = u16(pos + 12), minor = u16(pos + 14)
+        guard major == 1 else {
+            throw fail(.unsupportedVersion, at: pos + 12, "pcapng section header version \(major).\(minor) is not supported; expected 1.x")
+        }
+        try walkOptions(from: pos + 24, to: pos + length - 4, block: "section header block") { _, _, _ in }
+        if !first { section += 1 }
+        interfaces.removeAll(keepingCapacity: true)
+        pos += length
+        return length
+    }
+
+    /// Interface Description Block: link type, snaplen, if_tsresol (9), if_tsoffset (14).
+    mutating func interfaceBlock() throws(CaptureFileError) {
+        let length = try blockLength(minimum: 20, name: "interface description block")
+        // safe: length ≥ 20 covers link type (8), reserved (10), snaplen (12)
+        let linkType = LinkType(UInt32(u16(pos + 8)))
+        var iface = PcapngInterface(linkType: linkType, snaplen: u32(pos + 12),
+                                    maxCaptured: maximumCapturedLength(linkType))
+        var resolution: UInt8 = 6
+        var offsetSeconds: Int64 = 0
+        let isBig = bigEndian
+        try walkOptions(from: pos + 16, to: pos + length - 4, block: "interface description block") { code, value, count in
+            if code == 9 && count >= 1 {
+                resolution = value[0]
+            } else if code == 14 && count >= 8 {
+                let raw = value.loadUnaligned(as: UInt64.self)
+                offsetSeconds = Int64(bitPattern: isBig ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw))
+            }
+        }
+        iface.setResolution(resolution)
+        iface.setOffset(seconds: offsetSeconds)
+        interfaces.append(iface)
+        pos += length
+    }
+
+    /// Walks the options between `from` and `to` (the block's trailer); throws when an option runs
+    /// past the block. Stops at opt_endofopt (0).
+    mutating func walkOptions(from: Int, to: Int, block: String,
+                              _ visit: (UInt16, UnsafeRawBufferPointer, Int) -> Void) throws(CaptureFileError) {
+        var at = from
+        while to - at >= 4 {
+            // safe: at + 4 ≤ to ≤ end
+            let code = u16(at), count = Int(u16(at + 2))
+            if code == 0 { return }
+            let padded = (count + 3) & ~3
+            guard padded <= to - at - 4 else {
+                throw fail(.badBlock, at: at, "option \(code) of the \(block) is \(count) bytes long and runs past the end of the block")
+            }
+            // safe: at + 4 + count ≤ to ≤ end
+            visit(code, UnsafeRawBufferPointer(start: base + at + 4, count: count), count)
+            at += 4 + padded
+        }
+    }
+}
+
+/// One pcapng interface (IDB) of the current section, with its timestamp conversion ready.
+@usableFromInline
+struct PcapngInterface: Sendable {
+    @usableFromInline var linkType: LinkType
+    @usableFromInline var snaplen: UInt32
+    @usableFromInline var maxCaptured: UInt32
+    /// Nanoseconds per tick when a tick is a whole number of ns (resolutions 1 s … 1 ns, 2^0 … 2^-9).
+    @usableFromInline var multiplier: UInt64 = 1000
+    /// Decimal resolutions finer than 1 ns: ns = ticks / divisor (used when multiplier == 0).
+    @usableFromInline var divisor: UInt64 = 0
+    /// Binary resolutions finer than 2^-9 s: ns = ticks·1e9 / 2^shift (multiplier == 0, divisor == 0).
+    @usableFromInline var shift: UInt8 = 0
+    /// if_tsoffset in nanoseconds (saturated).
+    @usableFromInline var offsetNanos: Int64 = 0
+
+    init(linkType: LinkType, snaplen: UInt32, maxCaptured: UInt32) {
+        self.linkType = linkType
+        self.snaplen = snaplen
+        self.maxCaptured = maxCaptured
+    }
+
+    /// if_tsresol: high bit clear = 10^-n s, set = 2^-n s.
+    mutating func setResolution(_ value: UInt8) {
+        let n = Int(value & 0x7F)
+        multiplier = 0
+        divisor = 0
+        shift = 0
+        if value & 0x80 == 0 {
+            if n <= 9 {
+                multiplier = 1
+                for _ in 0..<(9 - n) { multiplier *= 10 }
+            } else if n <= 28 {
+                divisor = 1
+                for _ in 0..<(n - 9) { divisor *= 10 }  // ≤ 10^19 < 2^64
+            } else {
+                divisor = .max  // every 64-bit tick count is below 1 ns
+            }
+        } else if n <= 9 {
+            multiplier = 1_000_000_000 >> n  // 2^9 divides 1e9: exact
+        } else {
+            shift = UInt8(n)
+        }
+    }
+
+    mutating func setOffset(seconds: Int64) {
+        let (v, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        offsetNanos = overflow ? (seconds < 0 ? .min : .max) : v
+    }
+
+    /// Ticks since the epoch (before if_tsoffset) to nanoseconds, saturating at Int64's range.
+    @inlinable
+    func nanoseconds(_ ticks: UInt64) -> Int64 {
+        var ns: UInt64
+        if _fastPath(multiplier != 0) {
+            let (v, overflow) = ticks.multipliedReportingOverflow(by: multiplier)
+            ns = overflow ? .max : v
+        } else {
+            ns = scaledSlow(ticks)
+        }
+        var result = ns > UInt64(Int64.max) ? Int64.max : Int64(ns)
+        if offsetNanos != 0 {
+            let (v, overflow) = result.addingReportingOverflow(offsetNanos)
+            result = overflow ? (offsetNanos < 0 ? .min : .max) : v
+        }
+        return result
+    }
+
+    @usableFromInline
+    func scaledSlow(_ ticks: UInt64) -> UInt64 {
+        if divisor != 0 { return ticks / divisor }
+        // ticks · 1e9 as 128 bits, then shift right by `shift` (10…127).
+        let (high, low) = ticks.multipliedFullWidth(by: 1_000_000_000)
+        let s = Int(shift)
+        if s >= 64 { return high >> UInt64(s - 64) }
+        if high >> UInt64(s) != 0 { return .max }  // result needs more than 64 bits
+        return high << UInt64(64 - s) | low >> UInt64(s)
+    }
+}
+
+/// The largest captured length libpcap and Wireshark accept for a link type: 262,144 bytes,
+/// except D-Bus (231, 128 MiB) and EBHSCR (279, 8 MiB).
+func maximumCapturedLength(_ linkType: LinkType) -> UInt32 {
+    switch linkType.rawValue {
+    case 231: 128 << 20
+    case 279: 8 << 20
+    default: 262_144
+    }
+}
+
+func hex(_ value: UInt32, width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
