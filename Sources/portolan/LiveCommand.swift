@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaptureFile
 import LiveCapture
 import PacketWire
 #if canImport(Glibc)
@@ -61,6 +62,7 @@ struct LiveCommand: ParsableCommand {
     var user: String?
 
     func validate() throws {
+        if write == "-" { throw ValidationError("-w - is not supported: standard output carries the report") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if count == 0 { throw ValidationError("--count must be at least 1") }
         if !(interval > 0) { throw ValidationError("--interval must be a positive number of seconds") }
@@ -120,10 +122,10 @@ struct LiveCommand: ParsableCommand {
             fault = Self.explain(error)
         }
         let stats = try? handle.stats()
-        if fault == nil, let writeError = session.writeError { fault = writeError }
         let status = session.finish(stats: stats, reason: reason, fault: fault)
-        if let fault { liveWarn("portolan live: \(fault)") }
-        throw ExitCode(fault != nil ? 2 : status)
+        let problem = fault ?? session.writeError
+        if let problem { liveWarn("portolan live: \(problem)") }
+        throw ExitCode(problem != nil ? 2 : status)
     }
 
     /// libpcap's message, plus what the user can do about it.
@@ -159,6 +161,7 @@ struct LiveSession {
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
     var writeError: String?
+    var writer: PcapWriter?
 
     init(source: String, linkType: LinkType, snaplen: UInt32, output: Output) {
         self.source = source
@@ -167,21 +170,37 @@ struct LiveSession {
         self.output = output
     }
 
-    mutating func openWriter(path: String) throws {}
+    mutating func openWriter(path: String) throws(CaptureFileError) {
+        writer = try PcapWriter(path: path, linkType: linkType, snaplen: snaplen, nanosecond: true)
+    }
+
+    /// Flushes the -w file so that what is on disk is a valid capture; notes the first error.
+    mutating func flushWriter() {
+        guard writeError == nil, writer != nil else { return }
+        do { try writer!.flush() } catch { writeError = "writing \(writer!.path): \(error)" }
+    }
 
     mutating func packet(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
         packets &+= 1
         self.bytes &+= UInt64(record.originalLength)
+        if writer != nil && writeError == nil {
+            do { try writer!.write(record, bytes) } catch { writeError = "writing \(writer!.path): \(error)" }
+        }
     }
 
     /// Every interval: flush the file, print a table or a JSON line. False stops the capture.
     mutating func tick(stats: PcapStats?) -> Bool {
+        flushWriter()
         let line = "{\"type\":\"interval\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats))}"
         liveOut(line + "\n")
         return writeError == nil
     }
 
-    func finish(stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
+    mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
+        flushWriter()
+        if let w = writer.take() {
+            do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
+        }
         let incomplete = stats?.anyDropped ?? false
         let line = "{\"type\":\"final\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats)),\"incomplete\":\(incomplete)}"
         if incomplete, let stats {
