@@ -199,3 +199,28 @@ func privateCopyOfPortolan() throws -> String {
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     return path
 }
+
+@Suite(.enabled(if: canRunLab, "needs root, `ip netns` and a built portolan"))
+struct InterfacesCommandTests {
+    /// `portolan interfaces` inside a namespace lists exactly what is there, with flags and addresses.
+    @Test func listsNamespaceInterfacesWithAddresses() throws {
+        let lab = NetLab()
+        let a = try lab.namespace("if-a")
+        let b = try lab.namespace("if-b")
+        try lab.link(a, "v0", "10.203.0.1/24", b, "v0", "10.203.0.2/24")
+        try lab.sh(["ip", "-n", a, "addr", "add", "fd00:203::1/64", "dev", "v0", "nodad"])
+        let table = try lab.exec(a, [portolanBinary, "interfaces"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("v0 [Up, Running"), "\(table.stdout)")
+        #expect(table.stdout.contains("inet  10.203.0.1/24"))
+        #expect(table.stdout.contains("inet6 fd00:203::1/64"))
+        #expect(table.stdout.contains("lo [Up, Running, Loopback"))
+
+        let json = try lab.exec(a, [portolanBinary, "interfaces", "--format", "json"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let v0 = try #require(list.first { $0["name"] as? String == "v0" })
+        #expect(v0["up"] as? Bool == true)
+        #expect((v0["addresses"] as? [String])?.contains("10.203.0.1/24") == true)
+        #expect(list.first { $0["name"] as? String == "lo" }?["loopback"] as? Bool == true)
+    }
+}
