@@ -1,0 +1,112 @@
+import PacketWire
+
+/// The per-packet accounting: plain counters and fixed-size tables allocated once, so counting a
+/// packet never allocates (a snapshot shares the buffers; the next packet copies them once).
+@usableFromInline
+struct Counters: Sendable {
+    @usableFromInline var total = Tally()
+    @usableFromInline var flows = Tally()
+    @usableFromInline var icmpMatched = Tally()
+    @usableFromInline var otherIP = Tally()
+    @usableFromInline var fragments = Tally()
+    @usableFromInline var icmpUnmatched = Tally()
+    @usableFromInline var nonIP = Tally()
+    @usableFromInline var undecodable = Tally()
+    @usableFromInline var truncated = Tally()
+    @usableFromInline var truncatedInFlows = Tally()
+    @usableFromInline var tunnelled = Tally()
+    @usableFromInline var evictedFlows: UInt64 = 0
+    /// Other IP by protocol number: packets at [p], bytes at [256 + p].
+    @usableFromInline var otherByProto: [UInt64]
+    /// Non-IP by EtherType: up to 31 distinct types, the rest in slot 31 (type 0xFFFF).
+    @usableFromInline var etherTypes: [UInt16]
+    @usableFromInline var etherCounts: [UInt64]
+    @usableFromInline var etherTypeCount: Int = 0
+    /// Undecodable by (layer, reason): packets at [i], bytes at [stride + i].
+    @usableFromInline var undecodableBy: [UInt64]
+    /// Per source: packets at [2s], bytes at [2s + 1].
+    @usableFromInline var perSource: [UInt64]
+
+    @usableFromInline static let reasons = DecodeReason.allCases.count
+    @usableFromInline static let stride = DecodeLayer.allCases.count * DecodeReason.allCases.count
+
+    init() {
+        otherByProto = [UInt64](repeating: 0, count: 512)
+        etherTypes = [UInt16](repeating: 0, count: 32)
+        etherCounts = [UInt64](repeating: 0, count: 64)
+        undecodableBy = [UInt64](repeating: 0, count: 2 * Counters.stride)
+        perSource = [UInt64](repeating: 0, count: 16)
+    }
+
+    @inlinable mutating func other(_ proto: UInt8, _ wire: UInt32) {
+        otherIP.add(wire)
+        otherByProto[Int(proto)] &+= 1
+        otherByProto[256 + Int(proto)] &+= UInt64(wire)
+    }
+
+    @inlinable mutating func nonIPFrame(_ t: EtherType, _ wire: UInt32) {
+        nonIP.add(wire)
+        var i = 0
+        while i < etherTypeCount && etherTypes[i] != t.rawValue { i += 1 }
+        if i == etherTypeCount {
+            if etherTypeCount < 31 {
+                etherTypes[i] = t.rawValue
+                etherTypeCount += 1
+            } else {
+                i = 31
+                etherTypes[31] = 0xFFFF
+            }
+        }
+        etherCounts[2 * i] &+= 1
+        etherCounts[2 * i + 1] &+= UInt64(wire)
+    }
+
+    @inlinable mutating func undecodableFrame(_ e: DecodeError, _ wire: UInt32) {
+        undecodable.add(wire)
+        let i = Int(e.layer.rawValue) * Counters.reasons + Int(e.reason.rawValue)
+        undecodableBy[i] &+= 1
+        undecodableBy[Counters.stride + i] &+= UInt64(wire)
+    }
+
+    @inlinable mutating func source(_ s: UInt32, _ wire: UInt32) {
+        let i = 2 * Int(s)
+        if i + 1 >= perSource.count { growSources(i) }
+        perSource[i] &+= 1
+        perSource[i + 1] &+= UInt64(wire)
+    }
+
+    @usableFromInline mutating func growSources(_ i: Int) {
+        perSource += [UInt64](repeating: 0, count: i + 2 - perSource.count + 16)
+    }
+
+    func accounting() -> Accounting {
+        var a = Accounting()
+        a.total = total
+        a.flows = flows
+        a.icmpMatched = icmpMatched
+        a.otherIP = otherIP
+        a.fragments = fragments
+        a.icmpUnmatched = icmpUnmatched
+        a.nonIP = nonIP
+        a.undecodable = undecodable
+        a.truncated = truncated
+        a.truncatedInFlows = truncatedInFlows
+        a.tunnelled = tunnelled
+        a.evictedFlows = evictedFlows
+        for p in 0..<256 where otherByProto[p] > 0 {
+            a.otherIPByProtocol.append((IPProtocol(UInt8(p)), Tally(packets: otherByProto[p], bytes: otherByProto[256 + p])))
+        }
+        for i in 0..<32 where etherCounts[2 * i] > 0 {
+            a.nonIPByEtherType.append((EtherType(etherTypes[i]), Tally(packets: etherCounts[2 * i], bytes: etherCounts[2 * i + 1])))
+        }
+        for l in DecodeLayer.allCases {
+            for r in DecodeReason.allCases {
+                let i = Int(l.rawValue) * Counters.reasons + Int(r.rawValue)
+                if undecodableBy[i] > 0 {
+                    a.undecodableBy.append((l, r, Tally(packets: undecodableBy[i], bytes: undecodableBy[Counters.stride + i])))
+                }
+            }
+        }
+        return a
+    }
+}

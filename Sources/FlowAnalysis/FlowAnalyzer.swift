@@ -1,0 +1,387 @@
+import PacketWire
+
+/// How a run is set up: the catalog and inventory that classify flows, and table policy.
+public struct AnalyzerConfiguration: Sendable {
+    /// The active catalogs, compiled.
+    public var classifier: any PortClassifying
+    /// Addresses → roles, and the cluster's networks. Empty: roles unknown.
+    public var roles: any RoleResolving
+    /// Put the (innermost) VLAN id in the flow key (`--no-vlan-key` turns it off).
+    public var vlanInKey: Bool
+    /// Live: a flow idle this long is expired. nil: never (offline).
+    public var idleTimeoutNanos: Int64?
+    /// Live: a TCP flow closed (both FINs, or a RST) and quiet this long is expired.
+    public var closedLingerNanos: Int64
+    /// Live bound on the table; at the bound the least recently seen of a few sampled flows is
+    /// evicted (counted, and handed out by `expire`). 0: unbounded.
+    public var maxFlows: Int
+    /// Initial table capacity (grows by rehashing).
+    public var initialCapacity: Int
+
+    public init(classifier: any PortClassifying = StaticCatalog.empty, roles: any RoleResolving = StaticInventory(),
+                vlanInKey: Bool = true, idleTimeoutNanos: Int64? = nil, closedLingerNanos: Int64 = 5_000_000_000,
+                maxFlows: Int = 0, initialCapacity: Int = 4096) {
+        self.classifier = classifier
+        self.roles = roles
+        self.vlanInKey = vlanInKey
+        self.idleTimeoutNanos = idleTimeoutNanos
+        self.closedLingerNanos = closedLingerNanos
+        self.maxFlows = maxFlows
+        self.initialCapacity = initialCapacity
+    }
+
+    /// Decoder options for this catalog: VXLAN on 4789 and on every overlay UDP port.
+    public var decoderOptions: DecoderOptions {
+        var ports: [UInt16] = [4789]
+        for p in classifier.overlayPorts where !ports.contains(p) { ports.append(p) }
+        return DecoderOptions(vxlanPorts: ports)
+    }
+}
+
+/// Groups packets into flows and keeps, per flow, Zeek-style state, per-direction counters and
+/// evidence; classifies flows against the catalog when a snapshot or an expiry asks.
+///
+/// A value type. The per-packet path (`process`) decodes into a reused summary, probes the flow
+/// table once (twice for a tunnelled packet: carrier and inner flow), and updates plain values;
+/// it allocates only when a flow is created (or the table grows).
+///
+/// Several sources (files, vantage points) are fed one after another, each with its own
+/// `sourceIndex`. A flow seen by several sources is one flow listing them all; its counts, state,
+/// history and evidence come from the single source that saw the most packets of it (no sum:
+/// two vantage points on one path see the same packets).
+public struct FlowAnalyzer: Sendable {
+    public let configuration: AnalyzerConfiguration
+    @usableFromInline let decoder: PacketDecoder
+    @usableFromInline var summary = PacketSummary()
+    @usableFromInline var table: FlowTable
+    @usableFromInline var counters = Counters()
+    /// Vantages of flows from sources already finished (the best one per flow).
+    @usableFromInline var finished: [Vantage] = []
+    @usableFromInline var nextSerial: UInt64 = 0
+    @usableFromInline let vlanInKey: Bool
+    @usableFromInline let maxFlows: Int
+    var sourceNames: [String] = []
+    var sourceErrors: [UInt32: String] = [:]
+    var evicted: [FlowRecord] = []
+
+    public init(configuration: AnalyzerConfiguration) {
+        self.configuration = configuration
+        self.decoder = PacketDecoder(options: configuration.decoderOptions)
+        self.table = FlowTable(initialCapacity: max(16, configuration.initialCapacity))
+        self.vlanInKey = configuration.vlanInKey
+        self.maxFlows = configuration.maxFlows
+    }
+
+    /// Registers a source (file path or "live:eth0"); its index goes into `CaptureRecord.sourceIndex`.
+    public mutating func addSource(name: String) -> UInt32 {
+        sourceNames.append(name)
+        return UInt32(sourceNames.count - 1)
+    }
+
+    /// Records why a source stopped early (damaged file); reports print it.
+    public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
+        sourceErrors[sourceIndex] = message
+    }
+
+    /// Number of flows in the table.
+    public var flowCount: Int { table.count }
+
+    /// Decodes one frame and accounts for it. `bytes` is only read during the call.
+    @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+        decoder.decode(bytes, linkType: record.linkType, into: &summary)
+        ingest(record)
+    }
+
+    /// Accounts for one frame already decoded (tests, or callers that decode themselves).
+    public mutating func process(_ record: CaptureRecord, summary decoded: PacketSummary) {
+        summary = decoded
+        ingest(record)
+    }
+
+    // MARK: - Per packet
+
+    /// The innermost VLAN id (the C-tag of a QinQ stack), or 0.
+    @inlinable var keyVLAN: UInt16 {
+        guard vlanInKey, summary.vlanCount > 0 else { return 0 }
+        return summary.vlan(Int(min(summary.vlanCount, 4)) - 1) & 0x0FFF
+    }
+
+    @usableFromInline mutating func ingest(_ record: CaptureRecord) {
+        let wire = record.originalLength
+        counters.total.add(wire)
+        counters.source(record.sourceIndex, wire)
+        let truncated = record.capturedLength < record.originalLength
+        if truncated { counters.truncated.add(wire) }
+
+        let outer = summary.outer
+        guard outer.version != 0 else {
+            if let stop = summary.stop {
+                counters.undecodableFrame(stop, wire)
+            } else {
+                counters.nonIPFrame(summary.etherType, wire)
+            }
+            return
+        }
+        let vlan = keyVLAN
+        let tunnelled = summary.tunnelDepth > 0
+        let tunnel = summary.tunnel.rawValue
+        var inFlows = 0
+
+        // The outer (or only) IP header.
+        if outer.hasPorts {
+            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: tunnelled, record: record)
+            inFlows += 1
+        } else if tunnelled && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
+            // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
+            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
+            inFlows += 1
+        }
+        var matched = false
+        if tunnelled {
+            let inner = summary.inner
+            if inner.version != 0 {
+                if inner.hasPorts {
+                    update(inner, layer: tunnel, vlan: vlan, tunnel: tunnel, carrier: false, record: record)
+                    inFlows += 1
+                } else if inner.hasICMP && summary.quoted.version != 0 {
+                    matched = matchICMPError(inner, layer: tunnel, vlan: vlan, record: record)
+                }
+            }
+        } else if outer.hasICMP && summary.quoted.version != 0 {
+            matched = matchICMPError(outer, layer: 0, vlan: vlan, record: record)
+        }
+
+        if inFlows > 0 {
+            counters.flows.add(wire)
+            if inFlows > 1 { counters.tunnelled.add(wire) }
+            if truncated { counters.truncatedInFlows.add(wire) }
+        } else if matched {
+            counters.icmpMatched.add(wire)
+        } else if let stop = summary.stop {
+            counters.undecodableFrame(stop, wire)
+        } else {
+            let h = tunnelled && summary.inner.version != 0 ? summary.inner : outer
+            counters.other(h.proto.rawValue, wire)
+            if h.isFragment && h.fragmentOffset != 0 { counters.fragments.add(wire) }
+            if h.hasICMP && summary.quoted.version != 0 { counters.icmpUnmatched.add(wire) }
+        }
+    }
+
+    /// Counts one packet in the flow of header `h` (created if new).
+    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16, tunnel: UInt8,
+                                           carrier: Bool, record: CaptureRecord) {
+        let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
+                                        dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
+                                        vlan: vlan, layer: layer)
+        let hash = key.hash
+        let ts = record.timestampNanos
+        var pos = table.find(key, hash: hash)
+        if pos < 0 {
+            pos = create(key, hash: hash, fromA: fromA, h, tunnel: carrier ? summary.tunnel.rawValue : tunnel,
+                         carrier: carrier, record: record)
+        } else if table.states[pos].current.source != record.sourceIndex {
+            switchSource(pos, key: key, fromA: fromA, h, record: record)
+        }
+        let fromOrig = fromA == table.states[pos].current.origIsA
+        let payload = h.transportPayloadLength
+        table.states[pos].current.count(fromOrig: fromOrig, wire: record.originalLength, payload: payload,
+                                        frame: record.frameNumber, ts: ts)
+        if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
+        if ts < table.states[pos].firstTs { table.states[pos].firstTs = ts }
+        if h.proto == .tcp {
+            if h.hasTCPFlags {
+                table.states[pos].current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload,
+                                              frame: record.frameNumber)
+            }
+        } else {
+            table.states[pos].current.datagram(fromOrig: fromOrig, payload: payload)
+        }
+    }
+
+    @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,
+                                           tunnel: UInt8, carrier: Bool, record: CaptureRecord) -> Int {
+        if maxFlows > 0 && table.count >= maxFlows { evictOne() }
+        let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
+        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
+                        frame: record.frameNumber, ts: record.timestampNanos)
+        let state = FlowState(current: v, serial: nextSerial, tunnel: tunnel, carrier: carrier)
+        nextSerial &+= 1
+        return table.insert(key, hash: hash, state: state)
+    }
+
+    /// A packet of a known flow from a new source: keep the better of the finished vantages and
+    /// start a fresh one for this source.
+    @usableFromInline mutating func switchSource(_ pos: Int, key: FlowKey, fromA: Bool, _ h: IPHeaderSummary,
+                                                 record: CaptureRecord) {
+        let cur = table.states[pos].current
+        let b = Int(table.states[pos].best)
+        if b < 0 {
+            finished.append(cur)
+            table.states[pos].best = Int32(finished.count - 1)
+        } else if cur.packets > finished[b].packets {
+            finished[b] = cur
+        }
+        let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
+        table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
+                                           frame: record.frameNumber, ts: record.timestampNanos)
+        table.states[pos].sources |= sourceBit(record.sourceIndex)
+    }
+
+    /// Who is the client, from the first packet a vantage sees of a flow. A TCP SYN names its
+    /// sender, a SYN-ACK its receiver (observed). Otherwise (mid-stream TCP) the server is the side
+    /// whose port the catalog lists (for that host's role when an inventory is given), then the
+    /// well-known (< 1024) port, then the lower port (inferred). UDP and other datagram protocols:
+    /// the first sender is the client (observed) unless only the sender's port is a likely server
+    /// port (catalog or well-known), as for a reply seen without its request (inferred).
+    @usableFromInline func decideOriginator(fromA: Bool, _ h: IPHeaderSummary) -> (origIsA: Bool, inferred: Bool) {
+        if h.proto == .tcp && h.hasTCPFlags && h.tcpFlags & TCPFlag.syn != 0 && h.tcpFlags & TCPFlag.rst == 0 {
+            let senderIsClient = h.tcpFlags & TCPFlag.ack == 0
+            return (senderIsClient == fromA, false)
+        }
+        guard h.hasPorts else { return (fromA, false) }
+        let src = serverScore(h.proto, h.sourcePort, h.source, h.version)
+        let dst = serverScore(h.proto, h.destinationPort, h.destination, h.version)
+        if h.proto == .tcp {
+            let serverIsSource: Bool
+            if src != dst {
+                serverIsSource = src > dst
+            } else {
+                serverIsSource = h.sourcePort < h.destinationPort
+            }
+            return (serverIsSource != fromA, true)
+        }
+        // Datagram protocols: flip only on a clear hint.
+        if src > 0 && dst == 0 { return (!fromA, true) }
+        return (fromA, false)
+    }
+
+    /// 3: the catalog lists the port for this host's role; 2: the catalog lists the port;
+    /// 1: well-known port (< 1024); 0: none of these.
+    @usableFromInline func serverScore(_ proto: IPProtocol, _ port: UInt16, _ addr: IPAddress, _ version: UInt8) -> Int {
+        let c = configuration.classifier
+        if c.hasCandidates(proto, port) {
+            let roles = configuration.roles
+            if !roles.isUnknown {
+                let bits = roles.roleBits(of: addr, version: version)
+                if bits != 0 {
+                    let infos = c.entryInfos
+                    for id in c.candidateIDs(proto, port) where infos[Int(id)].roleBits & bits != 0
+                        && infos[Int(id)].scope != .outbound {
+                        return 3
+                    }
+                }
+            }
+            return 2
+        }
+        return port < 1024 ? 1 : 0
+    }
+
+    /// Counts an ICMP/ICMPv6 error in the flow it quotes; false when no such flow is known.
+    @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16,
+                                                   record: CaptureRecord) -> Bool {
+        let q = summary.quoted
+        if q.proto.hasPorts && !q.hasPorts { return false }
+        let (key, fromA) = FlowKey.make(src: q.source, sport: q.hasPorts ? q.sourcePort : 0, dst: q.destination,
+                                        dport: q.hasPorts ? q.destinationPort : 0, proto: q.proto.rawValue,
+                                        version: q.version, vlan: vlan, layer: layer)
+        let hash = key.hash
+        let pos = table.find(key, hash: hash)
+        if pos < 0 { return false }
+        if table.states[pos].current.source != record.sourceIndex {
+            // Seen by another vantage point only: this source's view starts with the error.
+            var quotedHeader = IPHeaderSummary()
+            quotedHeader.proto = q.proto
+            quotedHeader.hasPorts = q.hasPorts
+            quotedHeader.sourcePort = q.sourcePort
+            quotedHeader.destinationPort = q.destinationPort
+            quotedHeader.source = q.source
+            quotedHeader.destination = q.destination
+            quotedHeader.version = q.version
+            switchSource(pos, key: key, fromA: fromA, quotedHeader, record: record)
+        }
+        let frame = record.frameNumber
+        let unreachable = (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
+            || (h.proto == .icmpv6 && h.icmpType == 1)
+        let ts = record.timestampNanos
+        if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
+        table.states[pos].current.icmpPackets &+= 1
+        table.states[pos].current.icmpBytes &+= UInt64(record.originalLength)
+        if table.states[pos].current.icmpFrame == 0 { table.states[pos].current.icmpFrame = frame }
+        if unreachable && table.states[pos].current.unreachableFrame == 0 {
+            table.states[pos].current.unreachableFrame = frame
+            table.states[pos].current.icmpType = h.icmpType
+            table.states[pos].current.icmpCode = h.icmpCode
+            table.states[pos].current.icmpVersion = h.proto == .icmpv6 ? 6 : 4
+        }
+        return true
+    }
+
+    // MARK: - Live: expiry and eviction
+
+    /// Removes and returns flows idle longer than `idleTimeoutNanos`, TCP flows closed (both FINs
+    /// or a RST) and quiet for `closedLingerNanos`, and flows evicted since the last call.
+    public mutating func expire(nowNanos: Int64) -> [FlowRecord] {
+        var out = evicted
+        evicted = []
+        let idle = configuration.idleTimeoutNanos
+        let linger = configuration.closedLingerNanos
+        var pos = table.count - 1
+        while pos >= 0 {
+            let s = table.states[pos]
+            let quiet = nowNanos &- s.lastTs
+            var done = false
+            if let idle, quiet >= idle { done = true }
+            if !done && table.keys[pos].proto == 6 && quiet >= linger {
+                let v = s.current
+                done = (v.orig.state == .closed && v.resp.state == .closed) || v.orig.state == .reset
+                    || v.resp.state == .reset
+            }
+            if done {
+                out.append(record(key: table.keys[pos], state: s))
+                if s.best >= 0 { finished[Int(s.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0, ts: 0) }
+                table.remove(at: pos)
+            }
+            pos -= 1
+        }
+        return out
+    }
+
+    /// At `maxFlows`: evict the least recently seen of up to 8 sampled flows.
+    mutating func evictOne() {
+        guard table.count > 0 else { return }
+        var x = nextSerial &* 0x9E37_79B9_7F4A_7C15
+        var victim = -1
+        var oldest = Int64.max
+        for _ in 0..<min(8, table.count) {
+            x ^= x >> 31
+            x = x &* 0xBF58_476D_1CE4_E5B9
+            let p = Int(x % UInt64(table.count))
+            if table.states[p].lastTs < oldest {
+                oldest = table.states[p].lastTs
+                victim = p
+            }
+        }
+        evicted.append(record(key: table.keys[victim], state: table.states[victim]))
+        table.remove(at: victim)
+        counters.evictedFlows &+= 1
+    }
+
+    // MARK: - Snapshot
+
+    /// Every flow classified, the accounting, coverage per inventory host and outbound status.
+    public func snapshot() -> AnalysisSnapshot {
+        var order = Array(table.keys.indices)
+        order.sort { table.states[$0].serial < table.states[$1].serial }
+        let flows = order.map { record(key: table.keys[$0], state: table.states[$0]) }
+        var sources: [SourceInfo] = []
+        for (i, name) in sourceNames.enumerated() {
+            let p = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i] : 0
+            let b = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i + 1] : 0
+            sources.append(SourceInfo(name: name, packets: p, bytes: b, error: sourceErrors[UInt32(i)]))
+        }
+        let roles = configuration.roles
+        return AnalysisSnapshot(
+            sources: sources, flows: flows, accounting: counters.accounting(), inventoryKnown: !roles.isUnknown,
+            hosts: coverage(flows), outbound: outboundStatus(flows), vlanInKey: vlanInKey)
+    }
+}

@@ -1,0 +1,58 @@
+import PacketWire
+
+/// A flow's canonical key: the two endpoints ordered so that A→B and B→A give the same key
+/// (endpoint A is the smaller (address, port)), plus protocol, IP version, VLAN id (0 when the
+/// VLAN is not part of the key) and the layer: 0 for a frame's outer headers, else the raw value
+/// of the tunnel kind that carried the inner headers (so an inner flow never merges with a plain one).
+@usableFromInline
+struct FlowKey: Equatable, Sendable {
+    @usableFromInline var a: IPAddress
+    @usableFromInline var b: IPAddress
+    @usableFromInline var aPort: UInt16
+    @usableFromInline var bPort: UInt16
+    @usableFromInline var proto: UInt8
+    @usableFromInline var version: UInt8
+    @usableFromInline var vlan: UInt16
+    @usableFromInline var layer: UInt8
+
+    @inlinable init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, version: UInt8,
+                    vlan: UInt16, layer: UInt8) {
+        self.a = a
+        self.b = b
+        self.aPort = aPort
+        self.bPort = bPort
+        self.proto = proto
+        self.version = version
+        self.vlan = vlan
+        self.layer = layer
+    }
+
+    /// The canonical key of a packet from (src, sport) to (dst, dport), and whether the sender is A.
+    @inlinable static func make(src: IPAddress, sport: UInt16, dst: IPAddress, dport: UInt16, proto: UInt8,
+                                version: UInt8, vlan: UInt16, layer: UInt8) -> (FlowKey, fromA: Bool) {
+        let srcFirst = src < dst || (src == dst && sport <= dport)
+        if srcFirst {
+            return (FlowKey(a: src, b: dst, aPort: sport, bPort: dport, proto: proto, version: version,
+                            vlan: vlan, layer: layer), true)
+        }
+        return (FlowKey(a: dst, b: src, aPort: dport, bPort: sport, proto: proto, version: version,
+                        vlan: vlan, layer: layer), false)
+    }
+
+    /// 64-bit hash (multiply–xorshift mixing; not keyed: flow tables of captures are not adversarial
+    /// enough to need SipHash, and linear probing with a good mix keeps chains short).
+    @inlinable var hash: UInt64 {
+        @inline(__always) func mix(_ x: UInt64) -> UInt64 {
+            var z = x &* 0x9E37_79B9_7F4A_7C15
+            z ^= z >> 29
+            z = z &* 0xBF58_476D_1CE4_E5B9
+            return z ^ (z >> 32)
+        }
+        let ports = UInt64(aPort) << 48 | UInt64(bPort) << 32 | UInt64(proto) << 24 | UInt64(version) << 16
+            | UInt64(vlan) &+ (UInt64(layer) << 8 &* 0x1_0000_0001)
+        var h = mix(a.low ^ ports)
+        h = mix(h ^ b.low)
+        h = mix(h ^ a.high ^ (b.high &* 0x100_0000_01B3))
+        return h
+    }
+}

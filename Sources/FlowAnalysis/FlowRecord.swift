@@ -1,0 +1,267 @@
+import PacketWire
+
+/// What a flow says about the cluster's rules (DESIGN.md, "Verdicts"). `allCases` is in precedence
+/// order: the first that applies is the primary verdict.
+public enum Verdict: String, Sendable, CaseIterable, Comparable {
+    case blockedDrop = "blocked-drop"
+    case blockedRST = "blocked-rst"
+    case blockedICMP = "blocked-icmp"
+    case outsideToInternal = "outside-to-internal"
+    case wrongRole = "wrong-role"
+    case unexpectedPort = "unexpected-port"
+    case expected
+
+    @inlinable public var rank: Int {
+        switch self {
+        case .blockedDrop: 0
+        case .blockedRST: 1
+        case .blockedICMP: 2
+        case .outsideToInternal: 3
+        case .wrongRole: 4
+        case .unexpectedPort: 5
+        case .expected: 6
+        }
+    }
+
+    public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
+
+    /// Blocked verdicts and the rule verdicts other than `expected` are problems.
+    public var isProblem: Bool { self != .expected }
+    public var isBlocked: Bool { rank <= 2 }
+}
+
+/// How sure a verdict is. UDP `blocked-drop` is `low`: a datagram service may simply not answer.
+public enum Confidence: String, Sendable {
+    case high, low
+}
+
+/// One verdict with the frames that decided it (frame numbers of the flow's evidence source).
+public struct VerdictEvidence: Sendable, Equatable {
+    public var verdict: Verdict
+    public var frames: [UInt64]
+    public var confidence: Confidence
+    /// A short explanation ("ICMP port unreachable", "no SYN-ACK", "served by dcos-agent", …).
+    public var note: String
+
+    public init(verdict: Verdict, frames: [UInt64], confidence: Confidence = .high, note: String = "") {
+        self.verdict = verdict
+        self.frames = frames
+        self.confidence = confidence
+        self.note = note
+    }
+}
+
+/// Whether client and server were seen in a handshake (or, for UDP, the first datagram) or
+/// inferred from the catalog and port numbers.
+public enum FlowDirection: String, Sendable {
+    case observed, inferred
+}
+
+/// One flow as reports see it: a plain value, independent of the analyzer.
+public struct FlowRecord: Sendable, Equatable {
+    public var proto: IPProtocol
+    /// 4 or 6.
+    public var ipVersion: UInt8
+    public var client: IPAddress
+    public var clientPort: UInt16
+    public var server: IPAddress
+    public var serverPort: UInt16
+    /// Inventory names, when known.
+    public var clientName: String?
+    public var serverName: String?
+    public var clientRoles: [String]
+    public var serverRoles: [String]
+    /// VLAN id in the key (0 = untagged or VLAN not in the key).
+    public var vlan: UInt16
+    /// The tunnel that carried this (inner) flow, `.none` for a flow on the wire.
+    public var tunnel: TunnelKind
+    /// For a carrier (outer) flow: the tunnel it carries; `.none` otherwise.
+    public var carries: TunnelKind
+
+    /// The catalog entry that applies (nil: none applies).
+    public var component: String?
+    public var catalogID: String?
+    public var entryID: Int32
+    /// When roles cannot decide (no inventory, or a server the inventory does not list) and several
+    /// components list the port: every candidate, "component (catalog)".
+    public var candidates: [String]
+    public var verdict: Verdict
+    public var verdicts: [Verdict]
+    public var evidence: [VerdictEvidence]
+
+    public var state: ConnState
+    public var history: String
+    public var direction: FlowDirection
+    public var clientPackets: UInt64
+    public var serverPackets: UInt64
+    public var clientBytes: UInt64
+    public var serverBytes: UInt64
+    public var clientPayloadBytes: UInt64
+    public var serverPayloadBytes: UInt64
+    public var clientTCPFlags: UInt16
+    public var serverTCPFlags: UInt16
+    /// ICMP/ICMPv6 errors that quoted this flow (not in the packet counts above).
+    public var icmpErrors: UInt64
+    public var icmpErrorBytes: UInt64
+    /// The first destination-unreachable's type and code (when `icmpErrors > 0`).
+    public var icmpType: UInt8
+    public var icmpCode: UInt8
+    /// Nanoseconds since the epoch.
+    public var firstTimestamp: Int64
+    public var lastTimestamp: Int64
+    /// The flow's first frame in its evidence source.
+    public var firstFrame: UInt64
+    /// The source (file) whose packets the counts, state and evidence come from: the one that
+    /// saw the most packets of this flow.
+    public var evidenceSource: UInt32
+    /// Every source that saw the flow, ascending.
+    public var sources: [UInt32]
+
+    public var packets: UInt64 { clientPackets + serverPackets }
+    public var bytes: UInt64 { clientBytes + serverBytes }
+    public var isProblem: Bool { verdict.isProblem }
+}
+
+/// One input (a file or an interface).
+public struct SourceInfo: Sendable, Equatable {
+    public var name: String
+    public var packets: UInt64
+    public var bytes: UInt64
+    /// What stopped reading early, if something did ("file: offset N: …").
+    public var error: String?
+    public init(name: String, packets: UInt64 = 0, bytes: UInt64 = 0, error: String? = nil) {
+        self.name = name
+        self.packets = packets
+        self.bytes = bytes
+        self.error = error
+    }
+}
+
+/// Packets and bytes of one accounting bucket.
+public struct Tally: Sendable, Equatable {
+    public var packets: UInt64
+    public var bytes: UInt64
+    public init(packets: UInt64 = 0, bytes: UInt64 = 0) {
+        self.packets = packets
+        self.bytes = bytes
+    }
+    @inlinable public mutating func add(_ wire: UInt32) {
+        packets &+= 1
+        bytes &+= UInt64(wire)
+    }
+    public static func + (a: Tally, b: Tally) -> Tally { Tally(packets: a.packets + b.packets, bytes: a.bytes + b.bytes) }
+}
+
+/// Every packet in exactly one bucket (DESIGN contract 1):
+/// `total = flows + icmpMatched + otherIP + nonIP + undecodable`, for packets and for bytes
+/// (original wire lengths).
+public struct Accounting: Sendable, Equatable {
+    public var total = Tally()
+    /// Packets counted in at least one flow (a tunnelled packet counts in its carrier and its
+    /// inner flow, but once here).
+    public var flows = Tally()
+    /// ICMP/ICMPv6 errors that quoted a known flow.
+    public var icmpMatched = Tally()
+    /// IP packets in no flow: protocols without ports (and not tunnels), ICMP that is not an error
+    /// or quotes no known flow, non-first fragments.
+    public var otherIP = Tally()
+    public var otherIPByProtocol: [(proto: IPProtocol, tally: Tally)] = []
+    /// Of `otherIP`: non-first fragments (no ports to key them by).
+    public var fragments = Tally()
+    /// Of `otherIP`: ICMP errors whose quoted flow was not seen.
+    public var icmpUnmatched = Tally()
+    /// Frames without IP (ARP, LLDP, …), by EtherType.
+    public var nonIP = Tally()
+    public var nonIPByEtherType: [(etherType: EtherType, tally: Tally)] = []
+    /// Frames whose decode stopped before a flow or a known error could be read, by layer and reason.
+    public var undecodable = Tally()
+    public var undecodableBy: [(layer: DecodeLayer, reason: DecodeReason, tally: Tally)] = []
+    /// Frames captured shorter than on the wire (snaplen); counted in whichever bucket they fell.
+    public var truncated = Tally()
+    /// Of `truncated`: those that still landed in a flow.
+    public var truncatedInFlows = Tally()
+    /// Packets counted in two flows (carrier and inner).
+    public var tunnelled = Tally()
+    /// Flows evicted because the table reached `maxFlows` (live).
+    public var evictedFlows: UInt64 = 0
+
+    public init() {}
+
+    public var parts: Tally { flows + icmpMatched + otherIP + nonIP + undecodable }
+    public var isBalanced: Bool { parts == total }
+
+    public static func == (a: Accounting, b: Accounting) -> Bool {
+        a.total == b.total && a.flows == b.flows && a.icmpMatched == b.icmpMatched && a.otherIP == b.otherIP
+            && a.nonIP == b.nonIP && a.undecodable == b.undecodable && a.truncated == b.truncated
+            && a.fragments == b.fragments && a.icmpUnmatched == b.icmpUnmatched && a.tunnelled == b.tunnelled
+            && a.evictedFlows == b.evictedFlows && a.truncatedInFlows == b.truncatedInFlows
+    }
+}
+
+/// A catalog entry named for reports.
+public struct EntryRef: Sendable, Equatable {
+    public var entryID: Int32
+    public var catalogID: String
+    public var component: String
+    public var proto: IPProtocol
+    public var ports: String
+    public init(entryID: Int32, catalogID: String, component: String, proto: IPProtocol, ports: String) {
+        self.entryID = entryID
+        self.catalogID = catalogID
+        self.component = component
+        self.proto = proto
+        self.ports = ports
+    }
+}
+
+/// Per inventory host: the catalog entries its roles serve that no flow in the capture exercised.
+public struct HostCoverage: Sendable, Equatable {
+    public var name: String?
+    public var address: String
+    public var roles: [String]
+    public var exercised: [EntryRef]
+    public var unexercised: [EntryRef]
+}
+
+/// Per inventory host whose role must reach an outbound destination (Dynatrace Mission Control).
+public struct OutboundStatus: Sendable, Equatable {
+    public var name: String?
+    public var address: String
+    public var entry: EntryRef
+    /// A flow to one of the destinations got an answer.
+    public var reached: Bool
+    /// Flows to the destinations (answered or not).
+    public var attempts: Int
+}
+
+/// Everything a run found, as one Sendable value.
+public struct AnalysisSnapshot: Sendable {
+    public var sources: [SourceInfo]
+    public var flows: [FlowRecord]
+    public var accounting: Accounting
+    /// Inventory given: role verdicts were claimed.
+    public var inventoryKnown: Bool
+    public var hosts: [HostCoverage]
+    /// Inventory hosts that never reached an outbound destination (Mission Control), and those that did.
+    public var outbound: [OutboundStatus]
+    public var vlanInKey: Bool
+
+    public init(sources: [SourceInfo] = [], flows: [FlowRecord] = [], accounting: Accounting = Accounting(),
+                inventoryKnown: Bool = false, hosts: [HostCoverage] = [], outbound: [OutboundStatus] = [],
+                vlanInKey: Bool = true) {
+        self.sources = sources
+        self.flows = flows
+        self.accounting = accounting
+        self.inventoryKnown = inventoryKnown
+        self.hosts = hosts
+        self.outbound = outbound
+        self.vlanInKey = vlanInKey
+    }
+
+    /// Flows per primary verdict, in precedence order (verdicts with no flow omitted).
+    public var verdictCounts: [(Verdict, Int)] {
+        var c = [Int](repeating: 0, count: Verdict.allCases.count)
+        for f in flows { c[f.verdict.rank] += 1 }
+        return Verdict.allCases.compactMap { c[$0.rank] > 0 ? ($0, c[$0.rank]) : nil }
+    }
+}

@@ -1,0 +1,236 @@
+import PacketWire
+
+extension FlowAnalyzer {
+    /// The vantage whose counts a flow reports: the one with the most packets (ties: the earlier source).
+    func representative(_ s: FlowState) -> Vantage {
+        guard s.best >= 0 else { return s.current }
+        let b = finished[Int(s.best)]
+        return s.current.packets > b.packets ? s.current : b
+    }
+
+    /// Builds the report value of a flow and classifies it.
+    func record(key: FlowKey, state s: FlowState) -> FlowRecord {
+        let v = representative(s)
+        let client = v.origIsA ? key.a : key.b
+        let server = v.origIsA ? key.b : key.a
+        let clientPort = v.origIsA ? key.aPort : key.bPort
+        let serverPort = v.origIsA ? key.bPort : key.aPort
+        let proto = IPProtocol(key.proto)
+        let version = key.version
+        let roles = configuration.roles
+        let roleNames = configuration.classifier.roleNameList
+        let clientBits = roles.roleBits(of: client, version: version)
+        let serverBits = roles.roleBits(of: server, version: version)
+
+        var sources: [UInt32] = []
+        for i in 0..<64 where s.sources & (1 << UInt64(i)) != 0 { sources.append(UInt32(i)) }
+
+        var r = FlowRecord(
+            proto: proto, ipVersion: version, client: client, clientPort: clientPort, server: server,
+            serverPort: serverPort, clientName: roles.name(of: client, version: version),
+            serverName: roles.name(of: server, version: version),
+            clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
+            vlan: key.vlan, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
+            carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
+            component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
+            evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
+            direction: v.inferred ? .inferred : .observed,
+            clientPackets: v.orig.packets, serverPackets: v.resp.packets, clientBytes: v.orig.bytes,
+            serverBytes: v.resp.bytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
+            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: v.icmpPackets,
+            icmpErrorBytes: v.icmpBytes, icmpType: v.icmpType, icmpCode: v.icmpCode,
+            firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
+            evidenceSource: v.source, sources: sources)
+        classify(&r, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        return r
+    }
+
+    func names(_ bits: UInt64, _ roleNames: [String]) -> [String] {
+        var out: [String] = []
+        for (i, n) in roleNames.enumerated() where i < 64 && bits & (1 << UInt64(i)) != 0 { out.append(n) }
+        return out
+    }
+
+    /// Verdicts (DESIGN.md): the rule verdict from the catalog and the inventory, plus every
+    /// blocked verdict the packets show; the primary one is the first in precedence order.
+    func classify(_ r: inout FlowRecord, vantage v: Vantage, clientBits: UInt64, serverBits: UInt64) {
+        let catalog = configuration.classifier
+        let roles = configuration.roles
+        let infos = catalog.entryInfos
+        let first = v.firstFrame
+        var evidence: [VerdictEvidence] = []
+        let startFrames = v.synFrame != 0 && v.synFrame != first ? [first, v.synFrame] : [first]
+
+        // Rule verdict.
+        if r.proto == .tcp || r.proto == .udp {
+            let ids = catalog.candidateIDs(r.proto, r.serverPort)
+            let serving = ids.filter { infos[Int($0)].scope != .outbound }
+            let outbound = ids.filter {
+                infos[Int($0)].scope == .outbound && infos[Int($0)].hasDestination(r.server, version: r.ipVersion)
+            }
+            if let o = outbound.first {
+                set(&r, o, infos)
+                evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames, note: "outbound destination"))
+            } else if serving.isEmpty {
+                evidence.append(VerdictEvidence(verdict: .unexpectedPort, frames: startFrames,
+                                                note: "no catalog lists \(r.proto.name) \(r.serverPort)"))
+            } else if roles.isUnknown || serverBits == 0 {
+                // Roles unknown for this server: the most specific entry, and every candidate when
+                // several components list the port.
+                set(&r, serving[0], infos)
+                var comps: [String] = []
+                for id in serving {
+                    let c = "\(infos[Int(id)].component) (\(infos[Int(id)].catalogID))"
+                    if !comps.contains(c) { comps.append(c) }
+                }
+                if comps.count > 1 { r.candidates = comps }
+                let note = roles.isUnknown ? "roles unknown" : "server not in the inventory"
+                evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames, note: note))
+            } else if let e = serving.first(where: { infos[Int($0)].roleBits & serverBits != 0 }) {
+                set(&r, e, infos)
+                if infos[Int(e)].scope == .cluster && !roles.inCluster(r.client, version: r.ipVersion) {
+                    evidence.append(VerdictEvidence(verdict: .outsideToInternal, frames: startFrames,
+                                                    note: "cluster-only port reached from outside"))
+                } else {
+                    evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames))
+                }
+            } else {
+                // Listed, but not for this host's roles: name what the port would be.
+                set(&r, serving[0], infos)
+                r.entryID = -1
+                var comps: [String] = []
+                for id in serving {
+                    let e = infos[Int(id)]
+                    let c = "\(e.component) (\(e.catalogID))"
+                    if !comps.contains(c) { comps.append(c) }
+                }
+                r.candidates = comps
+                let roleText = r.serverRoles.joined(separator: ",")
+                evidence.append(VerdictEvidence(verdict: .wrongRole, frames: startFrames,
+                                                note: "served by \(roleText.isEmpty ? "unknown role" : roleText)"))
+            }
+        } else {
+            evidence.append(VerdictEvidence(verdict: .unexpectedPort, frames: [first],
+                                            note: "no catalog lists \(r.proto.name)"))
+        }
+
+        // Blocked verdicts (carriers of tunnels are one-way by nature: never blocked-drop).
+        if r.proto == .tcp {
+            let clientTalked = v.historySeen & ((1 << 2) | (1 << 3)) != 0  // A or D from the client
+            if v.synFrame != 0 && v.resp.packets == 0 && v.icmpPackets == 0 && !clientTalked {
+                var frames = [v.synFrame]
+                if v.lastFrame != v.synFrame { frames.append(v.lastFrame) }
+                evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames,
+                                                note: "\(v.orig.packets) SYN(s), no answer"))
+            }
+            if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 {
+                evidence.append(VerdictEvidence(verdict: .blockedRST, frames: [v.synFrame, v.respRSTFrame],
+                                                note: "SYN answered by RST"))
+            }
+        } else if r.carries == .none && v.orig.packets > 0 && v.resp.packets == 0 && v.icmpPackets == 0
+                    && !isGroupAddress(r.server, version: r.ipVersion) && r.proto.hasPorts {
+            var frames = [first]
+            if v.lastFrame != first { frames.append(v.lastFrame) }
+            evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames, confidence: .low,
+                                            note: "\(v.orig.packets) datagram(s), no answer, no ICMP"))
+        }
+        if v.unreachableFrame != 0 {
+            evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [v.unreachableFrame],
+                                            note: unreachableText(version: v.icmpVersion, code: v.icmpCode)))
+        }
+
+        evidence.sort { $0.verdict < $1.verdict }
+        r.evidence = evidence
+        r.verdicts = evidence.map(\.verdict)
+        r.verdict = evidence.first?.verdict ?? .expected
+    }
+
+    func set(_ r: inout FlowRecord, _ id: Int32, _ infos: [EntryInfo]) {
+        r.entryID = id
+        r.component = infos[Int(id)].component
+        r.catalogID = infos[Int(id)].catalogID
+    }
+
+    // MARK: - Coverage and outbound
+
+    /// Per inventory host (single addresses and CIDRs), the entries its roles serve, split into
+    /// exercised (some flow with this host as server was attributed to the entry) and not.
+    func coverage(_ flows: [FlowRecord]) -> [HostCoverage] {
+        let roles = configuration.roles
+        guard !roles.isUnknown else { return [] }
+        let infos = configuration.classifier.entryInfos
+        let roleNames = configuration.classifier.roleNameList
+        var out: [HostCoverage] = []
+        for h in roles.hostInfos where h.roleBits != 0 {
+            var used = Set<Int32>()
+            for f in flows where f.entryID >= 0 && h.contains(f.server, version: f.ipVersion) { used.insert(f.entryID) }
+            var ex: [EntryRef] = [], un: [EntryRef] = []
+            for (i, e) in infos.enumerated() where e.roleBits & h.roleBits != 0 && e.scope != .outbound && e.ports != nil {
+                let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
+                                   ports: e.portText)
+                if used.contains(Int32(i)) { ex.append(ref) } else { un.append(ref) }
+            }
+            out.append(HostCoverage(name: h.name, address: h.addressText, roles: names(h.roleBits, roleNames),
+                                    exercised: ex, unexercised: un))
+        }
+        return out
+    }
+
+    /// Per inventory host with a role that an outbound entry names (Dynatrace nodes → Mission
+    /// Control): whether any flow from it to one of the entry's destinations was answered.
+    func outboundStatus(_ flows: [FlowRecord]) -> [OutboundStatus] {
+        let roles = configuration.roles
+        guard !roles.isUnknown else { return [] }
+        let infos = configuration.classifier.entryInfos
+        var out: [OutboundStatus] = []
+        for (i, e) in infos.enumerated() where e.scope == .outbound {
+            let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
+                               ports: e.portText)
+            for h in roles.hostInfos where h.roleBits & e.roleBits != 0 {
+                var attempts = 0
+                var reached = false
+                for f in flows where f.proto == e.proto && h.contains(f.client, version: f.ipVersion)
+                    && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
+                    attempts += 1
+                    if f.serverPackets > 0 && !f.verdicts.contains(where: \.isBlocked) { reached = true }
+                }
+                out.append(OutboundStatus(name: h.name, address: h.addressText, entry: ref, reached: reached,
+                                          attempts: attempts))
+            }
+        }
+        return out
+    }
+}
+
+/// Multicast and broadcast destinations: datagrams to them are never answered from that address.
+func isGroupAddress(_ a: IPAddress, version: UInt8) -> Bool {
+    if version == 4 {
+        let v = a.v4Value
+        return v >> 28 == 0xE || v == 0xFFFF_FFFF || v & 0xFF == 0xFF
+    }
+    return a.high >> 56 == 0xFF
+}
+
+/// "port unreachable", "administratively prohibited", … for a destination-unreachable code.
+public func unreachableText(version: UInt8, code: UInt8) -> String {
+    if version == 6 {
+        switch code {
+        case 0: return "ICMPv6 no route"
+        case 1: return "ICMPv6 administratively prohibited"
+        case 3: return "ICMPv6 address unreachable"
+        case 4: return "ICMPv6 port unreachable"
+        case 5: return "ICMPv6 source address failed policy"
+        case 6: return "ICMPv6 reject route"
+        default: return "ICMPv6 unreachable code \(code)"
+        }
+    }
+    switch code {
+    case 0: return "ICMP net unreachable"
+    case 1: return "ICMP host unreachable"
+    case 2: return "ICMP protocol unreachable"
+    case 3: return "ICMP port unreachable"
+    case 9, 10: return "ICMP network/host administratively prohibited"
+    case 13: return "ICMP communication administratively prohibited"
+    default: return "ICMP unreachable code \(code)"
+    }
+}

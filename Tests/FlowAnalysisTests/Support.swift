@@ -1,0 +1,127 @@
+import FlowAnalysis
+import PacketWire
+
+/// Builds decoded packets for the analyzer without a decoder.
+struct Pkt {
+    var frame: UInt64 = 0
+    var source: UInt32 = 0
+
+    static func v4(_ s: String) -> IPAddress { IPAddress.parse(s)!.address }
+
+    static func header(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, proto: IPProtocol,
+                       flags: UInt16? = nil, payload: UInt32 = 0) -> IPHeaderSummary {
+        var h = IPHeaderSummary()
+        let (s, v) = IPAddress.parse(src)!
+        h.version = v
+        h.source = s
+        h.destination = IPAddress.parse(dst)!.address
+        h.proto = proto
+        if proto.hasPorts {
+            h.hasPorts = true
+            h.sourcePort = sport
+            h.destinationPort = dport
+        }
+        if let flags {
+            h.hasTCPFlags = true
+            h.tcpFlags = flags
+        }
+        h.transportPayloadLength = payload
+        return h
+    }
+
+    static func summary(_ h: IPHeaderSummary, vlan: UInt16? = nil) -> PacketSummary {
+        var s = PacketSummary()
+        s.etherType = h.version == 6 ? .ipv6 : .ipv4
+        s.outer = h
+        s.inner = h
+        if let vlan {
+            s.vlanCount = 1
+            s.vlans.0 = vlan
+        }
+        return s
+    }
+
+    mutating func record(wire: UInt32 = 100, ts: Int64? = nil) -> CaptureRecord {
+        frame += 1
+        return CaptureRecord(timestampNanos: ts ?? Int64(frame) * 1_000_000, capturedLength: wire,
+                             originalLength: wire, frameNumber: frame, sourceIndex: source)
+    }
+}
+
+let SYN: UInt16 = 0x02
+let SYNACK: UInt16 = 0x12
+let ACK: UInt16 = 0x10
+let PSHACK: UInt16 = 0x18
+let FINACK: UInt16 = 0x11
+let RST: UInt16 = 0x04
+let RSTACK: UInt16 = 0x14
+
+extension FlowAnalyzer {
+    /// Feeds a TCP packet.
+    mutating func tcp(_ p: inout Pkt, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: UInt16,
+                      payload: UInt32 = 0, wire: UInt32 = 66, vlan: UInt16? = nil) {
+        let h = Pkt.header(src, sport, dst, dport, proto: .tcp, flags: flags, payload: payload)
+        process(p.record(wire: wire), summary: Pkt.summary(h, vlan: vlan))
+    }
+
+    mutating func udp(_ p: inout Pkt, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16,
+                      payload: UInt32 = 20, wire: UInt32 = 62) {
+        let h = Pkt.header(src, sport, dst, dport, proto: .udp, payload: payload)
+        process(p.record(wire: wire), summary: Pkt.summary(h))
+    }
+
+    /// An ICMP destination unreachable from `from` quoting a packet src:sport → dst:dport.
+    mutating func unreachable(_ p: inout Pkt, from: String, to: String, code: UInt8, quoting src: String, _ sport: UInt16,
+                              _ dst: String, _ dport: UInt16, proto: IPProtocol, wire: UInt32 = 90) {
+        let v6 = from.contains(":")
+        var h = Pkt.header(from, 0, to, 0, proto: v6 ? .icmpv6 : .icmp)
+        h.hasICMP = true
+        h.icmpType = v6 ? 1 : 3
+        h.icmpCode = code
+        var s = Pkt.summary(h)
+        s.quoted.version = v6 ? 6 : 4
+        s.quoted.source = IPAddress.parse(src)!.address
+        s.quoted.destination = IPAddress.parse(dst)!.address
+        s.quoted.proto = proto
+        s.quoted.hasPorts = true
+        s.quoted.sourcePort = sport
+        s.quoted.destinationPort = dport
+        process(p.record(wire: wire), summary: s)
+    }
+}
+
+/// A small catalog in the shape of DC/OS and Dynatrace: roles master (bit 0), agent (bit 1), node (bit 2).
+func testCatalog() -> StaticCatalog {
+    let master: UInt64 = 1, agent: UInt64 = 2, node: UInt64 = 4
+    return StaticCatalog(entries: [
+        EntryInfo(catalogID: "dcos", component: "Mesos Master", proto: .tcp, ports: 5050...5050, roleBits: master),
+        EntryInfo(catalogID: "dcos", component: "Mesos Agent", proto: .tcp, ports: 5051...5051, roleBits: agent),
+        EntryInfo(catalogID: "dcos", component: "Admin Router", proto: .tcp, ports: 443...443, roleBits: master),
+        EntryInfo(catalogID: "dcos", component: "DNS Dispatcher", proto: .udp, ports: 53...53, roleBits: master),
+        EntryInfo(catalogID: "dcos", component: "Agent tasks", proto: .tcp, ports: 5052...8079, roleBits: agent),
+        EntryInfo(catalogID: "dcos", component: "Navstar", proto: .udp, ports: 64000...64000, roleBits: master | agent,
+                  overlay: true),
+        EntryInfo(catalogID: "dt", component: "Dynatrace UI", proto: .tcp, ports: 443...443, roleBits: node),
+        EntryInfo(catalogID: "dt", component: "Hazelcast", proto: .tcp, ports: 5701...5711, roleBits: node,
+                  scope: .cluster),
+        EntryInfo(catalogID: "dt", component: "Mission Control", proto: .tcp, ports: 443...443, roleBits: node,
+                  scope: .outbound, destinations: ["mcsvc.dynatrace.com", "52.5.224.56"]),
+    ], roleNames: ["dcos-master", "dcos-agent", "dynatrace-node"])
+}
+
+func testInventory() -> StaticInventory {
+    func host(_ a: String, _ name: String, _ bits: UInt64) -> HostInfo {
+        HostInfo(name: name, address: Pkt.v4(a), prefixLength: 32, version: 4, roleBits: bits)
+    }
+    return StaticInventory(
+        hosts: [host("10.0.0.11", "master-1", 1), host("10.0.0.21", "agent-1", 2), host("10.0.0.22", "agent-2", 2),
+                host("10.0.0.31", "node-1", 4), host("10.0.0.32", "node-2", 4)],
+        networks: [HostInfo(name: nil, address: Pkt.v4("10.0.0.0"), prefixLength: 24, version: 4, roleBits: 0)])
+}
+
+func analyzer(inventory: Bool = true, vlanInKey: Bool = true) -> FlowAnalyzer {
+    var a = FlowAnalyzer(configuration: AnalyzerConfiguration(
+        classifier: testCatalog(), roles: inventory ? testInventory() : StaticInventory(), vlanInKey: vlanInKey))
+    _ = a.addSource(name: "test.pcap")
+    return a
+}
