@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaptureFile
+import FlowAnalysis
 import LiveCapture
 import PacketWire
 #if canImport(Glibc)
@@ -58,11 +59,20 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("max-flows"), help: "Most flows kept in memory; beyond it the oldest idle are evicted (and counted).")
     var maxFlows: Int = 100_000
 
+    @Option(name: .customLong("fail-on"), help: "Verdicts that make the exit status 1: a comma-separated list of verdicts, `problem` (all but expected), `blocked` or `none`.")
+    var failOn: String = "problem"
+
     @Option(name: .customShort("Z"), help: "After opening the interface, switch to this user (as tcpdump -Z).")
     var user: String?
 
     func validate() throws {
         if write == "-" { throw ValidationError("-w - is not supported: standard output carries the report") }
+        for word in failOn.split(separator: ",") {
+            let w = liveTrim(word)
+            if !["none", "problem", "any", "blocked"].contains(w) && Verdict(rawValue: w) == nil {
+                throw ValidationError("--fail-on: unknown verdict \"\(w)\" (use \(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problem, blocked or none)")
+            }
+        }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if count == 0 { throw ValidationError("--count must be at least 1") }
         if !(interval > 0) { throw ValidationError("--interval must be a positive number of seconds") }
@@ -70,6 +80,20 @@ struct LiveCommand: ParsableCommand {
         if !(1...4096).contains(bufferSize) { throw ValidationError("--buffer-size must be between 1 and 4096 MiB") }
         if !(idleTimeout > 0) { throw ValidationError("--idle-timeout must be a positive number of seconds") }
         if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+    }
+
+    /// --fail-on as a set of verdicts.
+    var failOnVerdicts: Set<Verdict> {
+        var set: Set<Verdict> = []
+        for word in failOn.split(separator: ",").map(liveTrim) {
+            switch word {
+            case "none": break
+            case "problem", "any": set.formUnion(Verdict.allCases.filter(\.isProblem))
+            case "blocked": set.formUnion(Verdict.allCases.filter(\.isBlocked))
+            default: if let v = Verdict(rawValue: word) { set.insert(v) }
+            }
+        }
+        return set
     }
 
     var settings: CaptureSettings {
@@ -101,9 +125,11 @@ struct LiveCommand: ParsableCommand {
             do { try Privileges.drop(toUser: user) } catch { liveFail("\(error)") }
         }
 
+        let configuration = AnalyzerConfiguration(
+            idleTimeoutNanos: Int64(idleTimeout * 1e9), maxFlows: maxFlows)
         var session = LiveSession(
-            source: "live:\(interface)", linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
-            output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines)
+            interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
+            output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines, configuration: configuration)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
@@ -122,7 +148,7 @@ struct LiveCommand: ParsableCommand {
             fault = Self.explain(error)
         }
         let stats = try? handle.stats()
-        let status = session.finish(stats: stats, reason: reason, fault: fault)
+        let status = session.finish(stats: stats, reason: reason, fault: fault, failOn: failOnVerdicts)
         let problem = fault ?? session.writeError
         if let problem { liveWarn("portolan live: \(problem)") }
         throw ExitCode(problem != nil ? 2 : status)
@@ -149,7 +175,29 @@ struct LiveCommand: ParsableCommand {
     }
 }
 
-/// What `portolan live` keeps while capturing.
+/// A flow's identity across snapshots (the analyzer's key as reports see it).
+struct LiveFlowID: Hashable {
+    var proto: UInt8
+    var client: IPAddress
+    var clientPort: UInt16
+    var server: IPAddress
+    var serverPort: UInt16
+    var vlan: UInt16
+    var tunnel: UInt8
+
+    init(_ f: FlowRecord) {
+        proto = f.proto.rawValue
+        client = f.client
+        clientPort = f.clientPort
+        server = f.server
+        serverPort = f.serverPort
+        vlan = f.vlan
+        tunnel = f.tunnel.rawValue
+    }
+}
+
+/// What `portolan live` keeps while capturing: the analyzer, the -w file, the flows that
+/// expired (kept for the final report, up to a bound; counted always), and what was already said.
 struct LiveSession {
     enum Output { case table, jsonLines }
 
@@ -157,17 +205,31 @@ struct LiveSession {
     let linkType: LinkType
     let snaplen: UInt32
     let output: Output
+    let interface: String
     let startNanos = wallClockNanos()
-    var packets: UInt64 = 0
-    var bytes: UInt64 = 0
-    var writeError: String?
+    var analyzer: FlowAnalyzer
     var writer: PcapWriter?
+    var writeError: String?
+    /// Flows that expired or were evicted, for the final report (at most `keepExpired`).
+    var expired: [FlowRecord] = []
+    let keepExpired: Int
+    /// Expired flows beyond `keepExpired`: counted per component and verdict, not listed.
+    var expiredNotListed = 0
+    var expiredTotal = 0
+    var expiredCounts: [LiveCountKey: Int] = [:]
+    /// Problem flows already printed in an interval line or table.
+    var reportedProblems: Set<LiveFlowID> = []
+    var intervals = 0
 
-    init(source: String, linkType: LinkType, snaplen: UInt32, output: Output) {
-        self.source = source
+    init(interface: String, linkType: LinkType, snaplen: UInt32, output: Output, configuration: AnalyzerConfiguration) {
+        self.interface = interface
+        self.source = "live:\(interface)"
         self.linkType = linkType
         self.snaplen = snaplen
         self.output = output
+        self.analyzer = FlowAnalyzer(configuration: configuration)
+        self.keepExpired = max(configuration.maxFlows, 10_000)
+        _ = analyzer.addSource(name: source)  // source 0, as CaptureRecord.sourceIndex says
     }
 
     mutating func openWriter(path: String) throws(CaptureFileError) {
@@ -180,35 +242,174 @@ struct LiveSession {
         do { try writer!.flush() } catch { writeError = "writing \(writer!.path): \(error)" }
     }
 
+    /// Per packet, inside pcap_dispatch on the ring's bytes: analyse, then append to the file.
     mutating func packet(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        packets &+= 1
-        self.bytes &+= UInt64(record.originalLength)
+        analyzer.process(record, bytes)
         if writer != nil && writeError == nil {
             do { try writer!.write(record, bytes) } catch { writeError = "writing \(writer!.path): \(error)" }
         }
     }
 
-    /// Every interval: flush the file, print a table or a JSON line. False stops the capture.
+    /// Moves idle, closed and evicted flows out of the analyzer into the expired list.
+    mutating func collectExpired(now: Int64) -> [FlowRecord] {
+        let gone = analyzer.expire(nowNanos: now)
+        for f in gone {
+            expiredTotal += 1
+            expiredCounts[LiveCountKey(f), default: 0] += 1
+            if expired.count < keepExpired { expired.append(f) } else { expiredNotListed += 1 }
+        }
+        return gone
+    }
+
+    /// Every interval: expire flows, flush the file, print a table or a JSON line. False stops.
     mutating func tick(stats: PcapStats?) -> Bool {
         flushWriter()
-        let line = "{\"type\":\"interval\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats))}"
-        liveOut(line + "\n")
+        let now = wallClockNanos()
+        let gone = collectExpired(now: now)
+        let snapshot = analyzer.snapshot()
+        intervals += 1
+        var fresh: [FlowRecord] = []
+        for f in gone + snapshot.flows where f.isProblem {
+            if reportedProblems.insert(LiveFlowID(f)).inserted { fresh.append(f) }
+        }
+        switch output {
+        case .jsonLines:
+            liveOut(intervalJSON(snapshot, expiredNow: gone.count, newProblems: fresh, stats: stats, now: now) + "\n")
+        case .table:
+            liveOut("\u{1B}[H\u{1B}[2J" + table(snapshot, newProblems: fresh, stats: stats, now: now))
+        }
         return writeError == nil
     }
 
-    mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
+    /// Counts per (component, verdict) over expired and active flows.
+    func counts(_ snapshot: AnalysisSnapshot) -> [(LiveCountKey, Int)] {
+        var c = expiredCounts
+        for f in snapshot.flows { c[LiveCountKey(f), default: 0] += 1 }
+        return c.sorted { ($0.key.verdict.rank, $0.key.component) < ($1.key.verdict.rank, $1.key.component) }
+            .map { ($0.key, $0.value) }
+    }
+
+    func intervalJSON(_ snapshot: AnalysisSnapshot, expiredNow: Int, newProblems: [FlowRecord], stats: PcapStats?, now: Int64) -> String {
+        let a = snapshot.accounting
+        var j = "{\"type\":\"interval\",\"interface\":\(liveJSONString(interface))"
+        j += ",\"elapsed\":\(liveSeconds(now - startNanos))"
+        j += ",\"packets\":\(a.total.packets),\"bytes\":\(a.total.bytes)"
+        j += ",\"flows\":{\"active\":\(snapshot.flows.count),\"expired\":\(expiredTotal),\"expiredNow\":\(expiredNow),\"evicted\":\(a.evictedFlows)}"
+        j += ",\"counts\":[" + counts(snapshot).map { k, n in
+            "{\"component\":\(k.component.isEmpty ? "null" : liveJSONString(k.component)),\"verdict\":\"\(k.verdict.rawValue)\",\"flows\":\(n)}"
+        }.joined(separator: ",") + "]"
+        j += ",\"newProblemFlows\":[" + newProblems.map(liveFlowJSON).joined(separator: ",") + "]"
+        j += liveDropsJSON(stats)
+        j += ",\"incomplete\":\(stats?.anyDropped ?? false)}"
+        return j
+    }
+
+    func table(_ snapshot: AnalysisSnapshot, newProblems: [FlowRecord], stats: PcapStats?, now: Int64) -> String {
+        let a = snapshot.accounting
+        var out = "portolan live on \(interface) — \(liveSeconds(now - startNanos)) s, \(a.total.packets) packets, \(a.total.bytes) bytes\n"
+        out += "flows: \(snapshot.flows.count) active, \(expiredTotal) expired, \(a.evictedFlows) evicted"
+        if let stats {
+            out += "; dropped: \(stats.droppedByKernel) by the kernel, \(stats.droppedByInterface) by the interface"
+            if stats.anyDropped { out += " — verdicts may be incomplete" }
+        }
+        out += "\n\n"
+        let rows = counts(snapshot)
+        let width = max(9, rows.map { $0.0.component.count }.max() ?? 0)
+        out += livePad("COMPONENT", width) + "  VERDICT              FLOWS\n"
+        for (k, n) in rows {
+            let name = k.component.isEmpty ? "-" : k.component
+            out += livePad(name, width) + "  "
+                + livePad(k.verdict.rawValue, 19) + "  \(n)\n"
+        }
+        let problems = (expired + snapshot.flows).filter(\.isProblem).suffix(15)
+        if !problems.isEmpty {
+            out += "\nlatest problem flows:\n"
+            for f in problems { out += "  " + liveFlowText(f) + "\n" }
+        }
+        return out
+    }
+
+    /// The final report; returns 1 when a flow has a verdict in `failOn`, else 0.
+    mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?, failOn: Set<Verdict>) -> Int32 {
         flushWriter()
         if let w = writer.take() {
             do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
         }
+        var snapshot = analyzer.snapshot()
+        snapshot.flows = expired + snapshot.flows
         let incomplete = stats?.anyDropped ?? false
-        let line = "{\"type\":\"final\",\"packets\":\(packets),\"bytes\":\(bytes)\(liveDropsJSON(stats)),\"incomplete\":\(incomplete)}"
         if incomplete, let stats {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
         }
-        liveOut(line + "\n")
-        return 0
+        let findings = snapshot.flows.filter { failOn.contains($0.verdict) }.count
+        let a = snapshot.accounting
+        var j = "{\"type\":\"final\",\"interface\":\(liveJSONString(interface))"
+        j += ",\"stopped\":" + (fault != nil ? "\"fault\"" : liveJSONString(reason.map(liveReasonText) ?? "fault"))
+        if let fault { j += ",\"error\":\(liveJSONString(fault))" }
+        j += ",\"elapsed\":\(liveSeconds(wallClockNanos() - startNanos))"
+        j += ",\"packets\":\(a.total.packets),\"bytes\":\(a.total.bytes)"
+        j += ",\"accounting\":{\"flows\":\(a.flows.packets),\"icmpMatched\":\(a.icmpMatched.packets),\"otherIP\":\(a.otherIP.packets),\"nonIP\":\(a.nonIP.packets),\"undecodable\":\(a.undecodable.packets),\"balanced\":\(a.isBalanced)}"
+        j += ",\"flowCount\":\(snapshot.flows.count + expiredNotListed),\"expired\":\(expiredTotal),\"expiredNotListed\":\(expiredNotListed),\"evicted\":\(a.evictedFlows)"
+        j += ",\"counts\":[" + counts(AnalysisSnapshot(flows: Array(snapshot.flows.dropFirst(expired.count)))).map { k, n in
+            "{\"component\":\(k.component.isEmpty ? "null" : liveJSONString(k.component)),\"verdict\":\"\(k.verdict.rawValue)\",\"flows\":\(n)}"
+        }.joined(separator: ",") + "]"
+        j += ",\"findings\":\(findings)"
+        j += liveDropsJSON(stats)
+        j += ",\"incomplete\":\(incomplete)"
+        j += ",\"flows\":[" + snapshot.flows.map(liveFlowJSON).joined(separator: ",") + "]}"
+        liveOut(j + "\n")
+        return findings > 0 ? 1 : 0
     }
+}
+
+/// A (component, verdict) bucket of the interval counts.
+struct LiveCountKey: Hashable {
+    var component: String
+    var verdict: Verdict
+    init(_ f: FlowRecord) {
+        component = f.component ?? ""
+        verdict = f.verdict
+    }
+}
+
+func liveReasonText(_ r: StopReason) -> String {
+    switch r {
+    case .signal(let s): s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal \(s)"
+    case .duration: "duration"
+    case .count: "count"
+    case .requested: "error"
+    }
+}
+
+func liveSeconds(_ nanos: Int64) -> String {
+    let ms = max(nanos, 0) / 1_000_000
+    let frac = String(ms % 1000)
+    return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+}
+
+func liveFlowJSON(_ f: FlowRecord) -> String {
+    var j = "{\"proto\":\(liveJSONString(f.proto.name)),\"client\":\(liveJSONString(f.client.text(version: f.ipVersion)))"
+    j += ",\"clientPort\":\(f.clientPort),\"server\":\(liveJSONString(f.server.text(version: f.ipVersion))),\"serverPort\":\(f.serverPort)"
+    if f.vlan != 0 { j += ",\"vlan\":\(f.vlan)" }
+    j += ",\"component\":" + (f.component.map(liveJSONString) ?? "null")
+    j += ",\"catalog\":" + (f.catalogID.map(liveJSONString) ?? "null")
+    if !f.candidates.isEmpty { j += ",\"candidates\":[" + f.candidates.map(liveJSONString).joined(separator: ",") + "]" }
+    j += ",\"verdict\":\"\(f.verdict.rawValue)\",\"verdicts\":[" + f.verdicts.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
+    j += ",\"state\":\"\(f.state.rawValue)\",\"history\":\(liveJSONString(f.history))"
+    j += ",\"clientPackets\":\(f.clientPackets),\"serverPackets\":\(f.serverPackets)"
+    j += ",\"clientBytes\":\(f.clientBytes),\"serverBytes\":\(f.serverBytes),\"icmpErrors\":\(f.icmpErrors)"
+    j += ",\"firstFrame\":\(f.firstFrame)"
+    j += ",\"evidence\":[" + f.evidence.map { e in
+        "{\"verdict\":\"\(e.verdict.rawValue)\",\"frames\":[" + e.frames.map(String.init).joined(separator: ",") + "],\"note\":\(liveJSONString(e.note))}"
+    }.joined(separator: ",") + "]}"
+    return j
+}
+
+func liveFlowText(_ f: FlowRecord) -> String {
+    let c = f.client.text(version: f.ipVersion)
+    let s = f.server.text(version: f.ipVersion)
+    let arrow = f.ipVersion == 6 ? "[\(c)]:\(f.clientPort) → [\(s)]:\(f.serverPort)" : "\(c):\(f.clientPort) → \(s):\(f.serverPort)"
+    return "\(livePad(f.verdict.rawValue, 19)) \(f.proto.name) \(arrow) \(f.component ?? "-") \(f.state.rawValue) \(f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
 }
 
 func liveDropsJSON(_ stats: PcapStats?) -> String {
@@ -258,4 +459,13 @@ func liveJSONString(_ s: String) -> String {
         }
     }
     return out + "\""
+}
+
+func liveTrim(_ s: Substring) -> String {
+    String(s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+}
+
+/// `s` padded with spaces to `width` characters (never cut).
+func livePad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }
