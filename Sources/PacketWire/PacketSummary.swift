@@ -58,6 +58,7 @@ public struct TunnelKind: RawRepresentable, Hashable, Sendable {
     public static let vxlan = TunnelKind(rawValue: 3)
     public static let geneve = TunnelKind(rawValue: 4)
     public static let mplsOverUDP = TunnelKind(rawValue: 5)
+    public static let gtpU = TunnelKind(rawValue: 6)
 
     public var name: String {
         switch rawValue {
@@ -67,6 +68,7 @@ public struct TunnelKind: RawRepresentable, Hashable, Sendable {
         case 3: "vxlan"
         case 4: "geneve"
         case 5: "mpls-udp"
+        case 6: "gtp-u"
         default: "tunnel-\(rawValue)"
         }
     }
@@ -88,13 +90,15 @@ public struct PacketSummary: Sendable, Equatable {
     public var outer: IPHeaderSummary = IPHeaderSummary()
     /// The last IP header reached through tunnels; equal to `outer` when `tunnelDepth == 0`.
     public var inner: IPHeaderSummary = IPHeaderSummary()
-    /// Number of tunnel encapsulations crossed (0 = no tunnel).
+    /// Number of tunnel encapsulations crossed (0 = no tunnel; bounded, deeper nesting stops
+    /// with `.tooDeep`).
     public var tunnelDepth: UInt8 = 0
     /// The outermost tunnel crossed.
     public var tunnel: TunnelKind = .none
-    /// VLAN ids of the innermost Ethernet header when a tunnel carried Ethernet (VXLAN, Geneve,
-    /// GRE TEB): count only; the outer `vlans` are what the frame carried on the wire.
+    /// VLAN tags met after the first IP header (Ethernet carried by VXLAN, Geneve, GRE TEB, …);
+    /// the outer `vlans` are what the frame carried on the wire. Up to 4 ids kept in `innerVLANs`.
     public var innerVLANCount: UInt8 = 0
+    public var innerVLANs: (UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0)
     /// The header quoted by an ICMP/ICMPv6 error carried by `inner`.
     public var quoted: QuotedHeader = QuotedHeader()
     /// Where decoding stopped early, if it did; every layer before it is valid.
@@ -115,6 +119,6 @@ public struct PacketSummary: Sendable, Equatable {
         a.linkType == b.linkType && a.etherType == b.etherType && a.vlanCount == b.vlanCount
             && a.vlans == b.vlans && a.mplsLabelCount == b.mplsLabelCount && a.outer == b.outer
             && a.inner == b.inner && a.tunnelDepth == b.tunnelDepth && a.tunnel == b.tunnel
-            && a.innerVLANCount == b.innerVLANCount && a.quoted == b.quoted && a.stop == b.stop
+            && a.innerVLANCount == b.innerVLANCount && a.innerVLANs == b.innerVLANs && a.quoted == b.quoted && a.stop == b.stop
     }
 }

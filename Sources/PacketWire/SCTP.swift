@@ -1,0 +1,15 @@
+/// SCTP common header (RFC 9260): ports, verification tag, checksum; chunks are not walked.
+@usableFromInline enum SCTP {
+    @inlinable static var sourcePort: Int { 0 }
+    @inlinable static var destinationPort: Int { sourcePort + 2 }
+    @inlinable static var verificationTag: Int { destinationPort + 2 }
+    @inlinable static var checksum: Int { verificationTag + 4 }
+    @inlinable static var headerLength: Int { checksum + 4 }
+
+    @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
+        guard TransportPorts.read(b, c, &s) else { return c.stop(&s, .sctp, .truncated, needed: headerLength) }
+        s.inner.transportPayloadLength = TransportPorts.statedPayload(c, headerLength: headerLength)
+        guard c.available >= headerLength else { return c.stop(&s, .sctp, .truncated, needed: headerLength) }
+        return .done
+    }
+}
