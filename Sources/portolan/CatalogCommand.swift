@@ -1,7 +1,185 @@
 import ArgumentParser
+import Foundation
+import PortCatalog
 
-// PLACEHOLDER: replaced by the helper that owns `portolan catalog`.
 struct CatalogCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "Not built yet.")
-    func run() throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "catalog",
+        abstract: "List, look up, validate and export port catalogs.",
+        discussion: """
+            Built-in catalogs: \(Catalog.builtInIDs.joined(separator: ", ")). Your own catalogs and \
+            inventories are YAML files (see docs/catalog.md); start one with `portolan catalog export ID`.
+            Bad input exits with status 2 and a file:line:column message.
+            """,
+        subcommands: [List.self, Lookup.self, Validate.self, Export.self, Hosts.self]
+    )
+
+    enum ListFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+    enum LookupFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every entry of the catalogs.")
+
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        var catalogs: [String] = []
+
+        @Option(help: "table, json or csv.")
+        var format: ListFormat = .table
+
+        func run() throws {
+            let compiled: CompiledCatalog
+            do { compiled = try CatalogOptions.compile(catalogs) } catch { throw CatalogOptions.fail(error) }
+            switch format {
+            case .table: print(CatalogText.listTable(compiled.catalogs), terminator: "")
+            case .json: print(CatalogText.listJSON(compiled.catalogs), terminator: "")
+            case .csv: print(CatalogText.listCSV(compiled.catalogs), terminator: "")
+            }
+        }
+    }
+
+    struct Lookup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show which components a protocol and port belong to.",
+            discussion: """
+                Prints every candidate, most specific first (a single port before a range); with --role, \
+                only those the role serves, the first being the one the analyzer picks. Outbound \
+                entries to that port (the host connects out) follow. Exit status 1 when nothing matches.
+                """)
+
+        @Argument(help: ArgumentHelp("PROTO/PORT, e.g. tcp/5701 or udp/64000.", valueName: "PROTO/PORT"))
+        var query: String
+
+        @Option(help: ArgumentHelp("Only entries served by this role (e.g. dynatrace-node).", valueName: "ROLE"))
+        var role: String?
+
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        var catalogs: [String] = []
+
+        @Option(help: "table or json.")
+        var format: LookupFormat = .table
+
+        func run() throws {
+            let parts = query.lowercased().split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let t = Transport(name: String(parts[0])),
+                  parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let p = UInt16(parts[1]), p > 0 else {
+                throw CatalogOptions.fail(CatalogError("bad PROTO/PORT '\(query)' (e.g. tcp/5701 or udp/64000; port 1-65535)"))
+            }
+            let compiled: CompiledCatalog
+            do { compiled = try CatalogOptions.compile(catalogs) } catch { throw CatalogOptions.fail(error) }
+            if let role, compiled.roleIndex(role) == nil {
+                throw CatalogOptions.fail(CatalogError("unknown role '\(role)' (known: \(compiled.roleNames.joined(separator: ", ")))"))
+            }
+            let matches = CatalogText.lookup(compiled, t, p, role: role)
+            switch format {
+            case .table: print(CatalogText.lookupTable(matches, query: "\(t.name)/\(p)", role: role), terminator: "")
+            case .json: print(CatalogText.lookupJSON(matches), terminator: "")
+            }
+            if matches.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check catalog and inventory files.",
+            discussion: """
+                The kind of each file is detected by its content: a mapping with `hosts` or `networks` \
+                (and no `entries`) is an inventory, anything else is checked as a catalog. Inventory \
+                roles are checked against the built-in catalogs (or the --catalog ones) plus the catalogs \
+                given in the same call. Every file is checked; problems print as file:line:column, and the \
+                exit status is 2 if any file is bad.
+                """)
+
+        @Argument(help: ArgumentHelp("Catalog or inventory files.", valueName: "FILE"))
+        var files: [String]
+
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Catalogs whose roles inventories may use; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        var catalogs: [String] = []
+
+        func run() throws {
+            var failed = false
+            var loaded: [Catalog] = []
+            var inventories: [(path: String, text: String)] = []
+            for path in files {
+                let text: String
+                do { text = try Validate.read(path) } catch {
+                    report(error); failed = true; continue
+                }
+                if Inventory.looksLikeInventory(yaml: text) {
+                    inventories.append((path, text))
+                    continue
+                }
+                do {
+                    let c = try Catalog.parse(yaml: text, file: path)
+                    loaded.append(c)
+                    print("ok: \(path): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))")
+                } catch {
+                    report(error); failed = true
+                }
+            }
+            if !inventories.isEmpty {
+                let compiled: CompiledCatalog
+                do {
+                    let base = try CatalogOptions.compile(catalogs)
+                    compiled = CompiledCatalog(base.catalogs + loaded.filter { c in !base.catalogs.contains { $0.id == c.id } })
+                } catch {
+                    throw CatalogOptions.fail(error)
+                }
+                for (path, text) in inventories {
+                    do {
+                        let inv = try Inventory.parse(yaml: text, file: path, catalog: compiled)
+                        print("ok: \(path): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks")
+                    } catch {
+                        report(error); failed = true
+                    }
+                }
+            }
+            if failed { throw ExitCode(2) }
+        }
+
+        func report(_ error: any Error) {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+        }
+
+        static func read(_ path: String) throws(CatalogError) -> String {
+            guard let data = FileManager.default.contents(atPath: path) else { throw CatalogError(file: path, "cannot read file") }
+            guard let text = String(data: data, encoding: .utf8) else { throw CatalogError(file: path, "not UTF-8 text") }
+            return text
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a catalog's YAML, as a start for your own.")
+
+        @Argument(help: ArgumentHelp("Built-in catalog id (\(Catalog.builtInIDs.joined(separator: ", "))) or a catalog file.", valueName: "ID"))
+        var id: String
+
+        func run() throws {
+            do {
+                let c = try Catalog.resolve(id)
+                print(c.yaml, terminator: c.yaml.hasSuffix("\n") ? "" : "\n")
+            } catch {
+                throw CatalogOptions.fail(error)
+            }
+        }
+    }
+
+    struct Hosts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what an inventory and --role flags say about addresses.",
+            discussion: """
+                Without ADDR, prints the hosts and networks. With ADDR…, prints each address's roles, \
+                name, and whether it is inside the cluster.
+                """)
+
+        @OptionGroup var catalog: CatalogOptions
+
+        @Argument(help: ArgumentHelp("Addresses to classify.", valueName: "ADDR"))
+        var addresses: [String] = []
+
+        func run() throws {
+            let (compiled, inventory) = try catalog.load()
+            print(CatalogText.inventoryText(inventory, catalog: compiled, addresses: addresses), terminator: "")
+        }
+    }
 }

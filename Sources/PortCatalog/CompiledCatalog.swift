@@ -1,0 +1,234 @@
+/// Catalogs compiled once per run into dense lookup tables.
+///
+/// Layout (all plain arrays, built in `init`, never mutated):
+/// - `portSegment[t << 16 | port]`: the segment of the port — a run of ports whose candidate set
+///   is the same. Segment 0 is the empty set.
+/// - `segmentStart[s] ..< segmentStart[s + 1]`: the segment's candidate entry ids in
+///   `candidateIDs`, most specific first (single port, then narrower ranges; catalog order on ties).
+/// - `bestByRole[(t * roleCount + r) << 16 | port]`: the most specific entry serving role r, or -1.
+/// Every lookup is a fixed number of array reads whatever the catalog size; nothing allocates.
+/// Ephemeral and outbound entries are not in the tables (they are not ports a host serves);
+/// outbound ones are listed in `outboundEntries`.
+public struct CompiledCatalog: Sendable {
+    public let catalogs: [Catalog]
+    /// All entries of all catalogs in order; an entry id is its index here.
+    public let entries: [CatalogEntry]
+    /// Role bit i is `roleNames[i]`: the union of the catalogs' roles, first declaration first.
+    public let roleNames: [String]
+    /// Role set of each entry, by entry id.
+    public let entryRoles: [RoleSet]
+    /// UDP ports that carry VXLAN (for `DecoderOptions.vxlanPorts`), ascending.
+    public let overlayUDPPorts: [UInt16]
+    /// Entries with scope `outbound` (e.g. Dynatrace Mission Control), by id.
+    public let outboundEntries: [Int32]
+
+    @usableFromInline let roleIndexByName: [String: Int]
+    @usableFromInline let roleCount: Int
+    @usableFromInline let roleMask: UInt64
+    @usableFromInline let entryRank: [UInt32]
+    @usableFromInline let portSegment: [UInt32]
+    @usableFromInline let segmentStart: [UInt32]
+    @usableFromInline let candidateIDs: [Int32]
+    @usableFromInline let bestByRole: [Int32]
+
+    /// Most roles a compiled catalog can hold (`RoleSet` is 64 bits). Roles beyond are dropped;
+    /// `compile(_:)` refuses them instead.
+    public static let maxRoles = 64
+
+    /// Compiles catalogs, refusing what `init` would silently accept: two catalogs with one id,
+    /// more than 64 roles.
+    public static func compile(_ catalogs: [Catalog]) throws(CatalogError) -> CompiledCatalog {
+        var ids: [String: String] = [:]
+        for c in catalogs {
+            if let other = ids[c.id] {
+                throw CatalogError("catalog id '\(c.id)' is used by both \(other) and \(c.origin)")
+            }
+            ids[c.id] = c.origin
+        }
+        var names: Set<String> = []
+        for c in catalogs { for r in c.roles { names.insert(r.name) } }
+        guard names.count <= maxRoles else {
+            throw CatalogError("the catalogs declare \(names.count) roles; at most \(maxRoles) can be used together")
+        }
+        return CompiledCatalog(catalogs)
+    }
+
+    /// The built-in catalogs, compiled.
+    public static func builtIn() throws(CatalogError) -> CompiledCatalog {
+        var list: [Catalog] = []
+        for id in Catalog.builtInIDs { list.append(try Catalog.builtIn(id)) }
+        return CompiledCatalog(list)
+    }
+
+    public init(_ catalogs: [Catalog]) {
+        self.catalogs = catalogs
+        let entries = catalogs.flatMap(\.entries)
+        self.entries = entries
+
+        var names: [String] = []
+        var index: [String: Int] = [:]
+        for c in catalogs {
+            for r in c.roles where index[r.name] == nil && names.count < Self.maxRoles {
+                index[r.name] = names.count
+                names.append(r.name)
+            }
+        }
+        roleNames = names
+        roleIndexByName = index
+        let R = names.count
+        roleCount = R
+        roleMask = R >= 64 ? ~0 : (UInt64(1) << UInt64(R)) - 1
+
+        var eroles: [RoleSet] = []
+        eroles.reserveCapacity(entries.count)
+        for e in entries {
+            var s = RoleSet()
+            for r in e.roles { if let i = index[r] { s.insert(i) } }
+            eroles.append(s)
+        }
+        entryRoles = eroles
+
+        // Specificity rank: narrower first, then entry order (earlier catalog, earlier row).
+        let served = entries.indices.filter { entries[$0].ports != nil && entries[$0].scope != .outbound }
+        let ordered = served.sorted { (entries[$0].width, $0) < (entries[$1].width, $1) }
+        var rank = [UInt32](repeating: .max, count: entries.count)
+        for (i, id) in ordered.enumerated() { rank[id] = UInt32(i) }
+        entryRank = rank
+
+        var segment = [UInt32](repeating: 0, count: 2 << 16)
+        var starts: [UInt32] = [0, 0]
+        var ids: [Int32] = []
+        var best = [Int32](repeating: -1, count: 2 * R << 16)
+        for t in Transport.allCases {
+            let mine = served.filter { entries[$0].transport == t }
+            let byLow = mine.sorted { entries[$0].ports!.lowerBound < entries[$1].ports!.lowerBound }
+            let byEnd = mine.sorted { entries[$0].ports!.upperBound < entries[$1].ports!.upperBound }
+            var a = 0, b = 0
+            var active: [Int] = []   // entry ids sorted by rank
+            var current: UInt32 = 0
+            var bestHere = [Int32](repeating: -1, count: R)
+            let base = Int(t.rawValue) << 16
+            for port in 0...65535 {
+                var changed = false
+                // Remove entries that ended at port - 1.
+                while b < byEnd.count && Int(entries[byEnd[b]].ports!.upperBound) < port {
+                    let id = byEnd[b]
+                    if let at = active.firstIndex(of: id) { active.remove(at: at) }
+                    b += 1
+                    changed = true
+                }
+                while a < byLow.count && Int(entries[byLow[a]].ports!.lowerBound) == port {
+                    let id = byLow[a]
+                    let at = active.partitioningIndex { rank[$0] > rank[id] }
+                    active.insert(id, at: at)
+                    a += 1
+                    changed = true
+                }
+                if changed {
+                    if active.isEmpty {
+                        current = 0
+                    } else {
+                        current = UInt32(starts.count - 1)
+                        ids.append(contentsOf: active.map { Int32($0) })
+                        starts.append(UInt32(ids.count))
+                    }
+                    for r in 0..<R {
+                        bestHere[r] = active.first(where: { eroles[$0].contains(r) }).map { Int32($0) } ?? -1
+                    }
+                }
+                segment[base | port] = current
+                for r in 0..<R where bestHere[r] >= 0 {
+                    best[(Int(t.rawValue) * R + r) << 16 | port] = bestHere[r]
+                }
+            }
+        }
+        portSegment = segment
+        segmentStart = starts
+        candidateIDs = ids
+        bestByRole = best
+
+        var overlay: Set<UInt16> = []
+        for e in entries where e.overlay && e.transport == .udp && e.scope != .outbound {
+            if let p = e.ports { for port in p { overlay.insert(port) } }
+        }
+        overlayUDPPorts = overlay.sorted()
+        outboundEntries = entries.indices.filter { entries[$0].scope == .outbound }.map { Int32($0) }
+    }
+
+    public func roleIndex(_ name: String) -> Int? { roleIndexByName[name] }
+
+    /// The role set for role names; unknown names are ignored.
+    public func roleSet(_ names: [String]) -> RoleSet {
+        var s = RoleSet()
+        for n in names { if let i = roleIndexByName[n] { s.insert(i) } }
+        return s
+    }
+
+    public func roleNames(of set: RoleSet) -> [String] { set.indices.filter { $0 < roleNames.count }.map { roleNames[$0] } }
+
+    /// Every candidate entry id for (transport, port), most specific first. O(1), no allocation.
+    @inlinable public func candidates(_ t: Transport, _ port: UInt16) -> CandidateList {
+        let s = Int(portSegment[Int(t.rawValue) << 16 | Int(port)])
+        let lo = Int(segmentStart[s])
+        return CandidateList(storage: candidateIDs, start: lo, count: Int(segmentStart[s + 1]) - lo)
+    }
+
+    /// The best entry id for a server host with `roles`: the most specific candidate serving one
+    /// of them, -1 if none. With empty `roles` (unknown host) it is the most specific candidate
+    /// for any role (`candidates(t, port).first`), -1 if none. O(1) per role held, no allocation.
+    @inlinable public func best(_ t: Transport, _ port: UInt16, roles: RoleSet) -> Int32 {
+        if roles.bits == 0 {
+            let c = candidates(t, port)
+            return c.count == 0 ? -1 : c[0]
+        }
+        var bits = roles.bits & roleMask
+        var result: Int32 = -1
+        var resultRank = UInt32.max
+        let row = Int(t.rawValue) * roleCount
+        while bits != 0 {
+            let r = bits.trailingZeroBitCount
+            bits &= bits &- 1  // clears the lowest set bit; bits != 0 so no underflow
+            let id = bestByRole[(row + r) << 16 | Int(port)]
+            if id >= 0 && entryRank[Int(id)] < resultRank {
+                result = id
+                resultRank = entryRank[Int(id)]
+            }
+        }
+        return result
+    }
+
+    /// Whether entry `id` is served by a host holding one of `roles`.
+    @inlinable public func serves(_ id: Int32, roles: RoleSet) -> Bool {
+        entryRoles[Int(id)].bits & roles.bits != 0
+    }
+}
+
+/// A view of the candidate entry ids of one (transport, port): `count`, and `[i]` → entry id.
+/// Holds a reference to the compiled table; it does not copy or allocate.
+public struct CandidateList: RandomAccessCollection, Sendable {
+    @usableFromInline let storage: [Int32]
+    @usableFromInline let start: Int
+    public let count: Int
+
+    @inlinable init(storage: [Int32], start: Int, count: Int) {
+        self.storage = storage
+        self.start = start
+        self.count = count
+    }
+
+    @inlinable public var startIndex: Int { 0 }
+    @inlinable public var endIndex: Int { count }
+    @inlinable public subscript(i: Int) -> Int32 { storage[start + i] }
+}
+
+extension Array {
+    /// First index whose element satisfies `belongs` (which must be false then true along the array).
+    func partitioningIndex(where belongs: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongs(self[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+}
