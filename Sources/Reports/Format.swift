@@ -1,0 +1,103 @@
+import FlowAnalysis
+import PacketWire
+
+/// Output formats of `portolan analyze` (and `live --format`).
+public enum ReportFormat: String, Sendable, CaseIterable {
+    /// Human summary: components, problems by verdict, host coverage, accounting (100 columns).
+    case table
+    /// The whole snapshot as one JSON document.
+    case json
+    /// One flow per line (JSON Lines).
+    case jsonl
+    /// One flow per row, with a header row (RFC 4180).
+    case csv
+}
+
+/// Rendering choices.
+public struct ReportOptions: Sendable {
+    /// ANSI colour in `table` (the CLI sets it only on a TTY without NO_COLOR).
+    public var color: Bool
+    /// Terminal width for `table`.
+    public var width: Int
+    /// `table`: the most problem flows listed per verdict (the rest are counted).
+    public var maxFlowsPerVerdict: Int
+
+    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20) {
+        self.color = color
+        self.width = width
+        self.maxFlowsPerVerdict = maxFlowsPerVerdict
+    }
+}
+
+/// Renders a snapshot as text.
+public func render(_ snapshot: AnalysisSnapshot, format: ReportFormat, options: ReportOptions = ReportOptions()) -> String {
+    var out = ""
+    write(snapshot, format: format, options: options, to: &out)
+    return out
+}
+
+/// Streams a rendered snapshot into `out` (a `FileOutput`, a `String`, …) piece by piece, so large
+/// JSON Lines / CSV outputs never sit in memory whole.
+public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: ReportFormat,
+                                         options: ReportOptions = ReportOptions(), to out: inout Out) {
+    switch format {
+    case .table: TableReport(snapshot: snapshot, options: options).write(to: &out)
+    case .json: writeJSON(snapshot, to: &out)
+    case .jsonl:
+        let names = snapshot.sources.map(\.name)
+        for f in snapshot.flows {
+            var line = ""
+            flowJSON(f, sourceNames: names, into: &line)
+            line += "\n"
+            out.write(line)
+        }
+    case .csv:
+        out.write(csvHeader.joined(separator: ",") + "\n")
+        let names = snapshot.sources.map(\.name)
+        for f in snapshot.flows { out.write(csvRow(f, sourceNames: names) + "\n") }
+    }
+}
+
+// MARK: - Shared field text
+
+/// "tcp", "udp", "icmp", … ("41" for protocols without a short name).
+func protoName(_ p: IPProtocol) -> String { p.name }
+
+func addressText(_ a: IPAddress, _ version: UInt8) -> String { a.text(version: version) }
+
+/// Seconds since the epoch with microseconds, as Zeek prints `ts`: "1700000000.123456".
+public func timestampText(_ nanos: Int64) -> String {
+    let neg = nanos < 0
+    let m = neg ? -(nanos / 1000) : nanos / 1000
+    let sec = m / 1_000_000
+    let frac = m % 1_000_000
+    var f = String(frac)
+    while f.count < 6 { f = "0" + f }
+    return (neg ? "-" : "") + "\(sec).\(f)"
+}
+
+/// TCP flags as letters (tcpdump order: F S R P . U E C; "." for ACK), "" when none.
+public func tcpFlagsText(_ flags: UInt16) -> String {
+    var s = ""
+    if flags & 0x02 != 0 { s += "S" }
+    if flags & 0x01 != 0 { s += "F" }
+    if flags & 0x04 != 0 { s += "R" }
+    if flags & 0x08 != 0 { s += "P" }
+    if flags & 0x10 != 0 { s += "." }
+    if flags & 0x20 != 0 { s += "U" }
+    if flags & 0x40 != 0 { s += "E" }
+    if flags & 0x80 != 0 { s += "W" }
+    return s
+}
+
+func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }
+
+func fileNames(_ f: FlowRecord, _ names: [String]) -> [String] {
+    f.sources.map { Int($0) < names.count ? names[Int($0)] : "source-\($0)" }
+}
+
+/// "blocked-rst:3 4;expected:3".
+func evidenceText(_ f: FlowRecord) -> String {
+    f.evidence.map { e in "\(e.verdict.rawValue):" + e.frames.map(String.init).joined(separator: " ") }
+        .joined(separator: ";")
+}

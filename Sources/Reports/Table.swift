@@ -1,0 +1,236 @@
+import FlowAnalysis
+import PacketWire
+
+/// The human report: a summary by component, the problems grouped by verdict, host coverage and
+/// Mission Control, then the accounting. Lines fit `options.width` (100) columns.
+struct TableReport {
+    let snapshot: AnalysisSnapshot
+    let options: ReportOptions
+
+    func paint(_ s: String, _ code: String) -> String { options.color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { paint(s, "1") }
+    func verdictColor(_ v: Verdict) -> String {
+        v.isBlocked ? "31" : v == .expected ? "32" : "33"
+    }
+
+    func write<Out: TextOutputStream>(to out: inout Out) {
+        let s = snapshot
+        let a = s.accounting
+        let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
+        let problems = s.flows.filter(\.isProblem).count
+        out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
+                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
+        for src in s.sources {
+            var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
+            if let e = src.error { line += "  " + paint("ERROR: \(e)", "31") }
+            out.write(line + "\n")
+        }
+        if !s.inventoryKnown {
+            out.write("  no inventory: role verdicts (wrong-role, outside-to-internal) not claimed\n")
+        }
+        out.write("\n")
+        writeComponents(&out)
+        writeProblems(&out)
+        writeCoverage(&out)
+        writeAccounting(&out)
+    }
+
+    // MARK: components
+
+    func writeComponents<Out: TextOutputStream>(_ out: inout Out) {
+        var rows: [String: ComponentRow] = [:]
+        var order: [String] = []
+        for f in snapshot.flows {
+            let name = f.component.map { "\($0) (\(f.catalogID ?? ""))" } ?? "(no catalog entry)"
+            if rows[name] == nil { order.append(name) }
+            var r = rows[name, default: ComponentRow()]
+            r.flows += 1
+            r.packets += f.packets
+            r.bytes += f.bytes
+            r.hosts.insert(f.server)
+            r.hosts.insert(f.client)
+            if f.isProblem { r.problems += 1 }
+            rows[name] = r
+        }
+        order.sort { (rows[$0]!.flows, $1) > (rows[$1]!.flows, $0) }
+        out.write(bold("Components") + "\n")
+        let nameWidth = max(20, options.width - 52)
+        out.write(pad("COMPONENT", nameWidth) + lpad("FLOWS", 8) + lpad("PACKETS", 11) + lpad("BYTES", 11)
+                  + lpad("HOSTS", 7) + lpad("PROBLEMS", 10) + "\n")
+        for name in order {
+            let r = rows[name]!
+            let probs = r.problems > 0 ? paint(lpad(String(r.problems), 10), "33") : lpad("0", 10)
+            out.write(pad(clip(name, nameWidth - 1), nameWidth) + lpad(group(UInt64(r.flows)), 8)
+                      + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hosts.count), 7)
+                      + probs + "\n")
+        }
+        if order.isEmpty { out.write("  (no flows)\n") }
+        out.write("\n")
+    }
+
+    // MARK: problems
+
+    func writeProblems<Out: TextOutputStream>(_ out: inout Out) {
+        let problems = snapshot.flows.filter(\.isProblem)
+        out.write(bold("Problems") + (problems.isEmpty ? ": none\n\n" : "\n"))
+        guard !problems.isEmpty else { return }
+        for v in Verdict.allCases where v != .expected {
+            let flows = problems.filter { $0.verdict == v }
+            if flows.isEmpty { continue }
+            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(flows.count) flow\(flows.count == 1 ? "" : "s"))"
+                      + verdictHint(v) + "\n")
+            for f in flows.prefix(options.maxFlowsPerVerdict) { writeFlowLine(f, &out) }
+            if flows.count > options.maxFlowsPerVerdict {
+                out.write("  … \(flows.count - options.maxFlowsPerVerdict) more (use --format jsonl for all)\n")
+            }
+        }
+        out.write("\n")
+    }
+
+    func verdictHint(_ v: Verdict) -> String {
+        switch v {
+        case .blockedDrop: " — connection attempts never answered"
+        case .blockedRST: " — connection attempts answered by RST"
+        case .blockedICMP: " — answered by ICMP destination unreachable"
+        case .outsideToInternal: " — cluster-only ports reached from outside"
+        case .wrongRole: " — port served by a host whose role should not serve it"
+        case .unexpectedPort: " — no catalog lists the port"
+        case .expected: ""
+        }
+    }
+
+    func endpoint(_ a: IPAddress, _ v: UInt8, _ port: UInt16, _ name: String?) -> String {
+        let t = a.text(version: v)
+        let base = v == 6 ? "[\(t)]:\(port)" : "\(t):\(port)"
+        return name.map { "\(base) (\($0))" } ?? base
+    }
+
+    func writeFlowLine<Out: TextOutputStream>(_ f: FlowRecord, _ out: inout Out) {
+        let head = "  \(protoName(f.proto)) \(endpoint(f.client, f.ipVersion, f.clientPort, f.clientName)) → "
+            + endpoint(f.server, f.ipVersion, f.serverPort, f.serverName)
+        let e = f.evidence.first
+        let frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
+        var what = f.component ?? (f.candidates.first ?? "")
+        if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
+        var detail = "\(f.state.rawValue) \(f.history.isEmpty ? "-" : f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
+        if !frames.isEmpty { detail += " " + frames }
+        if let note = e?.note, !note.isEmpty { detail += " " + note }
+        if e?.confidence == .low { detail += " (low confidence)" }
+        if !what.isEmpty { detail = clip(what, 32) + "  " + detail }
+        let others = f.verdicts.dropFirst().map(\.rawValue)
+        if !others.isEmpty { detail += " [+" + others.joined(separator: ",") + "]" }
+        if head.count + 2 + detail.count <= options.width {
+            out.write(head + "  " + detail + "\n")
+        } else {
+            out.write(clip(head, options.width) + "\n")
+            out.write(clip("      " + detail, options.width) + "\n")
+        }
+    }
+
+    // MARK: coverage
+
+    func writeCoverage<Out: TextOutputStream>(_ out: inout Out) {
+        let hosts = snapshot.hosts.filter { !$0.unexercised.isEmpty }
+        if !snapshot.hosts.isEmpty {
+            out.write(bold("Catalog entries never exercised") + " (per inventory host, as server)\n")
+            if hosts.isEmpty { out.write("  none\n") }
+            for h in hosts {
+                let who = (h.name.map { "\($0) " } ?? "") + h.address + " [" + h.roles.joined(separator: ",") + "]"
+                out.write("  \(who): \(h.unexercised.count) of \(h.unexercised.count + h.exercised.count)\n")
+                var line = "    "
+                for e in h.unexercised {
+                    let item = "\(protoName(e.proto))/\(e.ports) \(e.component)"
+                    if line.count + item.count + 2 > options.width {
+                        out.write(line + "\n")
+                        line = "    "
+                    }
+                    line += (line.count > 4 ? "; " : "") + item
+                }
+                if line.count > 4 { out.write(line + "\n") }
+            }
+            out.write("\n")
+        }
+        if !snapshot.outbound.isEmpty {
+            out.write(bold("Outbound connections") + " (e.g. Mission Control)\n")
+            for o in snapshot.outbound {
+                let who = (o.name.map { "\($0) " } ?? "") + o.address
+                let status = o.reached ? paint("reached", "32")
+                    : paint(o.attempts > 0 ? "NOT reached (\(o.attempts) attempt(s) unanswered)" : "NOT reached (no attempt seen)", "31")
+                out.write("  \(who) → \(o.entry.component): \(status)\n")
+            }
+            out.write("\n")
+        }
+    }
+
+    // MARK: accounting
+
+    func writeAccounting<Out: TextOutputStream>(_ out: inout Out) {
+        let a = snapshot.accounting
+        out.write(bold("Accounting") + "\n")
+        func row(_ label: String, _ t: Tally, _ note: String = "") {
+            out.write(pad("  " + label, 34) + lpad(group(t.packets), 12) + " packets" + lpad(group(t.bytes), 16)
+                      + " bytes" + (note.isEmpty ? "" : "  " + note) + "\n")
+        }
+        row("packets in", a.total)
+        row("= in flows", a.flows, a.tunnelled.packets > 0 ? "(\(group(a.tunnelled.packets)) tunnelled, in 2 flows)" : "")
+        row("+ ICMP errors matched to flows", a.icmpMatched)
+        row("+ other IP", a.otherIP)
+        for (p, t) in a.otherIPByProtocol { row("    \(protoName(p))", t) }
+        if a.icmpUnmatched.packets > 0 { row("    of which unmatched ICMP errors", a.icmpUnmatched) }
+        if a.fragments.packets > 0 { row("    of which non-first fragments", a.fragments) }
+        row("+ non-IP", a.nonIP)
+        for (e, t) in a.nonIPByEtherType { row("    \(etherTypeText(e))", t) }
+        row("+ undecodable", a.undecodable)
+        for (l, r, t) in a.undecodableBy { row("    \(l) \(r)", t) }
+        if a.truncated.packets > 0 {
+            row("truncated (snaplen), counted above", a.truncated, "(\(group(a.truncatedInFlows.packets)) in flows)")
+        }
+        if a.evictedFlows > 0 { out.write("  flows evicted at the table bound: \(group(a.evictedFlows))\n") }
+        let parts = a.parts
+        if a.isBalanced {
+            out.write("  balance: " + paint("OK", "32") + " (sum of parts = packets in, and bytes)\n")
+        } else {
+            out.write("  balance: " + paint("MISMATCH", "31") + " parts \(parts.packets) packets / \(parts.bytes) bytes\n")
+        }
+    }
+}
+
+/// One line of the component summary.
+struct ComponentRow {
+    var flows = 0
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+    var hosts = Set<IPAddress>()
+    var problems = 0
+}
+
+// MARK: - Text helpers
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(max(0, n - 1))) + "…" }
+
+/// 1234567 → "1,234,567".
+func group(_ n: UInt64) -> String {
+    let s = String(n)
+    var out = ""
+    for (i, c) in s.enumerated() {
+        if i > 0 && (s.count - i) % 3 == 0 { out += "," }
+        out.append(c)
+    }
+    return out
+}
+
+/// 1536 → "1.5 KiB".
+func byteText(_ n: UInt64) -> String {
+    if n < 1024 { return "\(n) B" }
+    let units = ["KiB", "MiB", "GiB", "TiB"]
+    var v = Double(n) / 1024
+    var i = 0
+    while v >= 1024 && i < units.count - 1 {
+        v /= 1024
+        i += 1
+    }
+    let tenths = Int((v * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10) \(units[i])"
+}
