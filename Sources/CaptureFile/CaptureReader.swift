@@ -494,6 +494,10 @@ public struct CaptureReader {
     }
 }
 
+// A reader may move to another thread: its pointers address memory that `file` keeps alive and
+// that nobody writes.
+extension CaptureReader: @unchecked Sendable {}
+
 /// One pcapng interface (IDB) of the current section, with its timestamp conversion ready.
 @usableFromInline
 struct PcapngInterface: Sendable {
@@ -504,7 +508,8 @@ struct PcapngInterface: Sendable {
     @usableFromInline var multiplier: UInt64 = 1000
     /// Decimal resolutions finer than 1 ns: ns = ticks / divisor (used when multiplier == 0).
     @usableFromInline var divisor: UInt64 = 0
-    /// Binary resolutions finer than 2^-9 s: ns = ticks·1e9 / 2^shift (multiplier == 0, divisor == 0).
+    /// Binary resolutions finer than 2^-9 s: ns = ticks·1e9 / 2^shift (multiplier == 0, divisor == 0);
+    /// `.max` for decimal resolutions finer than 10^-28 s (always 0 ns).
     @usableFromInline var shift: UInt8 = 0
     /// if_tsoffset in nanoseconds (saturated).
     @usableFromInline var offsetNanos: Int64 = 0
@@ -529,7 +534,7 @@ struct PcapngInterface: Sendable {
                 divisor = 1
                 for _ in 0..<(n - 9) { divisor *= 10 }  // ≤ 10^19 < 2^64
             } else {
-                divisor = .max  // every 64-bit tick count is below 1 ns
+                shift = .max  // ticks < 2^64 < 10^29: every timestamp is below 1 ns
             }
         } else if n <= 9 {
             multiplier = 1_000_000_000 >> n  // 2^9 divides 1e9: exact
@@ -564,6 +569,7 @@ struct PcapngInterface: Sendable {
     @usableFromInline
     func scaledSlow(_ ticks: UInt64) -> UInt64 {
         if divisor != 0 { return ticks / divisor }
+        if shift == .max { return 0 }
         // ticks · 1e9 as 128 bits, then shift right by `shift` (10…127).
         let (high, low) = ticks.multipliedFullWidth(by: 1_000_000_000)
         let s = Int(shift)

@@ -57,7 +57,9 @@ public final class MappedFile: @unchecked Sendable {
         if kind == S_IFREG {
             let size = Int(st.st_size)
             if size == 0 {
-                raw = (nil, nil, 0)
+                // Empty, or a file that reports no size (procfs): read whatever read() returns.
+                let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
+                raw = (nil, heap, n)
             } else {
                 guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
                     throw Self.cError(path, "cannot map the file (\(size) bytes) into memory")
