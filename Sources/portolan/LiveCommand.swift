@@ -1,6 +1,8 @@
 import ArgumentParser
 import CaptureFile
 import FlowAnalysis
+import PortCatalog
+import Reports
 import LiveCapture
 import PacketWire
 #if canImport(Glibc)
@@ -59,6 +61,11 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("max-flows"), help: "Most flows kept in memory; beyond it the oldest idle are evicted (and counted).")
     var maxFlows: Int = 100_000
 
+    @OptionGroup var catalogOptions: CatalogOptions
+
+    @Option(help: "Final report format: table, json, jsonl or csv (default: table on a terminal, else json).")
+    var format: String?
+
     @Option(name: .customLong("fail-on"), help: "Verdicts that make the exit status 1: a comma-separated list of verdicts, `problem` (all but expected), `blocked` or `none`.")
     var failOn: String = "problem"
 
@@ -66,6 +73,9 @@ struct LiveCommand: ParsableCommand {
     var user: String?
 
     func validate() throws {
+        if let format, ReportFormat(rawValue: format) == nil {
+            throw ValidationError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if write == "-" { throw ValidationError("-w - is not supported: standard output carries the report") }
         for word in failOn.split(separator: ",") {
             let w = liveTrim(word)
@@ -107,6 +117,8 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Catalog and inventory first: a mistake there costs no capture.
+        let (catalog, inventory) = try catalogOptions.load()
         let stop: StopSignal
         do { stop = try StopSignal.install() } catch { liveFail("\(error)") }
 
@@ -126,10 +138,11 @@ struct LiveCommand: ParsableCommand {
         }
 
         let configuration = AnalyzerConfiguration(
-            idleTimeoutNanos: Int64(idleTimeout * 1e9), maxFlows: maxFlows)
+            catalog: catalog, inventory: inventory, idleTimeoutNanos: Int64(idleTimeout * 1e9), maxFlows: maxFlows)
         var session = LiveSession(
             interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
             output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines, configuration: configuration)
+        session.format = format.flatMap(ReportFormat.init(rawValue:)) ?? (session.output == .table ? .table : .json)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
@@ -219,7 +232,8 @@ struct LiveSession {
     var expiredCounts: [LiveCountKey: Int] = [:]
     /// Problem flows already printed in an interval line or table.
     var reportedProblems: Set<LiveFlowID> = []
-    var intervals = 0
+    var format: ReportFormat = .json
+    var last: LiveTotals
 
     init(interface: String, linkType: LinkType, snaplen: UInt32, output: Output, configuration: AnalyzerConfiguration) {
         self.interface = interface
@@ -229,6 +243,7 @@ struct LiveSession {
         self.output = output
         self.analyzer = FlowAnalyzer(configuration: configuration)
         self.keepExpired = max(configuration.maxFlows, 10_000)
+        self.last = LiveTotals(nanos: startNanos)
         _ = analyzer.addSource(name: source)  // source 0, as CaptureRecord.sourceIndex says
     }
 
@@ -267,44 +282,45 @@ struct LiveSession {
         let now = wallClockNanos()
         let gone = collectExpired(now: now)
         let snapshot = analyzer.snapshot()
-        intervals += 1
         var fresh: [FlowRecord] = []
         for f in gone + snapshot.flows where f.isProblem {
             if reportedProblems.insert(LiveFlowID(f)).inserted { fresh.append(f) }
         }
         switch output {
         case .jsonLines:
-            liveOut(intervalJSON(snapshot, expiredNow: gone.count, newProblems: fresh, stats: stats, now: now) + "\n")
+            liveOut(intervalLine(snapshot, expiredNow: gone, newProblems: fresh, stats: stats, now: now) + "\n")
         case .table:
-            liveOut("\u{1B}[H\u{1B}[2J" + table(snapshot, newProblems: fresh, stats: stats, now: now))
+            liveOut("\u{1B}[H\u{1B}[2J" + table(snapshot, stats: stats, now: now))
         }
+        let a = snapshot.accounting
+        last = LiveTotals(nanos: now, packets: a.total.packets, bytes: a.total.bytes,
+                          kernelDrops: stats?.droppedByKernel ?? last.kernelDrops,
+                          interfaceDrops: stats?.droppedByInterface ?? last.interfaceDrops)
         return writeError == nil
     }
 
-    /// Counts per (component, verdict) over expired and active flows.
-    func counts(_ snapshot: AnalysisSnapshot) -> [(LiveCountKey, Int)] {
-        var c = expiredCounts
-        for f in snapshot.flows { c[LiveCountKey(f), default: 0] += 1 }
-        return c.sorted { ($0.key.verdict.rank, $0.key.component) < ($1.key.verdict.rank, $1.key.component) }
-            .map { ($0.key, $0.value) }
-    }
-
-    func intervalJSON(_ snapshot: AnalysisSnapshot, expiredNow: Int, newProblems: [FlowRecord], stats: PcapStats?, now: Int64) -> String {
+    /// Reports' interval line (this interval's packets and drops, flow counts over the active flows
+    /// and those that expired in it, new problem flows), led by the live fields: type, interface,
+    /// running totals and whether drops make the verdicts incomplete.
+    func intervalLine(_ snapshot: AnalysisSnapshot, expiredNow: [FlowRecord], newProblems: [FlowRecord], stats: PcapStats?, now: Int64) -> String {
         let a = snapshot.accounting
-        var j = "{\"type\":\"interval\",\"interface\":\(liveJSONString(interface))"
-        j += ",\"elapsed\":\(liveSeconds(now - startNanos))"
-        j += ",\"packets\":\(a.total.packets),\"bytes\":\(a.total.bytes)"
-        j += ",\"flows\":{\"active\":\(snapshot.flows.count),\"expired\":\(expiredTotal),\"expiredNow\":\(expiredNow),\"evicted\":\(a.evictedFlows)}"
-        j += ",\"counts\":[" + counts(snapshot).map { k, n in
-            "{\"component\":\(k.component.isEmpty ? "null" : liveJSONString(k.component)),\"verdict\":\"\(k.verdict.rawValue)\",\"flows\":\(n)}"
-        }.joined(separator: ",") + "]"
-        j += ",\"newProblemFlows\":[" + newProblems.map(liveFlowJSON).joined(separator: ",") + "]"
-        j += liveDropsJSON(stats)
-        j += ",\"incomplete\":\(stats?.anyDropped ?? false)}"
-        return j
+        let interval = IntervalStats(
+            startNanos: last.nanos, endNanos: now, packets: a.total.packets &- last.packets,
+            bytes: a.total.bytes &- last.bytes,
+            kernelDrops: stats.map { $0.droppedByKernel &- last.kernelDrops },
+            interfaceDrops: stats.map { $0.droppedByInterface &- last.interfaceDrops })
+        let line = intervalJSONLine(
+            interval, flows: expiredNow + snapshot.flows, newProblems: newProblems,
+            sourceNames: snapshot.sources.map(\.name), evictedFlows: a.evictedFlows)
+        var head = "{\"type\":\"interval\",\"interface\":\(liveJSONString(interface))"
+        head += ",\"elapsed\":\(liveSeconds(now - startNanos)),\"total_packets\":\(a.total.packets),\"total_bytes\":\(a.total.bytes)"
+        head += ",\"active_flows\":\(snapshot.flows.count),\"expired_flows\":\(expiredTotal)"
+        head += ",\"counts\":" + countsJSON(counts(snapshot))
+        head += liveDropsJSON(stats) + ",\"incomplete\":\(stats?.anyDropped ?? false),"
+        return head + line.dropFirst()  // Reports' object without its "{"
     }
 
-    func table(_ snapshot: AnalysisSnapshot, newProblems: [FlowRecord], stats: PcapStats?, now: Int64) -> String {
+    func table(_ snapshot: AnalysisSnapshot, stats: PcapStats?, now: Int64) -> String {
         let a = snapshot.accounting
         var out = "portolan live on \(interface) — \(liveSeconds(now - startNanos)) s, \(a.total.packets) packets, \(a.total.bytes) bytes\n"
         out += "flows: \(snapshot.flows.count) active, \(expiredTotal) expired, \(a.evictedFlows) evicted"
@@ -318,8 +334,7 @@ struct LiveSession {
         out += livePad("COMPONENT", width) + "  VERDICT              FLOWS\n"
         for (k, n) in rows {
             let name = k.component.isEmpty ? "-" : k.component
-            out += livePad(name, width) + "  "
-                + livePad(k.verdict.rawValue, 19) + "  \(n)\n"
+            out += livePad(name, width) + "  " + livePad(k.verdict.rawValue, 19) + "  \(n)\n"
         }
         let problems = (expired + snapshot.flows).filter(\.isProblem).suffix(15)
         if !problems.isEmpty {
@@ -329,37 +344,77 @@ struct LiveSession {
         return out
     }
 
-    /// The final report; returns 1 when a flow has a verdict in `failOn`, else 0.
+    /// Counts per (component, verdict) over every flow of the run: expired and active.
+    func counts(_ snapshot: AnalysisSnapshot) -> [(LiveCountKey, Int)] {
+        var c = expiredCounts
+        for f in snapshot.flows { c[LiveCountKey(f), default: 0] += 1 }
+        return c.sorted { ($0.key.verdict.rank, $0.key.component) < ($1.key.verdict.rank, $1.key.component) }
+            .map { ($0.key, $0.value) }
+    }
+
+    /// The final report in `format`, with the capture's own facts (drops, why it stopped);
+    /// returns 1 when a flow's primary verdict is in `failOn`, else 0.
     mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?, failOn: Set<Verdict>) -> Int32 {
         flushWriter()
         if let w = writer.take() {
             do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
         }
-        var snapshot = analyzer.snapshot()
-        snapshot.flows = expired + snapshot.flows
+        let active = analyzer.snapshot()
+        let allCounts = counts(active)
+        var snapshot = active
+        snapshot.flows = expired + active.flows
         let incomplete = stats?.anyDropped ?? false
         if incomplete, let stats {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
         }
-        let findings = snapshot.flows.filter { failOn.contains($0.verdict) }.count
+        var findings = 0
+        for (k, n) in allCounts where failOn.contains(k.verdict) { findings += n }
         let a = snapshot.accounting
-        var j = "{\"type\":\"final\",\"interface\":\(liveJSONString(interface))"
-        j += ",\"stopped\":" + (fault != nil ? "\"fault\"" : liveJSONString(reason.map(liveReasonText) ?? "fault"))
-        if let fault { j += ",\"error\":\(liveJSONString(fault))" }
-        j += ",\"elapsed\":\(liveSeconds(wallClockNanos() - startNanos))"
-        j += ",\"packets\":\(a.total.packets),\"bytes\":\(a.total.bytes)"
-        j += ",\"accounting\":{\"flows\":\(a.flows.packets),\"icmpMatched\":\(a.icmpMatched.packets),\"otherIP\":\(a.otherIP.packets),\"nonIP\":\(a.nonIP.packets),\"undecodable\":\(a.undecodable.packets),\"balanced\":\(a.isBalanced)}"
-        j += ",\"flowCount\":\(snapshot.flows.count + expiredNotListed),\"expired\":\(expiredTotal),\"expiredNotListed\":\(expiredNotListed),\"evicted\":\(a.evictedFlows)"
-        j += ",\"counts\":[" + counts(AnalysisSnapshot(flows: Array(snapshot.flows.dropFirst(expired.count)))).map { k, n in
-            "{\"component\":\(k.component.isEmpty ? "null" : liveJSONString(k.component)),\"verdict\":\"\(k.verdict.rawValue)\",\"flows\":\(n)}"
-        }.joined(separator: ",") + "]"
-        j += ",\"findings\":\(findings)"
-        j += liveDropsJSON(stats)
-        j += ",\"incomplete\":\(incomplete)"
-        j += ",\"flows\":[" + snapshot.flows.map(liveFlowJSON).joined(separator: ",") + "]}"
-        liveOut(j + "\n")
+        var c = "{\"interface\":\(liveJSONString(interface))"
+        c += ",\"stopped\":" + liveJSONString(fault != nil ? "fault" : reason.map(liveReasonText) ?? "fault")
+        if let fault { c += ",\"error\":\(liveJSONString(fault))" }
+        c += ",\"elapsed\":\(liveSeconds(wallClockNanos() - startNanos))"
+        c += ",\"packets\":\(a.total.packets),\"bytes\":\(a.total.bytes)"
+        c += ",\"flows\":\(snapshot.flows.count + expiredNotListed),\"expired_flows\":\(expiredTotal),\"expired_not_listed\":\(expiredNotListed),\"evicted_flows\":\(a.evictedFlows)"
+        c += ",\"counts\":" + countsJSON(allCounts)
+        c += ",\"findings\":\(findings)"
+        c += liveDropsJSON(stats) + ",\"incomplete\":\(incomplete)}"
+        let capture = "\"type\":\"final\",\"capture\":" + c
+        var text = render(snapshot, format: format, options: ReportOptions(color: output == .table && getenv("NO_COLOR") == nil))
+        switch format {
+        case .json:
+            text = "{" + capture + "," + text.dropFirst()  // Reports' document without its "{"
+        case .jsonl:
+            text += "{" + capture + "}\n"
+        case .table:
+            text += "\nCapture on \(interface): \(a.total.packets) packets"
+            if let stats {
+                text += "; dropped \(stats.droppedByKernel) by the kernel, \(stats.droppedByInterface) by the interface"
+                if incomplete { text += " — verdicts may be incomplete" }
+            }
+            if expiredNotListed > 0 { text += "; \(expiredNotListed) expired flows counted but not listed" }
+            text += "\n"
+        case .csv:
+            liveWarn("portolan live: capture " + c)
+        }
+        liveOut(text)
         return findings > 0 ? 1 : 0
     }
+}
+
+/// Running totals at the last interval, to report each interval's own packets and drops.
+struct LiveTotals {
+    var nanos: Int64
+    var packets: UInt64 = 0
+    var bytes: UInt64 = 0
+    var kernelDrops: UInt64 = 0
+    var interfaceDrops: UInt64 = 0
+}
+
+func countsJSON(_ counts: [(LiveCountKey, Int)]) -> String {
+    "[" + counts.map { k, n in
+        "{\"component\":\(k.component.isEmpty ? "null" : liveJSONString(k.component)),\"verdict\":\"\(k.verdict.rawValue)\",\"flows\":\(n)}"
+    }.joined(separator: ",") + "]"
 }
 
 /// A (component, verdict) bucket of the interval counts.
@@ -385,24 +440,6 @@ func liveSeconds(_ nanos: Int64) -> String {
     let ms = max(nanos, 0) / 1_000_000
     let frac = String(ms % 1000)
     return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
-}
-
-func liveFlowJSON(_ f: FlowRecord) -> String {
-    var j = "{\"proto\":\(liveJSONString(f.proto.name)),\"client\":\(liveJSONString(f.client.text(version: f.ipVersion)))"
-    j += ",\"clientPort\":\(f.clientPort),\"server\":\(liveJSONString(f.server.text(version: f.ipVersion))),\"serverPort\":\(f.serverPort)"
-    if f.vlan != 0 { j += ",\"vlan\":\(f.vlan)" }
-    j += ",\"component\":" + (f.component.map(liveJSONString) ?? "null")
-    j += ",\"catalog\":" + (f.catalogID.map(liveJSONString) ?? "null")
-    if !f.candidates.isEmpty { j += ",\"candidates\":[" + f.candidates.map(liveJSONString).joined(separator: ",") + "]" }
-    j += ",\"verdict\":\"\(f.verdict.rawValue)\",\"verdicts\":[" + f.verdicts.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
-    j += ",\"state\":\"\(f.state.rawValue)\",\"history\":\(liveJSONString(f.history))"
-    j += ",\"clientPackets\":\(f.clientPackets),\"serverPackets\":\(f.serverPackets)"
-    j += ",\"clientBytes\":\(f.clientBytes),\"serverBytes\":\(f.serverBytes),\"icmpErrors\":\(f.icmpErrors)"
-    j += ",\"firstFrame\":\(f.firstFrame)"
-    j += ",\"evidence\":[" + f.evidence.map { e in
-        "{\"verdict\":\"\(e.verdict.rawValue)\",\"frames\":[" + e.frames.map(String.init).joined(separator: ",") + "],\"note\":\(liveJSONString(e.note))}"
-    }.joined(separator: ",") + "]}"
-    return j
 }
 
 func liveFlowText(_ f: FlowRecord) -> String {
