@@ -188,7 +188,7 @@ struct LiveCommand: ParsableCommand {
     }
 }
 
-/// A flow's identity across snapshots (the analyzer's key as reports see it).
+/// A problem flow as already reported: the analyzer's key as reports see it, and the verdict.
 struct LiveFlowID: Hashable {
     var proto: UInt8
     var client: IPAddress
@@ -197,6 +197,8 @@ struct LiveFlowID: Hashable {
     var serverPort: UInt16
     var vlan: UInt16
     var tunnel: UInt8
+    /// A flow is new again when its primary verdict changes (e.g. unanswered, then answered late).
+    var verdict: Verdict
 
     init(_ f: FlowRecord) {
         proto = f.proto.rawValue
@@ -206,6 +208,7 @@ struct LiveFlowID: Hashable {
         serverPort = f.serverPort
         vlan = f.vlan
         tunnel = f.tunnel.rawValue
+        verdict = f.verdict
     }
 }
 
