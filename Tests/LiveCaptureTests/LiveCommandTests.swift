@@ -3,7 +3,8 @@
 import Foundation
 import Testing
 
-/// Sends COUNT UDP datagrams of SIZE bytes to ADDRESS:PORT as fast as one core can.
+/// Sends COUNT UDP datagrams of SIZE bytes to ADDRESS:PORT as fast as one core can; with PORTS,
+/// to PORT … PORT+PORTS-1 in turn (that many flows).
 let burstSource = """
     #include <arpa/inet.h>
     #include <stdio.h>
@@ -11,17 +12,20 @@ let burstSource = """
     #include <string.h>
     #include <sys/socket.h>
     int main(int argc, char **argv) {
-        if (argc != 5) { fprintf(stderr, "usage: burst ADDRESS PORT COUNT SIZE\\n"); return 2; }
-        long count = atol(argv[3]); int size = atoi(argv[4]);
+        if (argc != 5 && argc != 6) { fprintf(stderr, "usage: burst ADDRESS PORT COUNT SIZE [PORTS]\\n"); return 2; }
+        long count = atol(argv[3]); int size = atoi(argv[4]); int port = atoi(argv[2]);
+        int ports = argc == 6 ? atoi(argv[5]) : 1;
         int fd = socket(AF_INET, SOCK_DGRAM, 0);
         if (fd < 0) { perror("socket"); return 1; }
         struct sockaddr_in to; memset(&to, 0, sizeof to);
-        to.sin_family = AF_INET; to.sin_port = htons(atoi(argv[2]));
+        to.sin_family = AF_INET;
         if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1) return 2;
         char buf[2048]; memset(buf, 0x5a, sizeof buf);
         long sent = 0;
-        for (long i = 0; i < count; i++)
+        for (long i = 0; i < count; i++) {
+            to.sin_port = htons(port + (int)(i % ports));
             if (sendto(fd, buf, size, 0, (struct sockaddr *)&to, sizeof to) == size) sent++;
+        }
         printf("%ld\\n", sent);
         return sent == count ? 0 : 1;
     }
@@ -49,7 +53,7 @@ struct LiveCommandTests {
     @Test func burstOnLoopbackIsCapturedWithoutDrops() throws {
         let lab = NetLab()
         let ns = try lab.namespace("burst")
-        let burst = try compileC(burstSource, name: "burst")
+        let burst = try compileC(burstSource, name: "burst2")
         let live = try lab.portolan(ns, ["live", "-i", "lo", "--count", "200000", "--duration", "40", "--interval", "1", "--fail-on", "none", "udp", "dst", "port", "7000"])
         let sent = try lab.exec(ns, [burst, "127.0.0.1", "7000", "200000", "64"], timeout: 30)
         #expect(sent.status == 0 && sent.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "200000")
@@ -71,7 +75,7 @@ struct LiveCommandTests {
         let a = try lab.namespace("cap")
         let b = try lab.namespace("send")
         try lab.link(a, "v0", "10.201.0.1/24", b, "v0", "10.201.0.2/24")
-        let burst = try compileC(burstSource, name: "burst")
+        let burst = try compileC(burstSource, name: "burst2")
         let live = try lab.portolan(a, ["live", "-i", "v0", "--buffer-size", "1", "--duration", "3", "--interval", "0.5", "--fail-on", "none", "udp", "port", "7000"])
         live.signal(SIGSTOP)
         let sent = try lab.exec(b, [burst, "10.201.0.1", "7000", "200000", "64"], timeout: 30)
@@ -111,11 +115,46 @@ struct LiveCommandTests {
         }
     }
 
+    /// Idle flows expire and are still in the final report; at --max-flows the table evicts,
+    /// and says how many.
+    @Test func idleFlowsExpireAndTheTableStaysBounded() throws {
+        let lab = NetLab()
+        let ns = try lab.namespace("expire")
+        let burst = try compileC(burstSource, name: "burst2")
+        let live = try lab.portolan(ns, ["live", "-i", "lo", "--idle-timeout", "0.4", "--max-flows", "10", "--interval", "0.3", "--duration", "2.5", "--fail-on", "none", "udp", "dst", "portrange", "7100-7199"])
+        // 50 flows, one datagram each: 40 evicted on arrival, the other 10 expire when idle.
+        try lab.exec(ns, [burst, "127.0.0.1", "7100", "50", "16", "50"])
+        #expect(live.wait(timeout: 10) == 0, "\(live.stderr)")
+        let intervals = jsonLines(live.stdout).filter { $0["type"] as? String == "interval" }
+        #expect(intervals.allSatisfy { ($0["active_flows"] as? Int ?? 99) <= 10 })
+        #expect(intervals.last?["active_flows"] as? Int == 0)
+        let final = try #require(last("final", in: live.stdout))
+        let facts = try #require(final["capture"] as? [String: Any])
+        #expect(facts["evicted_flows"] as? Int == 40)
+        #expect(facts["expired_flows"] as? Int == 50)
+        #expect(facts["flows"] as? Int == 50)
+        #expect((final["flows"] as? [[String: Any]])?.count == 50)
+        #expect(facts["packets"] as? Int == 50)
+    }
+
+    /// On a terminal: a table refreshed each interval, then the table report.
+    @Test func terminalGetsARefreshedTable() throws {
+        guard let script = which("script") else { return }
+        let lab = NetLab()
+        let ns = try lab.namespace("tty")
+        let r = try lab.exec(ns, [script, "-qfec", "\(portolanBinary) live -i lo --duration 1.2 --interval 0.5 --fail-on none", "/dev/null"], timeout: 15)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("\u{1B}[H\u{1B}[2J"))
+        #expect(r.stdout.contains("COMPONENT"))
+        #expect(r.stdout.contains("Capture on lo: "))
+        #expect(!r.stdout.contains("\"type\":\"interval\""))
+    }
+
     /// --count ends the capture after exactly that many packets.
     @Test func countStopsAfterThatManyPackets() throws {
         let lab = NetLab()
         let ns = try lab.namespace("count")
-        let burst = try compileC(burstSource, name: "burst")
+        let burst = try compileC(burstSource, name: "burst2")
         let live = try lab.portolan(ns, ["live", "-i", "lo", "--count", "1000", "--duration", "20", "--fail-on", "none", "udp", "dst", "port", "7001"])
         try lab.exec(ns, [burst, "127.0.0.1", "7001", "5000", "32"])
         #expect(live.wait(timeout: 25) == 0)
@@ -129,7 +168,7 @@ struct LiveCommandTests {
         let a = try lab.namespace("down-a")
         let b = try lab.namespace("down-b")
         try lab.link(a, "v0", "10.202.0.1/24", b, "v0", "10.202.0.2/24")
-        let burst = try compileC(burstSource, name: "burst")
+        let burst = try compileC(burstSource, name: "burst2")
         let live = try lab.portolan(a, ["live", "-i", "v0", "--duration", "20", "--interval", "0.2", "udp", "port", "7002"])
         try lab.exec(b, [burst, "10.202.0.1", "7002", "25", "100"])
         usleep(400_000)
