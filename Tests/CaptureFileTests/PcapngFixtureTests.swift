@@ -10,8 +10,10 @@ struct PcapngFixtureTests {
     struct Built {
         var bytes: [UInt8] = []
         var packetOffsets: [Int] = []
+        var blockOffsets: [Int] = []
         mutating func add(_ block: [UInt8], packet: Bool = false) {
             if packet { packetOffsets.append(bytes.count) }
+            blockOffsets.append(bytes.count)
             bytes += block
         }
     }

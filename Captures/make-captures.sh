@@ -1,0 +1,574 @@
+#!/usr/bin/env bash
+# Build Portolan's test captures from real traffic between network namespaces.
+#
+#   sudo Captures/make-captures.sh          (Debian 12; run as root; about two minutes)
+#
+# Packages it uses (installed below when missing):
+#   apt-get install -y --no-install-recommends tcpdump tshark iproute2 iptables nftables ethtool \
+#       socat ncat nginx-light dnsmasq-base curl dnsutils openssl python3
+#
+# SAFETY: every packet stays inside the namespaces this script creates. The bridge lives in its own
+# namespace (pt-sw) with only our veths attached; no namespace has a default route; the "outside"
+# host and the fake Mission Control address exist only on that bridge. Nothing is added to the
+# host's own network namespace. Everything is removed on exit (trap EXIT).
+#
+# Output (next to this script): NAME.pcap / NAME.pcapng, NAME.inventory.yaml, NAME.expected.tsv
+# (the counts come from the capture through expected-counts.py; the verdicts from NAME.flows.tsv,
+# which is reasoned by hand from the seed documents — see README.md).
+set -euo pipefail
+
+PKGS=(tcpdump tshark iproute2 iptables nftables ethtool socat ncat nginx-light dnsmasq-base curl dnsutils openssl python3)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
+WORK=/tmp/portolan-captures
+NS_ALL=(pt-sw pt-m1 pt-m2 pt-a1 pt-a2 pt-d1 pt-d2 pt-out pt-mc)
+HOSTS=(m1 m2 a1 a2 d1 d2 out mc)
+declare -A V4=([m1]=10.10.0.11 [m2]=10.10.0.12 [a1]=10.10.0.21 [a2]=10.10.0.22
+               [d1]=10.10.0.31 [d2]=10.10.0.32 [out]=198.51.100.7 [mc]=52.5.224.56)
+declare -A P4=([m1]=24 [m2]=24 [a1]=24 [a2]=24 [d1]=24 [d2]=24 [out]=24 [mc]=32)
+declare -A V6=([m1]=fd00:10::11 [m2]=fd00:10::12 [a1]=fd00:10::21 [a2]=fd00:10::22
+               [d1]=fd00:10::31 [d2]=fd00:10::32 [out]=2001:db8:51::7)
+declare -A MAC=([m1]=02:00:0a:0a:00:0b [m2]=02:00:0a:0a:00:0c [a1]=02:00:0a:0a:00:15
+                [a2]=02:00:0a:0a:00:16 [d1]=02:00:0a:0a:00:1f [d2]=02:00:0a:0a:00:20
+                [out]=02:00:c6:33:64:07 [mc]=02:00:34:05:e0:38)
+
+CAP_PID=
+BG_PIDS=()
+
+log() { printf '== %s\n' "$*" >&2; }
+nsx() { local h=$1; shift; ip netns exec "pt-$h" "$@"; }
+
+cleanup() {
+    set +e
+    [[ -n $CAP_PID ]] && kill -INT "$CAP_PID" 2>/dev/null
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for h in "${HOSTS[@]}"; do
+        [[ -f $WORK/$h/nginx.pid ]] && kill "$(cat "$WORK/$h/nginx.pid")" 2>/dev/null
+        for f in "$WORK/$h"/dnsmasq*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+    done
+    sleep 0.3
+    # any process still inside one of our namespaces was started by this script
+    for ns in "${NS_ALL[@]}"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------------
+# Topology: namespace pt-sw holds bridge br0; every host namespace has eth0 (a veth) on it.
+# ---------------------------------------------------------------------------------------------
+build_topology() {
+    cleanup; set -e
+    rm -rf "$WORK"; mkdir -p "$WORK"
+    ip netns add pt-sw
+    ip -n pt-sw link set lo up
+    ip netns exec pt-sw sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n pt-sw link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+    ip -n pt-sw link set br0 address 02:00:00:00:00:fe
+    for h in "${HOSTS[@]}"; do
+        ip netns add "pt-$h"
+        nsx "$h" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+            net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0
+        ip -n pt-sw link add "v-$h" type veth peer name eth0 netns "pt-$h"
+        ip -n pt-sw link set "v-$h" master br0
+        ip netns exec pt-sw ethtool -K "v-$h" tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "pt-$h" link set lo up
+        ip -n "pt-$h" link set eth0 address "${MAC[$h]}" addrgenmode none
+        # real checksums on the wire and one segment per send, as a NIC without offloads shows
+        nsx "$h" ethtool -K eth0 tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "pt-$h" addr add "${V4[$h]}/${P4[$h]}" dev eth0
+        [[ -n ${V6[$h]:-} ]] && ip -n "pt-$h" addr add "${V6[$h]}/64" dev eth0 nodad
+        ip -n pt-sw link set "v-$h" up
+        ip -n "pt-$h" link set eth0 up
+        # On-link routes only (one L2 segment); deliberately NO default route anywhere.
+        case $h in
+            out) ip -n pt-out route add 10.10.0.0/24 dev eth0
+                 ip -n pt-out -6 route add fd00:10::/64 dev eth0 ;;
+            mc)  ip -n pt-mc route add 10.10.0.0/24 dev eth0 ;;
+            *)   ip -n "pt-$h" route add 198.51.100.0/24 dev eth0
+                 ip -n "pt-$h" route add 52.5.224.56/32 dev eth0
+                 ip -n "pt-$h" -6 route add 2001:db8:51::/64 dev eth0 ;;
+        esac
+    done
+    ip -n pt-sw link set br0 up
+}
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+# ---------------------------------------------------------------------------------------------
+write_helpers() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+        -subj "/CN=portolan-test" -addext "subjectAltName=DNS:mcsvc.dynatrace.com,DNS:master.mesos,DNS:dynatrace.local" \
+        -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+
+    # responder.sh MODE WORD: answer one request on stdin/stdout (socat EXEC child).
+    #   http: read the request head up to the empty line, answer HTTP/1.0 200 with WORD, exit (FIN)
+    #   line: read one line, answer WORD, exit
+    #   hold: like http, then keep the connection open for 4 s (the client closes first)
+    cat >"$WORK/responder.sh" <<'EOF'
+#!/bin/sh
+mode=$1; word=$2
+while IFS= read -r l; do
+    l=$(printf '%s' "$l" | tr -d '\r')
+    [ "$mode" = line ] && break
+    [ -z "$l" ] && break
+done
+if [ "$mode" = line ]; then printf '%s\n' "$word"; exit 0; fi
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s\n' $((${#word} + 1)) "$word"
+[ "$mode" = hold ] && sleep 4
+exit 0
+EOF
+    chmod +x "$WORK/responder.sh"
+
+    # udpecho.py PORT: answer every datagram (v4 and v6) with "echo:" + payload
+    cat >"$WORK/udpecho.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(b"echo:" + data, peer)
+EOF
+
+    # rstserver.py PORT: answer an HTTP request, then abort the connection (SO_LINGER 0 -> RST)
+    cat >"$WORK/rstserver.py" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1]))); s.listen(8)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = c.recv(4096)
+        if not d: break
+        buf += d
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\ncosmos ok")
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+EOF
+
+    # abortclient.py HOST PORT: send a request, read the answer, then abort (RST)
+    cat >"$WORK/abortclient.py" <<'EOF'
+import socket, struct, sys, time
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+c.sendall(b"GET /v2/apps HTTP/1.0\r\nHost: marathon\r\n\r\n")
+time.sleep(0.3)
+c.recv(4096)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+EOF
+
+    # session.py server PORT | client HOST PORT: a long-lived session (ZooKeeper/Hazelcast-like):
+    # the client pings every 0.5 s and the server answers; the server also pushes an event every 0.7 s.
+    cat >"$WORK/session.py" <<'EOF'
+import socket, sys, threading, time
+if sys.argv[1] == "server":
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(sys.argv[2]))); s.listen(1)
+    c, _ = s.accept()
+    lock = threading.Lock()
+    def push():
+        n = 0
+        while True:
+            time.sleep(0.7); n += 1
+            with lock: c.sendall(b"event %d\n" % n)
+    threading.Thread(target=push, daemon=True).start()
+    while True:
+        d = c.recv(1024)
+        if not d: break
+        with lock: c.sendall(b"imok\n")
+else:
+    c = socket.create_connection((sys.argv[2], int(sys.argv[3])))
+    def drain():
+        while c.recv(1024): pass
+    threading.Thread(target=drain, daemon=True).start()
+    while True:
+        c.sendall(b"ruok\n"); time.sleep(0.5)
+EOF
+}
+
+# bg HOST CMD...: start a server inside a namespace, remember its pid
+bg() { local h=$1; shift; ip netns exec "pt-$h" "$@" >/dev/null 2>&1 & BG_PIDS+=($!); }
+tcp_responder() { bg "$1" socat "TCP-LISTEN:$2,pf=ip6,ipv6only=0,reuseaddr,fork" "EXEC:$WORK/responder.sh $3 $4"; }
+
+start_nginx() { # HOST "listen lines" WORD
+    local h=$1 listens=$2 word=$3 d=$WORK/$1
+    mkdir -p "$d/tmp"
+    cat >"$d/nginx.conf" <<EOF
+daemon on; worker_processes 1; pid $d/nginx.pid; error_log $d/error.log;
+events { worker_connections 64; }
+http {
+    access_log off; client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
+    fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+    ssl_certificate $WORK/cert.pem; ssl_certificate_key $WORK/key.pem;
+    server { $listens  location / { default_type text/plain; return 200 "$word\n"; } }
+}
+EOF
+    nsx "$h" nginx -c "$d/nginx.conf" -p "$d"
+}
+
+start_dnsmasq() { # HOST PORT
+    local h=$1 port=$2
+    mkdir -p "$WORK/$h"
+    nsx "$h" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+        --listen-address="${V4[$h]}" --listen-address="${V6[$h]}" --port="$port" \
+        --pid-file="$WORK/$h/dnsmasq-$port.pid" --user=root --group=root \
+        --host-record=leader.mesos,10.10.0.11,fd00:10::11 \
+        --host-record=master.mesos,10.10.0.11 --host-record=marathon.mesos,10.10.0.12 \
+        --txt-record=_portolan.mesos,"portolan test zone"
+}
+
+start_servers() {
+    # DC/OS masters: Admin Router (nginx 80/443), DNS Dispatcher (dnsmasq 53), Mesos DNS (61053 on m1)
+    for h in m1 m2; do
+        start_nginx "$h" "listen 80; listen [::]:80; listen 443 ssl; listen [::]:443 ssl;" "adminrouter-$h"
+        start_dnsmasq "$h" 53
+    done
+    start_dnsmasq m1 61053
+    tcp_responder m1 5050 http mesos-master-state
+    tcp_responder m1 8080 hold marathon-apps          # the RSTO flow: client aborts first
+    tcp_responder m2 8080 http marathon-apps
+    tcp_responder m2 2181 line imok                   # ZooKeeper four-letter word
+    tcp_responder m2 9200 http elasticsearch-on-a-master   # wrong-role
+    tcp_responder m2 25 line 220-mail                 # unexpected-port (SMTP)
+    tcp_responder m2 6379 line PONG                   # wrong-role (agent task-port range)
+    bg m2 python3 "$WORK/rstserver.py" 7070           # the RSTR flow: server aborts
+    bg m1 python3 "$WORK/udpecho.py" 9999             # unexpected UDP port, answered
+    # DC/OS agents: Mesos Agent 5051, Admin Router Agent 61001; a1 also serves 5050 (wrong-role)
+    for h in a1 a2; do tcp_responder "$h" 5051 http mesos-agent-state; done
+    tcp_responder a1 61001 http adminrouter-agent
+    tcp_responder a1 5050 http mesos-master-on-an-agent
+    # Dynatrace nodes: NGINX 8022 (TLS), 443 redirected to 8022 by a PREROUTING rule (as the
+    # Dynatrace document says), Hazelcast, Cassandra, Elasticsearch, Nodekeeper, 8443
+    for h in d1 d2; do
+        start_nginx "$h" "listen 8022 ssl; listen [::]:8022 ssl;" "dynatrace-ui-$h"
+        nsx "$h" iptables -t nat -A PREROUTING -p tcp --dport 443 -j REDIRECT --to-ports 8022
+        nsx "$h" ip6tables -t nat -A PREROUTING -p tcp --dport 443 -j REDIRECT --to-ports 8022
+        tcp_responder "$h" 9042 line cassandra-ready
+        tcp_responder "$h" 9300 line es-transport
+        tcp_responder "$h" 7001 line cassandra-gossip
+    done
+    tcp_responder d2 5701 line hazelcast-member
+    tcp_responder d2 9200 http elasticsearch
+    tcp_responder d2 8443 http oneagent-ack
+    tcp_responder d2 8018 http nodekeeper
+    # Mission Control (fake, address only inside the bridge)
+    start_nginx mc "listen 443 ssl;" "mission-control-ok"
+    sleep 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Capture helpers
+# ---------------------------------------------------------------------------------------------
+cap_start() { # NAME HOST IFACE [tcpdump args...]
+    local name=$1 h=$2 ifc=$3; shift 3
+    rm -f "$WORK/$name.raw"
+    ip netns exec "pt-$h" tcpdump -Z root -n -U -s 262144 -i "$ifc" "$@" -w "$WORK/$name.raw" \
+        2>"$WORK/$name.tcpdump.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do grep -q 'listening on' "$WORK/$name.tcpdump.log" 2>/dev/null && break; sleep 0.05; done
+    sleep 0.5
+}
+cap_stop() {
+    sleep 0.8
+    kill -INT "$CAP_PID"; wait "$CAP_PID" || true; CAP_PID=
+}
+step() { sleep 0.25; }
+C() { nsx "$@" || true; }   # a client; failures (resets, timeouts) are the point of some flows
+
+http()  { C "$1" curl -s -o /dev/null --connect-timeout "${3:-3}" --max-time 5 "$2"; step; }
+https() { C "$1" curl -sk -o /dev/null --connect-timeout 3 --max-time 5 "$2"; step; }
+line()  { printf '%s\n' "$4" | C "$1" socat -t 2 - "TCP:$2:$3" >/dev/null; step; }
+dig_()  { local h=$1; shift; C "$h" dig +tries=1 +timeout=1 "$@" >/dev/null; step; }   # HOST then dig args
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios
+# ---------------------------------------------------------------------------------------------
+scenario_dcos() {
+    log "dcos-cluster: DC/OS masters and agents (Ethernet, pcap, microseconds)"
+    cap_start dcos-cluster sw br0
+    http a1 http://10.10.0.11:5050/master/state                 # Mesos Master
+    http a2 http://10.10.0.12:8080/v2/apps                      # Marathon
+    http a1 http://10.10.0.11/                                  # Admin Router 80
+    https out https://10.10.0.12/                               # Admin Router 443 from outside
+    line m1 10.10.0.12 2181 ruok                                # ZooKeeper
+    dig_ a1 @10.10.0.11 leader.mesos A                          # DNS Dispatcher UDP 53
+    dig_ a2 +tcp @10.10.0.12 master.mesos A                     # DNS Dispatcher TCP 53
+    dig_ a2 -p 61053 @10.10.0.11 leader.mesos A                 # Mesos DNS UDP 61053
+    http m1 http://10.10.0.22:5051/state                        # Mesos Agent
+    http m1 http://10.10.0.21:5050/master/state                 # wrong-role: 5050 on an agent
+    http a2 http://10.10.0.12:9200/                             # wrong-role: 9200 on a master
+    line a1 10.10.0.12 25 'EHLO portolan'                       # unexpected-port TCP 25
+    C a1 socat -t 1 - UDP:10.10.0.11:9999 <<<"hello" >/dev/null; step   # unexpected-port UDP 9999
+    line m1 10.10.0.12 6379 PING                                # wrong-role: agent task-port range
+    http a2 'http://[fd00:10::11]/'                             # IPv6 Admin Router 80
+    http a1 'http://[fd00:10::12]:8080/v2/apps'                 # IPv6 Marathon
+    dig_ a1 @fd00:10::11 leader.mesos AAAA                      # IPv6 DNS Dispatcher UDP 53
+    C a2 python3 "$WORK/abortclient.py" 10.10.0.11 8080; step   # RSTO: client aborts
+    http a1 http://10.10.0.12:7070/package/list                 # RSTR: server aborts
+    cap_stop
+    cp "$WORK/dcos-cluster.raw" "$OUT/dcos-cluster.pcap"
+}
+
+scenario_dynatrace() {
+    log "dynatrace-cluster: Dynatrace Managed nodes (Ethernet, pcapng, nanoseconds)"
+    cap_start dynatrace-cluster sw br0 --time-stamp-precision=nano
+    line d1 10.10.0.32 5701 hz-join                             # Hazelcast
+    line d2 10.10.0.31 9042 OPTIONS                             # Cassandra CQL
+    http d1 http://10.10.0.32:9200/_cluster/health              # Elasticsearch
+    line d2 '[fd00:10::31]' 9300 es-handshake                      # Elasticsearch transport, IPv6
+    line d1 10.10.0.32 7001 gossip                              # Cassandra inter-node
+    http d1 http://10.10.0.32:8443/communication                # 8443 between nodes
+    http d1 http://10.10.0.32:8018/nodekeeper/health            # Nodekeeper
+    https d2 https://10.10.0.31:8022/rest/health                # NGINX 8022 between nodes
+    C d1 curl -sk -o /dev/null --tls-max 1.2 --max-time 5 \
+        --resolve mcsvc.dynatrace.com:443:52.5.224.56 https://mcsvc.dynatrace.com/health; step  # Mission Control
+    C d2 curl -sk -o /dev/null --tls-max 1.2 --max-time 5 \
+        --resolve mcsvc.dynatrace.com:443:52.5.224.56 https://mcsvc.dynatrace.com/health; step
+    https out https://10.10.0.31/                               # UI from the data center (443 -> 8022)
+    https out 'https://[fd00:10::32]/'                          # same over IPv6
+    line out 10.10.0.32 5701 hz-probe                           # outside-to-internal Hazelcast
+    line out 10.10.0.32 9042 OPTIONS                            # outside-to-internal Cassandra
+    cap_stop
+    editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$OUT/dynatrace-cluster.pcapng"
+}
+
+firewall_on() {
+    nsx m1 iptables  -A INPUT -p tcp --dport 8123 -j DROP
+    nsx m1 iptables  -A INPUT -p tcp --dport 7070 -j REJECT --reject-with tcp-reset
+    nsx m1 iptables  -A INPUT -p tcp --dport 22   -j DROP
+    nsx m1 iptables  -A INPUT -p udp --dport 53   -j REJECT --reject-with icmp-admin-prohibited
+    nsx m1 ip6tables -A INPUT -p tcp --dport 8181 -j DROP
+    nsx m1 ip6tables -A INPUT -p udp --dport 61053 -j REJECT --reject-with icmp6-port-unreachable
+    nsx m2 iptables  -A INPUT -p tcp --dport 9090 -j REJECT --reject-with icmp-admin-prohibited
+    nsx m2 iptables  -A INPUT -p tcp --dport 15055 -j REJECT --reject-with icmp-port-unreachable
+    nsx m2 iptables  -A INPUT -p udp --dport 62053 -j REJECT --reject-with icmp-port-unreachable
+    nsx m2 iptables  -A INPUT -p udp --dport 53   -j DROP
+    nsx m2 ip6tables -A INPUT -p tcp --dport 5050 -j REJECT --reject-with icmp6-adm-prohibited
+    # the Dynatrace nodes use nftables directly
+    nsx d1 nft -f - <<'EOF'
+table inet portolan {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp dport 9200 reject with tcp reset
+        udp dport 9999 drop
+    }
+}
+EOF
+    nsx d2 nft -f - <<'EOF'
+table inet portolan {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        ip saddr 198.51.100.0/24 tcp dport 7199 drop
+        ip saddr 198.51.100.0/24 tcp dport 8021 reject with icmpx admin-prohibited
+    }
+}
+EOF
+}
+firewall_off() {
+    for h in m1 m2; do nsx "$h" iptables -F INPUT; nsx "$h" ip6tables -F INPUT; done
+    for h in d1 d2; do nsx "$h" nft delete table inet portolan; done
+}
+
+scenario_blocked() {
+    log "blocked: DROP, REJECT tcp-reset, ICMP unreachable, closed ports (Ethernet, pcap)"
+    firewall_on
+    cap_start blocked sw br0
+    http a1 http://10.10.0.11:5050/master/state                 # expected, for contrast
+    http a1 http://10.10.0.11:8123/v1/version 2.5               # DROP -> blocked-drop
+    http a1 http://10.10.0.11:7070/package/list                 # REJECT tcp-reset -> blocked-rst
+    http a2 http://10.10.0.12:9090/v1/jobs                      # icmp-admin-prohibited (TCP)
+    http a1 http://10.10.0.12:15055/history/last                # icmp-port-unreachable (TCP)
+    http a2 http://10.10.0.11:1050/system/health/v1             # no listener -> kernel RST
+    dig_ a1 @10.10.0.11 leader.mesos A                          # icmp-admin-prohibited (UDP)
+    dig_ a2 -p 62053 @10.10.0.12 leader.mesos A                 # icmp-port-unreachable (UDP)
+    dig_ a2 -p 61053 @10.10.0.12 leader.mesos A                 # no listener -> kernel ICMP port unreachable
+    dig_ a1 @10.10.0.12 leader.mesos A                          # UDP DROP -> blocked-drop
+    C a1 timeout 2.5 nc -z -w 2 10.10.0.11 22; step             # DROP on an unlisted port
+    http a1 'http://[fd00:10::11]:8181/exhibitor/v1/cluster/status' 2.5   # IPv6 DROP
+    http a2 'http://[fd00:10::12]:5050/master/state'            # ICMPv6 admin prohibited
+    dig_ a2 -p 61053 @fd00:10::11 leader.mesos AAAA             # ICMPv6 port unreachable (UDP)
+    http out http://10.10.0.31:9200/                            # outside + RST (nftables)
+    C out timeout 2.5 nc -z -w 2 10.10.0.32 7199; step          # outside + DROP (nftables)
+    http out http://10.10.0.32:8021/rest/health 2               # outside + icmpx admin-prohibited
+    (echo datagram-1; sleep 0.3; echo datagram-2) | C a2 ncat -u --send-only 10.10.0.31 9999; step  # UDP DROP, unlisted port
+    cap_stop
+    firewall_off
+    cp "$WORK/blocked.raw" "$OUT/blocked.pcap"
+}
+
+scenario_vxlan() {
+    log "vxlan-overlay: VXLAN on UDP 64000 between the agents (Ethernet, pcap)"
+    # Virtual Networks (dcos-navstar) use VXLAN on UDP 64000. The source port is pinned to 64000
+    # too (srcport 64000 64001), so the tunnel is one bidirectional outer UDP flow.
+    for h in a1 a2; do
+        local peer=a2 n=21; [[ $h == a2 ]] && { peer=a1; n=22; }
+        nsx "$h" ip link add vtep1024 type vxlan id 1024 dstport 64000 srcport 64000 64001 \
+            local "${V4[$h]}" remote "${V4[$peer]}" dev eth0 nolearning
+        nsx "$h" ip link set vtep1024 address "02:00:0a:0a:40:$n" addrgenmode none mtu 1420
+        nsx "$h" ethtool -K vtep1024 tx off tso off gso off gro off >/dev/null 2>&1 || true
+        nsx "$h" ip addr add "10.10.64.$n/24" dev vtep1024
+        nsx "$h" ip link set vtep1024 up
+    done
+    # static neighbours on the overlay, as navstar programs them: no ARP inside the tunnel
+    nsx a1 ip neigh replace 10.10.64.22 lladdr 02:00:0a:0a:40:22 dev vtep1024 nud permanent
+    nsx a2 ip neigh replace 10.10.64.21 lladdr 02:00:0a:0a:40:21 dev vtep1024 nud permanent
+    local vb=()
+    vb+=("$(ip netns exec pt-a2 socat TCP-LISTEN:10100,reuseaddr,fork "EXEC:$WORK/responder.sh http marathon-task" >/dev/null 2>&1 & echo $!)")
+    vb+=("$(ip netns exec pt-a1 socat TCP-LISTEN:6379,reuseaddr,fork "EXEC:$WORK/responder.sh line PONG" >/dev/null 2>&1 & echo $!)")
+    BG_PIDS+=("${vb[@]}")
+    sleep 0.5
+    cap_start vxlan-overlay sw br0
+    http a1 http://10.10.64.22:10100/health                     # inside the tunnel: task port
+    line a2 10.10.64.21 6379 PING                               # inside the tunnel: redis task
+    http a1 http://10.10.0.22:5051/state                        # plain (not tunnelled) for contrast
+    cap_stop
+    kill "${vb[@]}" 2>/dev/null || true
+    for h in a1 a2; do nsx "$h" ip link del vtep1024; done
+    cp "$WORK/vxlan-overlay.raw" "$OUT/vxlan-overlay.pcap"
+}
+
+scenario_midstream() {
+    log "midstream: capture starts after two long-lived connections were opened"
+    local sp=()
+    sp+=("$(ip netns exec pt-m1 python3 "$WORK/session.py" server 2181 >/dev/null 2>&1 & echo $!)")
+    sp+=("$(ip netns exec pt-d1 python3 "$WORK/session.py" server 5701 >/dev/null 2>&1 & echo $!)")
+    BG_PIDS+=("${sp[@]}")
+    sleep 0.5
+    sp+=("$(ip netns exec pt-m2 python3 "$WORK/session.py" client 10.10.0.11 2181 >/dev/null 2>&1 & echo $!)")
+    sp+=("$(ip netns exec pt-d2 python3 "$WORK/session.py" client 10.10.0.31 5701 >/dev/null 2>&1 & echo $!)")
+    BG_PIDS+=("${sp[@]}")
+    sleep 1.2                                                   # handshakes happen now, uncaptured
+    cap_start midstream sw br0
+    sleep 1.0
+    http a1 http://10.10.0.11:5050/master/state                 # a complete flow, for contrast
+    sleep 1.0
+    cap_stop                                                    # sessions still open: no FIN seen
+    kill "${sp[@]}" 2>/dev/null || true
+    cp "$WORK/midstream.raw" "$OUT/midstream.pcap"
+}
+
+scenario_sll2() {
+    log "sll2-any: tcpdump -i any inside agent a1 (Linux cooked v2)"
+    cap_start sll2-any a1 any -y LINUX_SLL2
+    http a1 http://10.10.0.11:5050/master/state                 # Mesos Master
+    dig_ a1 @10.10.0.11 leader.mesos A                          # DNS Dispatcher
+    http m2 http://10.10.0.21:5051/state                        # a1 serves Mesos Agent
+    http out http://10.10.0.21:61001/                           # Admin Router Agent from outside
+    http a1 'http://[fd00:10::12]:8080/v2/apps'                 # IPv6 Marathon
+    http a1 http://10.10.0.12:1050/system/health/v1             # no listener: kernel RST
+    C a1 socat -t 1 - UDP:198.51.100.7:9999 <<<"hello" >/dev/null; step   # outside has no listener: ICMP
+    cap_stop
+    cp "$WORK/sll2-any.raw" "$OUT/sll2-any.pcap"
+}
+
+write_inventory() { # NAME [extra yaml lines for networks] [extra host lines]
+    cat >"$OUT/$1.inventory.yaml" <<EOF
+# Inventory for $1.* (made by make-captures.sh). Everything else (198.51.100.7,
+# 2001:db8:51::7, Mission Control 52.5.224.56) is outside the cluster.
+networks:
+  - 10.10.0.0/24
+  - fd00:10::/64
+${2:-}hosts:
+  - address: 10.10.0.11
+    name: master-1
+    roles: [dcos-master]
+  - address: fd00:10::11
+    name: master-1
+    roles: [dcos-master]
+  - address: 10.10.0.12
+    name: master-2
+    roles: [dcos-master]
+  - address: fd00:10::12
+    name: master-2
+    roles: [dcos-master]
+  - address: 10.10.0.21
+    name: agent-1
+    roles: [dcos-agent]
+  - address: fd00:10::21
+    name: agent-1
+    roles: [dcos-agent]
+  - address: 10.10.0.22
+    name: agent-2
+    roles: [dcos-agent]
+  - address: fd00:10::22
+    name: agent-2
+    roles: [dcos-agent]
+  - address: 10.10.0.31
+    name: dynatrace-1
+    roles: [dynatrace-node]
+  - address: fd00:10::31
+    name: dynatrace-1
+    roles: [dynatrace-node]
+  - address: 10.10.0.32
+    name: dynatrace-2
+    roles: [dynatrace-node]
+  - address: fd00:10::32
+    name: dynatrace-2
+    roles: [dynatrace-node]
+${3:-}
+EOF
+}
+
+expected() { # NAME FILE [extra args for expected-counts.py]
+    local name=$1 file=$2; shift 2
+    python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$OUT/$file" >"$OUT/$name.expected.tsv"
+}
+
+main() {
+    local only=${1:-all}
+    if [[ $only != expected ]]; then
+        build_topology
+        write_helpers
+        start_servers
+        scenario_dcos
+        scenario_dynatrace
+        scenario_blocked
+        scenario_vxlan
+        scenario_midstream
+        scenario_sll2
+        cleanup; set -e; trap - EXIT
+    fi
+    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any; do write_inventory "$n"; done
+    write_inventory vxlan-overlay "  - 10.10.64.0/24        # the VXLAN overlay (containers on the agents)
+" "  - address: 10.10.64.0/24
+    name: overlay
+    roles: [dcos-agent]"
+    log "expected flows (counts from the captures via tshark)"
+    expected dcos-cluster dcos-cluster.pcap
+    expected dynatrace-cluster dynatrace-cluster.pcapng
+    expected blocked blocked.pcap
+    expected vxlan-overlay vxlan-overlay.pcap --vxlan-port 64000
+    python3 "$HERE/expected-counts.py" --flows "$HERE/vxlan-overlay.outer.flows.tsv" --outer \
+        "$OUT/vxlan-overlay.pcap" >"$OUT/vxlan-overlay.outer.expected.tsv"
+    expected midstream midstream.pcap
+    expected sll2-any sll2-any.pcap
+    mkdir -p "$WORK"
+    python3 "$HERE/expected-counts.py" --summary "$OUT"/*.pcap "$OUT"/*.pcapng >"$WORK/summary.txt"
+    # keep README.md's accounting table in step with the captures
+    if [[ $OUT == "$HERE" ]]; then
+        python3 - "$HERE/README.md" "$WORK/summary.txt" <<'PY'
+import re, sys
+readme, table = sys.argv[1], open(sys.argv[2]).read()
+text = open(readme).read()
+begin, end = "<!-- BEGIN accounting (generated by make-captures.sh) -->\n", "<!-- END accounting -->"
+text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: begin + table + end, text, flags=re.S)
+open(readme, "w").write(text)
+PY
+    fi
+    ls -l "$OUT"/*.pcap "$OUT"/*.pcapng >&2
+}
+
+main "$@"
