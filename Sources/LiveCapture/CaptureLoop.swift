@@ -22,6 +22,13 @@ public struct CaptureSettings: Sendable, Equatable {
     public var timeoutMilliseconds: Int32 = 100
     /// BPF capture filter as tcpdump takes it; empty captures everything.
     public var filter: String = ""
+    /// On a loopback interface, keep the outgoing copy of each packet out of the ring
+    /// (PACKET_IGNORE_OUTGOING). Linux shows every loopback packet twice, going out and coming
+    /// in; libpcap throws the outgoing copy away anyway, but only after it took ring space and
+    /// was counted in `pcap_stats` — so without this a burst overflows twice as early and the
+    /// received and dropped counts are double the packets. (A BPF `inbound` filter would do the
+    /// same, but libpcap 1.10 then rejects every packet on loopback.)
+    public var loopbackIncomingOnly: Bool = true
 
     public init(device: String) { self.device = device }
 }
@@ -39,6 +46,9 @@ extension PcapHandle {
         _ = handle.setNanosecondTimestamps()
         warning = try handle.activate()
         if !settings.filter.isEmpty { try handle.setFilter(settings.filter) }
+        if settings.loopbackIncomingOnly && interfaceIsLoopback(settings.device) {
+            _ = handle.ignoreOutgoing()  // an older kernel: both copies reach the ring, as before
+        }
         try handle.setNonblock(true)
         return handle
     }

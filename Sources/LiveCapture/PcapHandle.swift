@@ -157,6 +157,9 @@ public struct PcapHandle: ~Copyable {
     /// `pcap_snapshot`: the snapshot length in effect.
     public var snapshot: Int32 { pcap_snapshot(raw) }
 
+    /// The filter installed by the last `setFilter` (nil: none).
+    public private(set) var filter: String? = nil
+
     /// `pcap_compile` + `pcap_freecode`: checks a capture filter without installing it (works on
     /// a `pcap_open_dead` handle, so filters can be checked without privileges).
     public func compile(_ expression: String) throws(PcapError) {
@@ -165,7 +168,7 @@ public struct PcapHandle: ~Copyable {
 
     /// `pcap_lookupnet` + `pcap_compile` + `pcap_setfilter` + `pcap_freecode`: installs a BPF
     /// capture filter written as tcpdump takes it.
-    public func setFilter(_ expression: String) throws(PcapError) {
+    public mutating func setFilter(_ expression: String) throws(PcapError) {
         try withCompiled(expression) { (program: inout bpf_program) throws(PcapError) in
             if pcap_setfilter(raw, &program) != 0 {
                 throw PcapError(
@@ -173,6 +176,7 @@ public struct PcapHandle: ~Copyable {
                     message: String(cString: pcap_geterr(raw)), status: -1)
             }
         }
+        filter = expression
     }
 
     private func withCompiled(
@@ -192,6 +196,19 @@ public struct PcapHandle: ~Copyable {
         }
         defer { pcap_freecode(&program) }
         try body(&program)
+    }
+
+    /// `pcap_fileno` + `setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING)` (Linux ≥ 4.20): the
+    /// kernel stops putting packets this host sends into the ring. False when not supported.
+    public func ignoreOutgoing() -> Bool {
+        #if os(Linux)
+        let solPacket: Int32 = 263  // SOL_PACKET, <linux/socket.h>
+        let packetIgnoreOutgoing: Int32 = 23  // PACKET_IGNORE_OUTGOING, <linux/if_packet.h>
+        var on: Int32 = 1
+        return setsockopt(pcap_fileno(raw), solPacket, packetIgnoreOutgoing, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
+        #else
+        return false
+        #endif
     }
 
     /// `pcap_setnonblock`.
@@ -296,25 +313,48 @@ func cString(_ buffer: [CChar]) -> String {
     buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }  // errbuf is never empty
 }
 
-/// Whether the interface `name` is administratively up (`SIOCGIFFLAGS`), nil when the question
-/// does not apply (a pseudo-device such as "any") or cannot be asked; false when it is gone.
+/// Whether `name` is a loopback interface (`IFF_LOOPBACK`).
+public func interfaceIsLoopback(_ name: String) -> Bool {
+    if case .flags(let f) = interfaceFlags(name) { return f & Int32(IFF_LOOPBACK) != 0 }
+    return false
+}
+
+/// Whether the interface `name` is administratively up (`IFF_UP`), nil when the question does
+/// not apply (a pseudo-device such as "any") or cannot be asked; false when it is gone.
 /// libpcap keeps waiting on an interface that was taken down; the capture loop uses this to end
 /// the capture with an error instead.
 public func interfaceIsUp(_ name: String) -> Bool? {
+    if name == "any" { return nil }
+    switch interfaceFlags(name) {
+    case .flags(let f): return f & Int32(IFF_UP) != 0
+    case .gone: return false
+    case .unknown: return nil
+    }
+}
+
+enum InterfaceFlags {
+    case flags(Int32)
+    /// ENODEV / ENXIO: no interface by that name (any more).
+    case gone
+    case unknown
+}
+
+/// `SIOCGIFFLAGS` on a datagram socket.
+func interfaceFlags(_ name: String) -> InterfaceFlags {
     #if os(Linux)
-    if name == "any" || name.utf8.count >= Int(IFNAMSIZ) { return nil }
+    if name.utf8.count >= Int(IFNAMSIZ) { return .unknown }
     let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    if fd < 0 { return nil }
+    if fd < 0 { return .unknown }
     defer { close(fd) }
     var request = ifreq()
     withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { buffer in
         for (i, byte) in name.utf8.enumerated() { buffer[i] = byte }  // length checked above; NUL from init
     }
     if ioctl(fd, UInt(SIOCGIFFLAGS), &request) != 0 {
-        return errno == ENODEV || errno == ENXIO ? false : nil
+        return errno == ENODEV || errno == ENXIO ? .gone : .unknown
     }
-    return Int32(request.ifr_ifru.ifru_flags) & Int32(IFF_UP) != 0
+    return .flags(Int32(request.ifr_ifru.ifru_flags))
     #else
-    return nil
+    return .unknown
     #endif
 }
