@@ -66,8 +66,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Final report format: table, json, jsonl or csv (default: table on a terminal, else json).")
     var format: String?
 
-    @Option(name: .customLong("fail-on"), help: "Verdicts that make the exit status 1: a comma-separated list of verdicts, `problem` (all but expected), `blocked` or `none`.")
-    var failOn: String = "problem"
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
+    var failOn: String = "none"
 
     @Option(name: .customShort("Z"), help: "After opening the interface, switch to this user (as tcpdump -Z).")
     var user: String?
@@ -79,8 +79,8 @@ struct LiveCommand: ParsableCommand {
         if write == "-" { throw ValidationError("-w - is not supported: standard output carries the report") }
         for word in failOn.split(separator: ",") {
             let w = liveTrim(word)
-            if !["none", "problem", "any", "blocked"].contains(w) && Verdict(rawValue: w) == nil {
-                throw ValidationError("--fail-on: unknown verdict \"\(w)\" (use \(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problem, blocked or none)")
+            if !["none", "problems", "problem", "any", "blocked"].contains(w) && Verdict(rawValue: w) == nil {
+                throw ValidationError("unknown verdict '\(w)' in --fail-on (\(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problems, blocked)")
             }
         }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
@@ -98,7 +98,7 @@ struct LiveCommand: ParsableCommand {
         for word in failOn.split(separator: ",").map(liveTrim) {
             switch word {
             case "none": break
-            case "problem", "any": set.formUnion(Verdict.allCases.filter(\.isProblem))
+            case "problems", "problem", "any": set.formUnion(Verdict.allCases.filter(\.isProblem))
             case "blocked": set.formUnion(Verdict.allCases.filter(\.isBlocked))
             default: if let v = Verdict(rawValue: word) { set.insert(v) }
             }
@@ -141,7 +141,8 @@ struct LiveCommand: ParsableCommand {
             catalog: catalog, inventory: inventory, idleTimeoutNanos: Int64(idleTimeout * 1e9), maxFlows: maxFlows)
         var session = LiveSession(
             interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
-            output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines, configuration: configuration)
+            output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines, configuration: configuration,
+            failOn: failOnVerdicts)
         session.format = format.flatMap(ReportFormat.init(rawValue:)) ?? (session.output == .table ? .table : .json)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
@@ -161,7 +162,7 @@ struct LiveCommand: ParsableCommand {
             fault = Self.explain(error)
         }
         let stats = try? handle.stats()
-        let status = session.finish(stats: stats, reason: reason, fault: fault, failOn: failOnVerdicts)
+        let status = session.finish(stats: stats, reason: reason, fault: fault)
         let problem = fault ?? session.writeError
         if let problem { liveWarn("portolan live: \(problem)") }
         throw ExitCode(problem != nil ? 2 : status)
@@ -238,7 +239,13 @@ struct LiveSession {
     var format: ReportFormat = .json
     var last: LiveTotals
 
-    init(interface: String, linkType: LinkType, snaplen: UInt32, output: Output, configuration: AnalyzerConfiguration) {
+    /// Verdicts that make a finding (--fail-on), and findings among expired flows not listed.
+    let failOn: Set<Verdict>
+    var findingsNotListed = 0
+
+    init(interface: String, linkType: LinkType, snaplen: UInt32, output: Output, configuration: AnalyzerConfiguration,
+         failOn: Set<Verdict>) {
+        self.failOn = failOn
         self.interface = interface
         self.source = "live:\(interface)"
         self.linkType = linkType
@@ -268,13 +275,20 @@ struct LiveSession {
         }
     }
 
+    func isFinding(_ f: FlowRecord) -> Bool { f.verdicts.contains(where: failOn.contains) }
+
     /// Moves idle, closed and evicted flows out of the analyzer into the expired list.
     mutating func collectExpired(now: Int64) -> [FlowRecord] {
         let gone = analyzer.expire(nowNanos: now)
         for f in gone {
             expiredTotal += 1
             expiredCounts[LiveCountKey(f), default: 0] += 1
-            if expired.count < keepExpired { expired.append(f) } else { expiredNotListed += 1 }
+            if expired.count < keepExpired {
+                expired.append(f)
+            } else {
+                expiredNotListed += 1
+                if isFinding(f) { findingsNotListed += 1 }
+            }
         }
         return gone
     }
@@ -356,8 +370,8 @@ struct LiveSession {
     }
 
     /// The final report in `format`, with the capture's own facts (drops, why it stopped);
-    /// returns 1 when a flow's primary verdict is in `failOn`, else 0.
-    mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?, failOn: Set<Verdict>) -> Int32 {
+    /// returns 1 when a flow has a verdict in `failOn` (as analyze), else 0.
+    mutating func finish(stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
         flushWriter()
         if let w = writer.take() {
             do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
@@ -370,8 +384,7 @@ struct LiveSession {
         if incomplete, let stats {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
         }
-        var findings = 0
-        for (k, n) in allCounts where failOn.contains(k.verdict) { findings += n }
+        let findings = findingsNotListed + snapshot.flows.count(where: isFinding)
         let a = snapshot.accounting
         var c = "{\"interface\":\(liveJSONString(interface))"
         c += ",\"stopped\":" + liveJSONString(fault != nil ? "fault" : reason.map(liveReasonText) ?? "fault")
@@ -381,7 +394,9 @@ struct LiveSession {
         c += ",\"flows\":\(snapshot.flows.count + expiredNotListed),\"expired_flows\":\(expiredTotal),\"expired_not_listed\":\(expiredNotListed),\"evicted_flows\":\(a.evictedFlows)"
         c += ",\"counts\":" + countsJSON(allCounts)
         c += ",\"findings\":\(findings)"
-        c += liveDropsJSON(stats) + ",\"incomplete\":\(incomplete)}"
+        c += liveDropsJSON(stats) + ",\"incomplete\":\(incomplete)"
+        if incomplete { c += ",\"warning\":\"packets were dropped before analysis: verdicts may be incomplete\"" }
+        c += "}"
         let capture = "\"type\":\"final\",\"capture\":" + c
         var text = render(snapshot, format: format, options: ReportOptions(color: output == .table && getenv("NO_COLOR") == nil))
         switch format {

@@ -1,6 +1,8 @@
 // `portolan live` end to end, in network namespaces made by each test (root only; skipped
 // otherwise and when `ip netns` is unavailable). See NetLab.swift for the safety rule.
+import CaptureFile
 import Foundation
+import PacketWire
 import Testing
 
 /// Sends COUNT UDP datagrams of SIZE bytes to ADDRESS:PORT, as fast as one core can or at most
@@ -179,14 +181,25 @@ struct LiveCommandTests {
         let b = try lab.namespace("down-b")
         try lab.link(a, "v0", "10.202.0.1/24", b, "v0", "10.202.0.2/24")
         let burst = try compileC(burstSource, name: "burst3")
-        let live = try lab.portolan(a, ["live", "-i", "v0", "--duration", "20", "--interval", "0.2", "udp", "port", "7002"])
+        let file = "/tmp/\(lab.id)-down.pcap"
+        defer { unlink(file) }
+        let live = try lab.portolan(a, ["live", "-i", "v0", "--duration", "20", "--interval", "0.2", "-w", file, "udp", "port", "7002"])
         try lab.exec(b, [burst, "10.202.0.1", "7002", "25", "100"])
         usleep(400_000)
         try lab.sh(["ip", "-n", a, "link", "set", "v0", "down"])
         let status = live.wait(timeout: 10)
         #expect(status == 2)
         #expect(live.stderr.contains("went down"), "\(live.stderr)")
-        #expect(captureFacts(live.stdout)?["packets"] as? Int == 25, "\(live.stdout)")
+        let facts = captureFacts(live.stdout)
+        #expect(facts?["packets"] as? Int == 25, "\(live.stdout)")
+        #expect(facts?["stopped"] as? String == "fault")
+        #expect((facts?["error"] as? String)?.contains("went down") == true)
+        // What was captured is also written, as a valid file.
+        var reader = try CaptureReader(path: file)
+        var record = CaptureRecord()
+        var n = 0
+        while try reader.next(&record) != nil { n += 1 }
+        #expect(n == 25)
 
         let live2 = try lab.portolan(b, ["live", "-i", "v0", "--duration", "20", "--interval", "0.2"])
         try lab.sh(["ip", "-n", b, "link", "del", "v0"])
