@@ -40,7 +40,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Seconds between table refreshes / JSON lines.")
     var interval: Double = 1
 
-    @Option(name: .customShort("w"), help: "Also write the captured packets to this pcap file.")
+    @Option(name: .customShort("w"), help: ArgumentHelp("Also write the captured packets to this pcap file.", valueName: "file"))
     var write: String?
 
     @Option(help: "Bytes kept per packet (headers are what the analysis needs).")
@@ -69,27 +69,29 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
     var failOn: String = "none"
 
-    @Option(name: .customShort("Z"), help: "After opening the interface, switch to this user (as tcpdump -Z).")
+    @Option(name: .customShort("Z"), help: ArgumentHelp("After opening the interface, switch to this user (as tcpdump -Z).", valueName: "user"))
     var user: String?
 
-    func validate() throws {
+    /// Option combinations checked in `run()` rather than `validate()`, so that a usage mistake
+    /// exits with status 2 like every other bad input (ArgumentParser's validation exits 64).
+    func checkOptions() throws(LiveUsageError) {
         if let format, ReportFormat(rawValue: format) == nil {
-            throw ValidationError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw LiveUsageError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if write == "-" { throw ValidationError("-w - is not supported: standard output carries the report") }
+        if write == "-" { throw LiveUsageError("-w - is not supported: standard output carries the report") }
         for word in failOn.split(separator: ",") {
             let w = liveTrim(word)
             if !["none", "problems", "problem", "any", "blocked"].contains(w) && Verdict(rawValue: w) == nil {
-                throw ValidationError("unknown verdict '\(w)' in --fail-on (\(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problems, blocked)")
+                throw LiveUsageError("unknown verdict '\(w)' in --fail-on (\(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problems, blocked)")
             }
         }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
-        if count == 0 { throw ValidationError("--count must be at least 1") }
-        if !(interval > 0) { throw ValidationError("--interval must be a positive number of seconds") }
-        if !(64...262_144).contains(snaplen) { throw ValidationError("--snaplen must be between 64 and 262144") }
-        if !(1...4096).contains(bufferSize) { throw ValidationError("--buffer-size must be between 1 and 4096 MiB") }
-        if !(idleTimeout > 0) { throw ValidationError("--idle-timeout must be a positive number of seconds") }
-        if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+        if let duration, !(duration > 0) { throw LiveUsageError("--duration must be a positive number of seconds") }
+        if count == 0 { throw LiveUsageError("--count must be at least 1") }
+        if !(interval > 0) { throw LiveUsageError("--interval must be a positive number of seconds") }
+        if !(64...262_144).contains(snaplen) { throw LiveUsageError("--snaplen must be between 64 and 262144") }
+        if !(1...4096).contains(bufferSize) { throw LiveUsageError("--buffer-size must be between 1 and 4096 MiB") }
+        if !(idleTimeout > 0) { throw LiveUsageError("--idle-timeout must be a positive number of seconds") }
+        if maxFlows < 1 { throw LiveUsageError("--max-flows must be at least 1") }
     }
 
     /// --fail-on as a set of verdicts.
@@ -117,6 +119,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        do { try checkOptions() } catch { liveFail("\(error.message) (see 'portolan live --help')") }
         // Catalog and inventory first: a mistake there costs no capture.
         let (catalog, inventory) = try catalogOptions.load()
         let stop: StopSignal
@@ -187,6 +190,11 @@ struct LiveCommand: ParsableCommand {
             return "\(error)"
         }
     }
+}
+
+struct LiveUsageError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
 }
 
 /// A problem flow as already reported: the analyzer's key as reports see it, and the verdict.

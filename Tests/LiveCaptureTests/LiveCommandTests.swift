@@ -234,7 +234,11 @@ struct LiveCommandTests {
         }
 
         let usage = try runTool([portolanBinary, "live", "-i", "lo", "--count", "0"], timeout: 10)
-        #expect(usage.status != 0 && usage.status != 1)
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("--count must be at least 1"))
+        let verdict = try runTool([portolanBinary, "live", "-i", "lo", "--fail-on", "blocked,bogus"], timeout: 10)
+        #expect(verdict.status == 2)
+        #expect(verdict.stderr.contains("unknown verdict 'bogus'"))
     }
 
     /// -Z USER: the capture runs as that user after opening the interface (the -w file it
