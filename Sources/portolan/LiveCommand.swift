@@ -85,12 +85,13 @@ struct LiveCommand: ParsableCommand {
                 throw LiveUsageError("unknown verdict '\(w)' in --fail-on (\(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problems, blocked)")
             }
         }
-        if let duration, !(duration > 0) { throw LiveUsageError("--duration must be a positive number of seconds") }
+        // Bounded so that the conversion to Int64 nanoseconds cannot trap.
+        if let duration, !(duration > 0 && duration <= 1e8) { throw LiveUsageError("--duration must be a positive number of seconds (at most 1e8)") }
         if count == 0 { throw LiveUsageError("--count must be at least 1") }
-        if !(interval > 0) { throw LiveUsageError("--interval must be a positive number of seconds") }
+        if !(interval >= 0.01 && interval <= 86_400) { throw LiveUsageError("--interval must be between 0.01 and 86400 seconds") }
         if !(64...262_144).contains(snaplen) { throw LiveUsageError("--snaplen must be between 64 and 262144") }
-        if !(1...4096).contains(bufferSize) { throw LiveUsageError("--buffer-size must be between 1 and 4096 MiB") }
-        if !(idleTimeout > 0) { throw LiveUsageError("--idle-timeout must be a positive number of seconds") }
+        if !(1...2047).contains(bufferSize) { throw LiveUsageError("--buffer-size must be between 1 and 2047 MiB") }  // pcap_set_buffer_size takes an int
+        if !(idleTimeout > 0 && idleTimeout <= 1e8) { throw LiveUsageError("--idle-timeout must be a positive number of seconds (at most 1e8)") }
         if maxFlows < 1 { throw LiveUsageError("--max-flows must be at least 1") }
     }
 
