@@ -17,6 +17,9 @@ public struct AnalyzerConfiguration: Sendable {
     public var maxFlows: Int
     /// Initial table capacity (grows by rehashing).
     public var initialCapacity: Int
+    /// Analyse the flows inside tunnels (VXLAN, Geneve, GRE, IP-in-IP). Off: only the frame's
+    /// outer headers make flows (the carrier view).
+    public var tunnels: Bool = true
 
     public init(classifier: any PortClassifying = StaticCatalog.empty, roles: any RoleResolving = StaticInventory(),
                 vlanInKey: Bool = true, idleTimeoutNanos: Int64? = nil, closedLingerNanos: Int64 = 5_000_000_000,
@@ -60,6 +63,7 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var nextSerial: UInt64 = 0
     @usableFromInline let vlanInKey: Bool
     @usableFromInline let maxFlows: Int
+    @usableFromInline let decapsulate: Bool
     var sourceNames: [String] = []
     var sourceErrors: [UInt32: String] = [:]
     var evicted: [FlowRecord] = []
@@ -70,6 +74,7 @@ public struct FlowAnalyzer: Sendable {
         self.table = FlowTable(initialCapacity: max(16, configuration.initialCapacity))
         self.vlanInKey = configuration.vlanInKey
         self.maxFlows = configuration.maxFlows
+        self.decapsulate = configuration.tunnels
     }
 
     /// Registers a source (file path or "live:eth0"); its index goes into `CaptureRecord.sourceIndex`.
@@ -123,7 +128,7 @@ public struct FlowAnalyzer: Sendable {
             return
         }
         let vlan = keyVLAN
-        let tunnelled = summary.tunnelDepth > 0
+        let tunnelled = summary.tunnelDepth > 0 && decapsulate
         let tunnel = summary.tunnel.rawValue
         var inFlows = 0
 
@@ -182,20 +187,8 @@ public struct FlowAnalyzer: Sendable {
         } else if table.states[pos].current.source != record.sourceIndex {
             switchSource(pos, key: key, fromA: fromA, h, record: record)
         }
-        let fromOrig = fromA == table.states[pos].current.origIsA
-        let payload = h.transportPayloadLength
-        table.states[pos].current.count(fromOrig: fromOrig, wire: record.originalLength, payload: payload,
-                                        frame: record.frameNumber, ts: ts)
-        if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
-        if ts < table.states[pos].firstTs { table.states[pos].firstTs = ts }
-        if h.proto == .tcp {
-            if h.hasTCPFlags {
-                table.states[pos].current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload,
-                                              frame: record.frameNumber)
-            }
-        } else {
-            table.states[pos].current.datagram(fromOrig: fromOrig, payload: payload)
-        }
+        // One access to the element: the whole update happens in place.
+        table.states[pos].packet(fromA: fromA, h, wire: record.originalLength, frame: record.frameNumber, ts: ts)
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,
@@ -306,6 +299,10 @@ public struct FlowAnalyzer: Sendable {
         if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
         table.states[pos].current.icmpPackets &+= 1
         table.states[pos].current.icmpBytes &+= UInt64(record.originalLength)
+        if fromA == table.states[pos].current.origIsA {
+            table.states[pos].current.icmpQuotingOrigPackets &+= 1
+            table.states[pos].current.icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+        }
         if table.states[pos].current.icmpFrame == 0 { table.states[pos].current.icmpFrame = frame }
         if unreachable && table.states[pos].current.unreachableFrame == 0 {
             table.states[pos].current.unreachableFrame = frame

@@ -92,6 +92,8 @@ public struct FlowRecord: Sendable, Equatable {
     public var state: ConnState
     public var history: String
     public var direction: FlowDirection
+    /// Frames each side sent. An ICMP error quoting the flow counts on the side it answers for
+    /// (an error about the client's packet is the server side's answer), as in the captures' oracle.
     public var clientPackets: UInt64
     public var serverPackets: UInt64
     public var clientBytes: UInt64
@@ -100,7 +102,7 @@ public struct FlowRecord: Sendable, Equatable {
     public var serverPayloadBytes: UInt64
     public var clientTCPFlags: UInt16
     public var serverTCPFlags: UInt16
-    /// ICMP/ICMPv6 errors that quoted this flow (not in the packet counts above).
+    /// ICMP/ICMPv6 errors that quoted this flow (included in the packet counts above).
     public var icmpErrors: UInt64
     public var icmpErrorBytes: UInt64
     /// The first destination-unreachable's type and code (when `icmpErrors > 0`).
@@ -214,10 +216,15 @@ public struct EntryRef: Sendable, Equatable {
     }
 }
 
-/// Per inventory host: the catalog entries its roles serve that no flow in the capture exercised.
+/// Per inventory host (the items of one name merged: a host's IPv4 and IPv6 addresses are one
+/// host): the catalog entries its roles serve, split into exercised (some flow with the host as
+/// server was attributed to the entry) and never exercised in the capture.
 public struct HostCoverage: Sendable, Equatable {
     public var name: String?
+    /// The first address (or CIDR) of the host.
     public var address: String
+    /// Every address (or CIDR) of the host.
+    public var addresses: [String]
     public var roles: [String]
     public var exercised: [EntryRef]
     public var unexercised: [EntryRef]

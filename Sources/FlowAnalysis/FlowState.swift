@@ -67,6 +67,10 @@ struct Vantage: Sendable, Equatable {
     /// ICMP errors quoting this flow.
     @usableFromInline var icmpPackets: UInt64 = 0
     @usableFromInline var icmpBytes: UInt64 = 0
+    /// Of those: errors quoting a packet the originator sent (they travel to the originator, so
+    /// reports count them on the responder's side, as the error answers the client's packet).
+    @usableFromInline var icmpQuotingOrigPackets: UInt64 = 0
+    @usableFromInline var icmpQuotingOrigBytes: UInt64 = 0
     @usableFromInline var icmpFrame: UInt64 = 0
     /// First destination-unreachable: its frame, type and code.
     @usableFromInline var unreachableFrame: UInt64 = 0
@@ -295,6 +299,23 @@ struct FlowState: Sendable {
         self.lastTs = current.lastTs
         self.tunnel = tunnel
         self.carrier = carrier
+    }
+}
+
+extension FlowState {
+    /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
+    /// state machine or the datagram history.
+    @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {
+        let fromOrig = fromA == current.origIsA
+        let payload = h.transportPayloadLength
+        current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame, ts: ts)
+        if ts > lastTs { lastTs = ts }
+        if ts < firstTs { firstTs = ts }
+        if h.proto == .tcp {
+            if h.hasTCPFlags { current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload, frame: frame) }
+        } else {
+            current.datagram(fromOrig: fromOrig, payload: payload)
+        }
     }
 }
 

@@ -35,8 +35,10 @@ extension FlowAnalyzer {
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
             direction: v.inferred ? .inferred : .observed,
-            clientPackets: v.orig.packets, serverPackets: v.resp.packets, clientBytes: v.orig.bytes,
-            serverBytes: v.resp.bytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
+            clientPackets: v.orig.packets &+ (v.icmpPackets &- v.icmpQuotingOrigPackets),
+            serverPackets: v.resp.packets &+ v.icmpQuotingOrigPackets,
+            clientBytes: v.orig.bytes &+ (v.icmpBytes &- v.icmpQuotingOrigBytes),
+            serverBytes: v.resp.bytes &+ v.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
             clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: v.icmpPackets,
             icmpErrorBytes: v.icmpBytes, icmpType: v.icmpType, icmpCode: v.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
@@ -160,17 +162,32 @@ extension FlowAnalyzer {
         guard !roles.isUnknown else { return [] }
         let infos = configuration.classifier.entryInfos
         let roleNames = configuration.classifier.roleNameList
-        var out: [HostCoverage] = []
+        // Group inventory items by name (unnamed items stand alone).
+        var groups: [[HostInfo]] = []
+        var byName: [String: Int] = [:]
         for h in roles.hostInfos where h.roleBits != 0 {
+            if let n = h.name, let g = byName[n] {
+                groups[g].append(h)
+            } else {
+                if let n = h.name { byName[n] = groups.count }
+                groups.append([h])
+            }
+        }
+        var out: [HostCoverage] = []
+        for g in groups {
+            let bits = g.reduce(UInt64(0)) { $0 | $1.roleBits }
             var used = Set<Int32>()
-            for f in flows where f.entryID >= 0 && h.contains(f.server, version: f.ipVersion) { used.insert(f.entryID) }
+            for f in flows where f.entryID >= 0 && g.contains(where: { $0.contains(f.server, version: f.ipVersion) }) {
+                used.insert(f.entryID)
+            }
             var ex: [EntryRef] = [], un: [EntryRef] = []
-            for (i, e) in infos.enumerated() where e.roleBits & h.roleBits != 0 && e.scope != .outbound && e.ports != nil {
+            for (i, e) in infos.enumerated() where e.roleBits & bits != 0 && e.scope != .outbound && e.ports != nil {
                 let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                    ports: e.portText)
                 if used.contains(Int32(i)) { ex.append(ref) } else { un.append(ref) }
             }
-            out.append(HostCoverage(name: h.name, address: h.addressText, roles: names(h.roleBits, roleNames),
+            let addrs = g.map(\.addressText)
+            out.append(HostCoverage(name: g[0].name, address: addrs[0], addresses: addrs, roles: names(bits, roleNames),
                                     exercised: ex, unexercised: un))
         }
         return out
@@ -186,16 +203,26 @@ extension FlowAnalyzer {
         for (i, e) in infos.enumerated() where e.scope == .outbound {
             let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                ports: e.portText)
+            var groups: [[HostInfo]] = []
+            var byName: [String: Int] = [:]
             for h in roles.hostInfos where h.roleBits & e.roleBits != 0 {
+                if let n = h.name, let g = byName[n] {
+                    groups[g].append(h)
+                } else {
+                    if let n = h.name { byName[n] = groups.count }
+                    groups.append([h])
+                }
+            }
+            for g in groups {
                 var attempts = 0
                 var reached = false
-                for f in flows where f.proto == e.proto && h.contains(f.client, version: f.ipVersion)
+                for f in flows where f.proto == e.proto && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
                     && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
                     attempts += 1
-                    if f.serverPackets > 0 && !f.verdicts.contains(where: \.isBlocked) { reached = true }
+                    if f.serverPackets > f.icmpErrors && !f.verdicts.contains(where: \.isBlocked) { reached = true }
                 }
-                out.append(OutboundStatus(name: h.name, address: h.addressText, entry: ref, reached: reached,
-                                          attempts: attempts))
+                out.append(OutboundStatus(name: g[0].name, address: g.map(\.addressText).joined(separator: ", "),
+                                          entry: ref, reached: reached, attempts: attempts))
             }
         }
         return out

@@ -7,7 +7,7 @@ public let csvHeader = [
     "component", "catalog", "candidates", "verdict", "verdicts", "evidence", "state", "history", "direction",
     "client_packets", "server_packets", "client_bytes", "server_bytes", "client_payload_bytes",
     "server_payload_bytes", "icmp_errors", "first_ts", "last_ts", "first_frame", "vlan", "tunnel", "carries",
-    "files",
+    "files", "evidence_file",
 ]
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
@@ -28,6 +28,7 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
         String(f.serverBytes), String(f.clientPayloadBytes), String(f.serverPayloadBytes), String(f.icmpErrors),
         timestampText(f.firstTimestamp), timestampText(f.lastTimestamp), String(f.firstFrame), String(f.vlan),
         tunnelText(f.tunnel) ?? "", tunnelText(f.carries) ?? "", fileNames(f, sourceNames).joined(separator: ";"),
+        Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "",
     ]
     return fields.map(csvField).joined(separator: ",")
 }

@@ -22,10 +22,14 @@ public struct ReportOptions: Sendable {
     /// `table`: the most problem flows listed per verdict (the rest are counted).
     public var maxFlowsPerVerdict: Int
 
-    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20) {
+    /// `table`: lines of never-exercised entries per host (the rest are counted).
+    public var maxCoverageLines: Int
+
+    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2) {
         self.color = color
         self.width = width
         self.maxFlowsPerVerdict = maxFlowsPerVerdict
+        self.maxCoverageLines = maxCoverageLines
     }
 }
 

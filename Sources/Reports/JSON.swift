@@ -256,7 +256,7 @@ func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) 
     for h in s.hosts {
         w.beginObject()
         w.field("name", h.name)
-        w.field("address", h.address)
+        w.field("addresses", h.addresses)
         w.field("roles", h.roles)
         w.beginArray("exercised")
         for e in h.exercised { entryJSON(e, &w) }

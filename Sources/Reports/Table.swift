@@ -22,7 +22,7 @@ struct TableReport {
                   + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-            if let e = src.error { line += "  " + paint("ERROR: \(e)", "31") }
+            if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
             out.write(line + "\n")
         }
         if !s.inventoryKnown {
@@ -40,8 +40,12 @@ struct TableReport {
     func writeComponents<Out: TextOutputStream>(_ out: inout Out) {
         var rows: [String: ComponentRow] = [:]
         var order: [String] = []
+        // The catalog id is added only when two catalogs use one component name.
+        var catalogsOf: [String: Set<String>] = [:]
+        for f in snapshot.flows { if let c = f.component { catalogsOf[c, default: []].insert(f.catalogID ?? "") } }
         for f in snapshot.flows {
-            let name = f.component.map { "\($0) (\(f.catalogID ?? ""))" } ?? "(no catalog entry)"
+            let name = f.component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(f.catalogID ?? ""))" : $0 }
+                ?? "(no catalog entry)"
             if rows[name] == nil { order.append(name) }
             var r = rows[name, default: ComponentRow()]
             r.flows += 1
@@ -54,7 +58,7 @@ struct TableReport {
         }
         order.sort { (rows[$0]!.flows, $1) > (rows[$1]!.flows, $0) }
         out.write(bold("Components") + "\n")
-        let nameWidth = max(20, options.width - 52)
+        let nameWidth = max(20, options.width - 47)
         out.write(pad("COMPONENT", nameWidth) + lpad("FLOWS", 8) + lpad("PACKETS", 11) + lpad("BYTES", 11)
                   + lpad("HOSTS", 7) + lpad("PROBLEMS", 10) + "\n")
         for name in order {
@@ -135,18 +139,26 @@ struct TableReport {
             out.write(bold("Catalog entries never exercised") + " (per inventory host, as server)\n")
             if hosts.isEmpty { out.write("  none\n") }
             for h in hosts {
-                let who = (h.name.map { "\($0) " } ?? "") + h.address + " [" + h.roles.joined(separator: ",") + "]"
+                let who = (h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
+                    + " [" + h.roles.joined(separator: ",") + "]"
                 out.write("  \(who): \(h.unexercised.count) of \(h.unexercised.count + h.exercised.count)\n")
+                var lines: [String] = []
                 var line = "    "
                 for e in h.unexercised {
                     let item = "\(protoName(e.proto))/\(e.ports) \(e.component)"
                     if line.count + item.count + 2 > options.width {
-                        out.write(line + "\n")
+                        lines.append(line)
                         line = "    "
                     }
                     line += (line.count > 4 ? "; " : "") + item
                 }
-                if line.count > 4 { out.write(line + "\n") }
+                if line.count > 4 { lines.append(line) }
+                let limit = options.maxCoverageLines
+                for l in lines.prefix(limit) { out.write(l + "\n") }
+                if lines.count > limit {
+                    let shown = lines.prefix(limit).reduce(0) { $0 + $1.split(separator: ";").count }
+                    out.write("    … \(h.unexercised.count - shown) more (--format json lists them all)\n")
+                }
             }
             out.write("\n")
         }

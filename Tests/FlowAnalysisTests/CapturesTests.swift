@@ -1,0 +1,202 @@
+import CaptureFile
+import Foundation
+import FlowAnalysis
+import PacketWire
+import PortCatalog
+import Testing
+
+/// The repository root: three levels up from Tests/FlowAnalysisTests/ThisFile.swift.
+let repoRoot: String = {
+    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+let capturesDir = repoRoot + "/Captures"
+let corpusDir = repoRoot + "/../shared/corpus"
+
+func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+func listDirectory(_ path: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+}
+
+func readText(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+/// Reads every packet of `paths` (one source each) into an analyzer.
+func analyze(_ paths: [String], configuration: AnalyzerConfiguration) -> (FlowAnalyzer, [UInt64], [CaptureFileError?]) {
+    var a = FlowAnalyzer(configuration: configuration)
+    var counts: [UInt64] = []
+    var errors: [CaptureFileError?] = []
+    for path in paths {
+        let index = a.addSource(name: path)
+        var n: UInt64 = 0
+        var error: CaptureFileError? = nil
+        do {
+            var reader = try CaptureReader(path: path, sourceIndex: index)
+            var record = CaptureRecord()
+            while let bytes = try reader.next(&record) {
+                a.process(record, bytes)
+                n += 1
+            }
+        } catch let e {
+            error = e
+            a.noteSourceError(index, e.description)
+        }
+        counts.append(n)
+        errors.append(error)
+    }
+    return (a, counts, errors)
+}
+
+struct ExpectedFlow {
+    var fields: [String: String]
+    subscript(_ k: String) -> String { fields[k] ?? "" }
+}
+
+func readExpected(_ path: String) -> [ExpectedFlow] {
+    guard let text = readText(path) else { return [] }
+    let lines = text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") && !$0.isEmpty }
+    guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) else { return [] }
+    return lines.dropFirst().map { line in
+        let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        var d: [String: String] = [:]
+        for (i, h) in header.enumerated() where i < cols.count { d[h] = cols[i] }
+        return ExpectedFlow(fields: d)
+    }
+}
+
+/// Compares a snapshot with an expected file; returns one line per disagreement.
+func compare(_ snapshot: AnalysisSnapshot, _ expected: [ExpectedFlow], carriersAllowed: Bool) -> [String] {
+    var problems: [String] = []
+    var used = Set<Int>()
+    for e in expected {
+        let matches = snapshot.flows.indices.filter { i in
+            let f = snapshot.flows[i]
+            return f.proto.name == e["proto"] && f.client.text(version: f.ipVersion) == e["client"]
+                && String(f.clientPort) == e["client_port"] && f.server.text(version: f.ipVersion) == e["server"]
+                && String(f.serverPort) == e["server_port"]
+        }
+        let label = "\(e["proto"]) \(e["client"]):\(e["client_port"]) → \(e["server"]):\(e["server_port"])"
+        guard matches.count == 1, let i = matches.first else {
+            problems.append("\(label): \(matches.count) matching flows")
+            continue
+        }
+        used.insert(i)
+        let f = snapshot.flows[i]
+        let got: [String: String] = [
+            "component": f.component ?? "-", "verdict": f.verdict.rawValue,
+            "verdicts": f.verdicts.map(\.rawValue).joined(separator: ","), "direction": f.direction.rawValue,
+            "state": f.state.rawValue, "client_packets": String(f.clientPackets),
+            "server_packets": String(f.serverPackets), "client_bytes": String(f.clientBytes),
+            "server_bytes": String(f.serverBytes),
+        ]
+        for (k, v) in got.sorted(by: { $0.key < $1.key }) where e.fields[k] != nil && e[k] != v {
+            problems.append("\(label): \(k) is \(v), expected \(e[k])")
+        }
+    }
+    for (i, f) in snapshot.flows.enumerated() where !used.contains(i) && (f.proto == .tcp || f.proto == .udp) {
+        if carriersAllowed && f.carries != .none { continue }
+        problems.append("extra flow \(f.proto.name) \(f.client.text(version: f.ipVersion)):\(f.clientPort) → "
+                        + "\(f.server.text(version: f.ipVersion)):\(f.serverPort)")
+    }
+    return problems
+}
+
+/// The capture file for an expected file NAME(.outer).expected.tsv: NAME.pcap or NAME.pcapng.
+func captureFor(_ name: String) -> String? {
+    for ext in ["pcap", "pcapng", "pcap.gz", "pcapng.gz"] where fileExists("\(capturesDir)/\(name).\(ext)") {
+        return "\(capturesDir)/\(name).\(ext)"
+    }
+    return nil
+}
+
+/// Compiled once for all tests (parsing the built-in YAML is the slow part).
+let builtInCatalog: CompiledCatalog? = try? CompiledCatalog.builtIn()
+
+let expectedFiles = listDirectory(capturesDir).filter { $0.hasSuffix(".expected.tsv") }
+
+@Suite struct CapturesTests {
+    @Test(.enabled(if: !expectedFiles.isEmpty), arguments: expectedFiles)
+    func everyFlowMatchesTheExpectedFile(_ file: String) throws {
+        var name = String(file.dropLast(".expected.tsv".count))
+        let outer = name.hasSuffix(".outer")
+        if outer { name = String(name.dropLast(".outer".count)) }
+        let capture = try #require(captureFor(name), "no capture for \(file)")
+        let catalog = try #require(builtInCatalog)
+        let inventory = try Inventory.load(path: "\(capturesDir)/\(name).inventory.yaml", catalog: catalog)
+        var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory)
+        config.tunnels = !outer
+        let (a, counts, errors) = analyze([capture], configuration: config)
+        #expect(errors == [nil])
+        let snapshot = a.snapshot()
+        #expect(snapshot.accounting.isBalanced)
+        #expect(snapshot.accounting.total.packets == counts[0])
+        let expected = readExpected("\(capturesDir)/\(file)")
+        #expect(!expected.isEmpty)
+        let problems = compare(snapshot, expected, carriersAllowed: !outer)
+        #expect(problems.isEmpty, Comment(rawValue: "\(file):\n" + problems.joined(separator: "\n")))
+    }
+}
+
+let corpusFiles = listDirectory(corpusDir).filter {
+    !$0.hasSuffix(".tsv") && !$0.hasSuffix(".md") && !$0.hasSuffix(".sh") && !$0.hasSuffix(".txt")
+}
+
+@Suite struct CorpusAccountingTests {
+    /// DESIGN contract 1 on every corpus file: every packet read lands in exactly one bucket.
+    @Test(.enabled(if: !corpusFiles.isEmpty), arguments: corpusFiles)
+    func accountingBalances(_ file: String) throws {
+        let catalog = try #require(builtInCatalog)
+        let (a, counts, _) = analyze(["\(corpusDir)/\(file)"], configuration: AnalyzerConfiguration(catalog: catalog))
+        let s = a.snapshot()
+        let acc = s.accounting
+        #expect(acc.total.packets == counts[0])
+        #expect(acc.isBalanced, Comment(rawValue: "\(file): \(acc.parts) != \(acc.total)"))
+        #expect(s.sources[0].packets == counts[0])
+        // Flow counts never exceed what the accounting put in flows (twice for tunnelled packets).
+        let inFlows = s.flows.reduce(UInt64(0)) { $0 + $1.clientPackets + $1.serverPackets - $1.icmpErrors }
+        #expect(inFlows == acc.flows.packets + acc.tunnelled.packets)
+        let icmp = s.flows.reduce(UInt64(0)) { $0 + $1.icmpErrors }
+        #expect(icmp == acc.icmpMatched.packets)
+    }
+}
+
+@Suite struct VantagePointTests {
+    /// The same capture given twice (two vantage points that saw the same packets): the same flows,
+    /// each listing both files, with the counts of one file (not summed).
+    @Test(.enabled(if: fileExists(capturesDir + "/dcos-cluster.pcap")))
+    func aCaptureTwiceIsTheSameFlowsSeenByTwoFiles() throws {
+        let catalog = try #require(builtInCatalog)
+        let path = capturesDir + "/dcos-cluster.pcap"
+        let inventory = try Inventory.load(path: capturesDir + "/dcos-cluster.inventory.yaml", catalog: catalog)
+        let config = AnalyzerConfiguration(catalog: catalog, inventory: inventory)
+        let one = analyze([path], configuration: config).0.snapshot()
+        let two = analyze([path, path], configuration: config).0.snapshot()
+        #expect(two.flows.count == one.flows.count)
+        for (a, b) in zip(one.flows, two.flows) {
+            #expect(b.sources == [0, 1])
+            #expect(a.clientPackets == b.clientPackets && a.serverPackets == b.serverPackets)
+            #expect(a.clientBytes == b.clientBytes && a.serverBytes == b.serverBytes)
+            #expect(a.verdicts == b.verdicts && a.state == b.state && a.history == b.history)
+            #expect(b.evidenceSource == 0)
+        }
+        #expect(two.accounting.total.packets == 2 * one.accounting.total.packets)
+        #expect(two.accounting.isBalanced)
+        #expect(two.sources.map(\.packets) == [one.accounting.total.packets, one.accounting.total.packets])
+    }
+
+    /// A client-side capture and a server-side capture of different parts: the flow takes the view
+    /// with more packets, and lists both files.
+    @Test(.enabled(if: fileExists(capturesDir + "/blocked.pcap")))
+    func blockedCaptureMergedWithDcosCapture() throws {
+        let catalog = try #require(builtInCatalog)
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let s = analyze([capturesDir + "/blocked.pcap", capturesDir + "/dcos-cluster.pcap"], configuration: config).0.snapshot()
+        let a = analyze([capturesDir + "/blocked.pcap"], configuration: config).0.snapshot()
+        let b = analyze([capturesDir + "/dcos-cluster.pcap"], configuration: config).0.snapshot()
+        // Ephemeral ports differ between the captures: no flow is shared, nothing is lost.
+        #expect(s.flows.count == a.flows.count + b.flows.count)
+        #expect(s.accounting.total == a.accounting.total + b.accounting.total)
+        #expect(s.flows.allSatisfy { $0.sources.count == 1 })
+    }
+}
