@@ -95,6 +95,7 @@ struct LiveFlowsTests {
             ["-A", "INPUT", "-p", "udp", "--dport", "53"], ["-A", "OUTPUT", "-p", "udp", "--sport", "53"],
             ["-A", "INPUT", "-p", "tcp", "--dport", "8181"], ["-A", "OUTPUT", "-p", "tcp", "--sport", "8181"],
             ["-A", "INPUT", "-p", "udp", "--dport", "9001"],
+            ["-A", "OUTPUT", "-p", "icmp", "--icmp-type", "destination-unreachable"],
             ["-A", "INPUT", "-p", "tcp", "--dport", "2181", "-j", "DROP"],
             ["-A", "INPUT", "-p", "tcp", "--dport", "5050", "-j", "REJECT"],
         ]
@@ -169,7 +170,8 @@ struct LiveFlowsTests {
         let rejected = try #require(flow("tcp", 5050))
         #expect(rejected.verdict == "blocked-icmp")
         #expect(rejected.clientPackets == ruleCount(save, "-j REJECT"))
-        #expect(rejected.icmpErrors == rejected.clientPackets && rejected.serverPackets == 0)
+        // The server side's only answer is the ICMP error (counted in its direction).
+        #expect(rejected.icmpErrors == rejected.clientPackets && rejected.serverPackets == rejected.icmpErrors, "\(rejected)")
 
         let refused = try #require(flow("tcp", 8181))
         #expect(refused.verdict == "blocked-rst")
@@ -179,6 +181,8 @@ struct LiveFlowsTests {
         let unreachable = try #require(flow("udp", 9001))
         #expect(unreachable.verdict == "blocked-icmp")
         #expect(unreachable.clientPackets == ruleCount(save, "--dport 9001") && unreachable.icmpErrors == 1)
+        // Every ICMP error the master sent (REJECT's and the closed UDP port's) is matched to its flow.
+        #expect(rejected.icmpErrors + unreachable.icmpErrors == ruleCount(save, "-A OUTPUT -p icmp"))
 
         // -w round trip: the file holds every packet the report counted, and the same analysis
         // offline gives the same flows, verdicts and counts.
@@ -198,6 +202,15 @@ struct LiveFlowsTests {
         #expect(packets == facts["packets"] as? Int)
         let offline = analyzer.snapshot().flows.map(FlowFacts.init)
         #expect(Set(offline) == Set(flows), "offline \(offline)\nlive \(flows)")
+
+        // And `portolan analyze` on the file says the same, with the same exit status.
+        let analyze = try runTool(
+            [portolanBinary, "analyze", file, "--catalog", "dcos-1.8"] + roles + ["--format", "json", "--fail-on", "blocked"])
+        #expect(analyze.status == 1, "\(analyze.stderr)")
+        let document = try JSONSerialization.jsonObject(with: Data(analyze.stdout.utf8)) as? [String: Any]
+        let analyzed = (document?["flows"] as? [[String: Any]] ?? []).map(FlowFacts.init(json:))
+        #expect(Set(analyzed) == Set(flows), "analyze \(analyzed)\nlive \(flows)")
+        #expect(document?["verdict_counts"] as? NSDictionary == final["verdict_counts"] as? NSDictionary)
     }
 }
 
