@@ -342,7 +342,10 @@ struct LiveSession {
         head += ",\"elapsed\":\(liveSeconds(now - startNanos)),\"total_packets\":\(a.total.packets),\"total_bytes\":\(a.total.bytes)"
         head += ",\"active_flows\":\(snapshot.flows.count),\"expired_flows\":\(expiredTotal)"
         head += ",\"counts\":" + countsJSON(counts(snapshot))
-        head += liveDropsJSON(stats) + ",\"incomplete\":\(stats?.anyDropped ?? false),"
+        head += liveDropsJSON(stats) + ",\"incomplete\":\(stats?.anyDropped ?? false)"
+        // The flows that expired in this interval, whole (Reports' JSON Lines objects, as an array).
+        let records = render(AnalysisSnapshot(sources: snapshot.sources, flows: expiredNow), format: .jsonl)
+        head += ",\"expired\":[" + records.split(separator: "\n").joined(separator: ",") + "],"
         return head + line.dropFirst()  // Reports' object without its "{"
     }
 

@@ -140,6 +140,10 @@ struct LiveCommandTests {
         let intervals = jsonLines(live.stdout).filter { $0["type"] as? String == "interval" }
         #expect(intervals.allSatisfy { ($0["active_flows"] as? Int ?? 99) <= 10 })
         #expect(intervals.last?["active_flows"] as? Int == 0)
+        // Each expired flow is reported whole in the interval it expired in, exactly once.
+        let expired = intervals.flatMap { $0["expired"] as? [[String: Any]] ?? [] }
+        #expect(expired.count == 50)
+        #expect(Set(expired.compactMap { $0["server_port"] as? Int }) == Set(7100..<7150))
         let final = try #require(last("final", in: live.stdout))
         let facts = try #require(final["capture"] as? [String: Any])
         #expect(facts["evicted_flows"] as? Int == 40)
