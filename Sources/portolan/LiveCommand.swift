@@ -58,6 +58,9 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds after which an idle flow expires and is reported.")
     var idleTimeout: Double = 60
 
+    @Option(name: .customLong("close-linger"), help: "Seconds a TCP flow closed by FINs or a RST is kept (for late packets) before it expires and is reported.")
+    var closeLinger: Double = 5
+
     @Option(name: .customLong("max-flows"), help: "Most flows kept in memory; beyond it the oldest idle are evicted (and counted).")
     var maxFlows: Int = 100_000
 
@@ -92,6 +95,7 @@ struct LiveCommand: ParsableCommand {
         if !(64...262_144).contains(snaplen) { throw LiveUsageError("--snaplen must be between 64 and 262144") }
         if !(1...2047).contains(bufferSize) { throw LiveUsageError("--buffer-size must be between 1 and 2047 MiB") }  // pcap_set_buffer_size takes an int
         if !(idleTimeout > 0 && idleTimeout <= 1e8) { throw LiveUsageError("--idle-timeout must be a positive number of seconds (at most 1e8)") }
+        if !(closeLinger >= 0 && closeLinger <= 1e8) { throw LiveUsageError("--close-linger must be between 0 and 1e8 seconds") }
         if maxFlows < 1 { throw LiveUsageError("--max-flows must be at least 1") }
     }
 
@@ -142,7 +146,8 @@ struct LiveCommand: ParsableCommand {
         }
 
         let configuration = AnalyzerConfiguration(
-            catalog: catalog, inventory: inventory, idleTimeoutNanos: Int64(idleTimeout * 1e9), maxFlows: maxFlows)
+            catalog: catalog, inventory: inventory, idleTimeoutNanos: Int64(idleTimeout * 1e9),
+            closedLingerNanos: Int64(closeLinger * 1e9), maxFlows: maxFlows)
         var session = LiveSession(
             interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
             output: isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines, configuration: configuration,

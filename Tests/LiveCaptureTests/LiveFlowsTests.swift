@@ -225,3 +225,34 @@ func waitForListeners(_ lab: NetLab, _ ns: String, tcp: [Int], udp: [Int]) throw
     }
     throw LabError("servers did not start listening")
 }
+
+extension LiveFlowsTests {
+    /// A TCP connection that closed expires after --close-linger; one that stays open but
+    /// quiet does not (its --idle-timeout has not passed).
+    @Test func closedTCPExpiresOpenTCPStays() throws {
+        let lab = NetLab()
+        let master = try lab.namespace("m2")
+        let agent = try lab.namespace("a2")
+        try lab.link(master, "v0", "10.211.0.1/24", agent, "v0", "10.211.0.2/24")
+        _ = try lab.spawn(master, ["socat", "TCP4-LISTEN:9999,bind=10.211.0.1,reuseaddr,fork", "PIPE"])
+        try waitForListeners(lab, master, tcp: [9999], udp: [])
+        let live = try lab.portolan(
+            agent, ["live", "-i", "v0", "--idle-timeout", "20", "--close-linger", "0.3", "--interval", "0.25",
+                    "--duration", "2.5", "--format", "json", "tcp"])
+        // Held open (stdin stays open for 4 s), one line echoed, then quiet.
+        let held = try lab.spawn(agent, ["sh", "-c", "(echo held; sleep 4) | ncat 10.211.0.1 9999"])
+        let closed = try lab.exec(agent, ["ncat", "-w", "2", "10.211.0.1", "9999"], stdin: "closed\n")
+        #expect(closed.stdout == "closed\n")
+        #expect(live.wait(timeout: 10) == 0, "\(live.stderr)")
+        held.stop()
+        let intervals = jsonLines(live.stdout).filter { $0["type"] as? String == "interval" }
+        let expired = intervals.flatMap { $0["expired"] as? [[String: Any]] ?? [] }
+        #expect(expired.count == 1, "\(expired)")
+        #expect(expired.first?["state"] as? String == "SF")
+        #expect(expired.first?["client_payload_bytes"] as? Int == 7)  // "closed\n"
+        #expect(intervals.last?["active_flows"] as? Int == 1)
+        let final = try #require(last("final", in: live.stdout))
+        #expect((final["flows"] as? [[String: Any]])?.count == 2)
+        #expect((final["capture"] as? [String: Any])?["expired_flows"] as? Int == 1)
+    }
+}
