@@ -100,6 +100,23 @@ public struct CaptureLoop: Sendable {
         self.maxPackets = maxPackets
     }
 
+    /// Dispatches what the ring holds now (blocks the kernel already handed over), at most 64
+    /// batches and never beyond `maxPackets`. Used every turn and once more when stopping, so
+    /// packets that arrived before a signal or the end of --duration are in the report.
+    func drain(
+        _ handle: inout PcapHandle, _ firstFrame: UInt64, _ packet: (CaptureRecord, UnsafeRawBufferPointer) -> Void
+    ) throws(PcapError) {
+        for _ in 0..<64 {
+            var limit: Int32 = -1
+            if let maxPackets {
+                let done = handle.framesDelivered &- firstFrame
+                if done >= maxPackets { return }
+                limit = Int32(clamping: maxPackets - done)
+            }
+            if try handle.dispatch(limit, packet) == 0 { return }
+        }
+    }
+
     /// Runs until a stop condition; hands every packet to `packet` (inside `pcap_dispatch`, on
     /// the ring's bytes) and calls `tick` with `pcap_stats` every interval (return false to stop). A libpcap error —
     /// for example the interface going down — is thrown; packets delivered before it were
@@ -119,7 +136,10 @@ public struct CaptureLoop: Sendable {
         var nextLinkCheck = start
 
         while true {
-            if let signo = stop?.pending() { return .signal(signo) }
+            if let signo = stop?.pending() {
+                try drain(&handle, firstFrame, packet)
+                return .signal(signo)
+            }
             var now = monotonicNanos()
             var waitNanos = Int64(pollCapMilliseconds) * 1_000_000
             if let end { waitNanos = min(waitNanos, end &- now) }
@@ -133,31 +153,25 @@ public struct CaptureLoop: Sendable {
                     usleep(UInt32(min(ms, 10)) * 1000)
                 }
             }
-            // Drain what is waiting (non-blocking), a bounded number of batches per turn so
+            // Take what is waiting (non-blocking), a bounded number of batches per turn so
             // signals, ticks and deadlines are still looked at under a flood.
-            for _ in 0..<64 {
-                var limit: Int32 = -1
-                if let maxPackets {
-                    let done = handle.framesDelivered &- firstFrame
-                    if done >= maxPackets { return .count }
-                    limit = Int32(clamping: maxPackets - done)
-                }
-                let n = try handle.dispatch(limit, packet)
-                if n == 0 { break }
-            }
+            try drain(&handle, firstFrame, packet)
             if let maxPackets, handle.framesDelivered &- firstFrame >= maxPackets { return .count }
             now = monotonicNanos()
             if failWhenInterfaceDown && now >= nextLinkCheck {
                 nextLinkCheck = now &+ Int64(pollCapMilliseconds) * 1_000_000
                 if interfaceIsUp(handle.device) == false {
                     // Take what the ring still holds before reporting the interface as gone.
-                    while try handle.dispatch(-1, packet) > 0 {}
+                    try drain(&handle, firstFrame, packet)
                     throw PcapError(
                         kind: .interfaceWentDown, call: "SIOCGIFFLAGS", device: handle.device,
                         message: "The interface went down")
                 }
             }
-            if let end, now >= end { return .duration }
+            if let end, now >= end {
+                try drain(&handle, firstFrame, packet)
+                return .duration
+            }
             if let interval = intervalNanos, let due = nextTick, now >= due {
                 if !tick(try? handle.stats()) { return .requested }
                 var next = due &+ interval
