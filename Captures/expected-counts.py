@@ -12,13 +12,16 @@ Counting rules (see README.md):
 - An ICMP/ICMPv6 error (v4 types 3, 4, 5, 11, 12; v6 types 1-4) belongs to the flow it quotes and is
   counted on the side opposite to the quoted packet's sender (for our captures: the server side).
 - A VXLAN frame (with --vxlan-port) belongs to its innermost flow; with --outer to the outer UDP flow.
+- VLAN tags (802.1Q and 802.1ad, outer first) are part of the flow key: the same 5-tuple under
+  another tag stack is another flow. NAME.flows.tsv names the stack in an optional 11th column
+  ("100", "300.100"); untagged flows leave it out.
 - Anything else (ARP, ICMPv6 neighbour discovery and MLD, ICMP echo) is not a flow.
 - state is Zeek's conn_state computed from the TCP flags (UDP: SF both ways, S0 client only, SHR
   server only); ICMP errors do not change it. It must equal the state reasoned in NAME.flows.tsv.
 
 The .flows.tsv file holds, per flow, what cannot be counted: the component and verdicts reasoned
 from the seed documents. Every row must match exactly one flow in the capture and every flow must
-be matched by one row, or this script fails.
+be matched by one row, or this script fails. Rows come out in the order of each flow's first frame.
 """
 import argparse
 import collections
@@ -28,7 +31,7 @@ import sys
 FIELDS = ["frame.number", "frame.len", "frame.protocols",
           "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "tcp.srcport", "tcp.dstport", "tcp.flags", "udp.srcport", "udp.dstport",
-          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code"]
+          "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "vlan.id", "ieee8021ad.id"]
 ICMP4_ERRORS = {3, 4, 5, 11, 12}
 ICMP6_ERRORS = {1, 2, 3, 4}
 HEADER = ("proto client client_port server server_port component verdict verdicts direction state "
@@ -58,7 +61,7 @@ def layers(row):
     seen = collections.Counter()
     result = []
     for proto in row["frame.protocols"][0].split(":"):
-        if proto not in ("ip", "ipv6", "tcp", "udp", "icmp", "icmpv6", "vxlan", "arp"):
+        if proto not in ("ip", "ipv6", "tcp", "udp", "icmp", "icmpv6", "vxlan", "arp", "vlan", "ieee8021ad"):
             continue
         i = seen[proto]
         seen[proto] += 1
@@ -72,9 +75,9 @@ def layers(row):
 
 
 class Flow:
-    def __init__(self, proto, a, b, first_frame):
+    def __init__(self, proto, first_sender, first_frame):
         self.proto, self.first = proto, first_frame
-        self.first_sender = a          # endpoint of the first packet seen
+        self.first_sender = first_sender   # endpoint that sent (or, for an ICMP error, was quoted as sending) first
         self.pk = collections.Counter()   # endpoint -> packets sent (ICMP errors: on the far side)
         self.by = collections.Counter()
         self.flags = collections.defaultdict(list)  # endpoint -> list of TCP flag ints
@@ -82,8 +85,19 @@ class Flow:
         self.icmp = 0
 
 
+def tag_stack(ls):
+    """VLAN ids (outer first, dot-separated) of the tags in front of the first IP layer of ls."""
+    ids = []
+    for k, v in ls:
+        if k in ("ip", "ipv6"):
+            break
+        if k in ("vlan", "ieee8021ad") and v.get("id") is not None:
+            ids.append(v["id"])
+    return ".".join(ids)
+
+
 def classify(row, mode):
-    """-> ('flow', proto, src_ep, dst_ep, flags, is_icmp_error) or ('nonflow', kind)"""
+    """-> ('flow', proto, src_ep, dst_ep, flags, is_icmp_error, vlans) or ('nonflow', kind)"""
     ls = layers(row)
     kinds = [k for k, _ in ls]
     if not any(k in ("ip", "ipv6") for k in kinds):
@@ -100,7 +114,7 @@ def classify(row, mode):
                     q_src = (ip[1]["src"], int(tr[1]["srcport"]))
                     q_dst = (ip[1]["dst"], int(tr[1]["dstport"]))
                     # the error travels back: count it as sent by the quoted destination's side
-                    return ("flow", tr[0], q_dst, q_src, None, True)
+                    return ("flow", tr[0], q_dst, q_src, None, True, tag_stack(ls))
                 return ("nonflow", "%s-error-unquoted" % k)
             return ("nonflow", "%s-type-%d" % (k, t))
     if mode == "inner" and "vxlan" in kinds:
@@ -116,7 +130,7 @@ def classify(row, mode):
     src = (ip[1]["src"], int(tr[1]["srcport"]))
     dst = (ip[1]["dst"], int(tr[1]["dstport"]))
     flags = int(tr[1]["flags"], 16) if tr[0] == "tcp" and tr[1].get("flags") else None
-    return ("flow", tr[0], src, dst, flags, False)
+    return ("flow", tr[0], src, dst, flags, False, tag_stack(ls))
 
 
 def collect(path, mode, vxlan_port):
@@ -134,13 +148,12 @@ def collect(path, mode, vxlan_port):
             nonflow[c[1]] += 1
             nonflow_bytes[c[1]] += flen
             continue
-        _, proto, src, dst, flags, is_err = c
-        key = (proto, frozenset((src, dst)))
+        _, proto, src, dst, flags, is_err, vlans = c
+        key = (proto, frozenset((src, dst)), vlans)
         fl = flows.get(key)
         if fl is None:
             # an ICMP error seen first still means its quoted sender (dst here) started the flow
-            fl = flows[key] = Flow(proto, dst if is_err else src, src if is_err else dst, fno)
-            fl.first_sender = dst if is_err else src
+            fl = flows[key] = Flow(proto, dst if is_err else src, fno)
         fl.pk[src] += 1
         fl.by[src] += flen
         if is_err:
@@ -214,6 +227,7 @@ def main():
     ap.add_argument("--outer", action="store_true")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--summary", action="store_true")
+    ap.add_argument("--vlan-column", action="store_true", help="append a vlan column (tag stack, outer first)")
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
     mode = "outer" if a.outer or not a.vxlan_port else "inner"
@@ -238,20 +252,21 @@ def main():
         for key, fl in sorted(flows.items(), key=lambda kv: kv[1].first):
             eps = sorted(key[1], key=lambda e: e != fl.first_sender)
             c, s = eps[0], eps[-1]
-            print("%s\t%s:%d -> %s:%d\tfirst=%d pk=%d/%d by=%d/%d icmp=%d state(first-sender)=%s" % (
-                fl.proto, c[0], c[1], s[0], s[1], fl.first, fl.pk[c], fl.pk[s], fl.by[c], fl.by[s],
+            print("%s%s\t%s:%d -> %s:%d\tfirst=%d pk=%d/%d by=%d/%d icmp=%d state(first-sender)=%s" % (
+                fl.proto, " vlan " + key[2] if key[2] else "", c[0], c[1], s[0], s[1], fl.first, fl.pk[c], fl.pk[s], fl.by[c], fl.by[s],
                 fl.icmp, zeek_state(fl, c, s)))
         print("nonflow:", dict(nonflow), file=sys.stderr)
         return
 
     spec = read_spec(a.flows)
     used = set()
-    out = ["\t".join(HEADER)]
+    rows = []   # (first frame, row): the expected file lists flows in the order they start
     errors = []
     for n, cols in spec:
         proto, client, server, sport, component, verdict, verdicts, direction, state = cols[:9]
+        vlans = cols[10] if len(cols) > 10 else ""
         sport = int(sport)
-        matches = [k for k in flows if k[0] == proto and (server, sport) in k[1]
+        matches = [k for k in flows if k[0] == proto and k[2] == vlans and (server, sport) in k[1]
                    and any(ep[0] == client and ep != (server, sport) for ep in k[1])]
         if len(matches) != 1:
             errors.append("%s:%d: %s %s -> %s:%d matches %d flows in %s" % (
@@ -270,18 +285,20 @@ def main():
         if dr != direction:
             errors.append("%s:%d: direction reasoned %s, capture says %s (%s -> %s:%d)" % (
                 a.flows, n, direction, dr, client, server, sport))
-        out.append("\t".join(str(x) for x in (
+        rows.append((fl.first, "\t".join(str(x) for x in (
             proto, client, cep[1], server, sport, component, verdict, verdicts, direction, state,
-            fl.pk[cep], fl.pk[sep], fl.by[cep], fl.by[sep])))
+            fl.pk[cep], fl.pk[sep], fl.by[cep], fl.by[sep]) + ((key[2] or "-",) if a.vlan_column else ()))))
     for key, fl in flows.items():
         if key not in used:
             eps = sorted(key[1])
-            errors.append("%s: flow %s %s:%d <-> %s:%d (first frame %d) has no row in %s" % (
-                path, key[0], eps[0][0], eps[0][1], eps[1][0], eps[1][1], fl.first, a.flows))
+            errors.append("%s: flow %s %s:%d <-> %s:%d%s (first frame %d) has no row in %s" % (
+                path, key[0], eps[0][0], eps[0][1], eps[1][0], eps[1][1],
+                " vlan " + key[2] if key[2] else "", fl.first, a.flows))
     if errors:
         print("\n".join(errors), file=sys.stderr)
         sys.exit(1)
-    print("\n".join(out))
+    header = HEADER + (["vlan"] if a.vlan_column else [])
+    print("\n".join(["\t".join(header)] + [r for _, r in sorted(rows)]))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
 WORK=/tmp/portolan-captures
-NS_ALL=(pt-sw pt-m1 pt-m2 pt-a1 pt-a2 pt-d1 pt-d2 pt-out pt-mc)
+NS_ALL=(pt-sw pt-m1 pt-m2 pt-a1 pt-a2 pt-d1 pt-d2 pt-out pt-mc pt-vs1 pt-vs2 pt-va1 pt-va2 pt-vb1 pt-vb2)
 HOSTS=(m1 m2 a1 a2 d1 d2 out mc)
 declare -A V4=([m1]=10.10.0.11 [m2]=10.10.0.12 [a1]=10.10.0.21 [a2]=10.10.0.22
                [d1]=10.10.0.31 [d2]=10.10.0.32 [out]=198.51.100.7 [mc]=52.5.224.56)
@@ -199,6 +199,55 @@ else:
 EOF
 }
 
+write_tagger() {
+    # tagger.py TRUNK ACCESS=TPID/VID[,TPID/VID] ...: a tiny userspace VLAN switch (the kernel here
+    # has no 8021q module and no tc vlan action). A frame from an access port gets that port's tag
+    # stack pushed (outer tag first) and goes out on the trunk; a frame from the trunk whose stack
+    # matches an access port is popped and delivered there. The kernel moves the outer tag of a
+    # received frame into metadata; PACKET_AUXDATA gives it back.
+    cat >"$WORK/tagger.py" <<'EOF'
+import select, socket, struct, sys
+SOL_PACKET, PACKET_AUXDATA = 263, 8
+TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
+def open_port(name):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    s.bind((name, 0))
+    return s
+def receive(s):
+    data, anc, _, addr = s.recvmsg(65535, socket.CMSG_SPACE(64))
+    if addr[2] == socket.PACKET_OUTGOING:
+        return None
+    for level, kind, c in anc:
+        if level == SOL_PACKET and kind == PACKET_AUXDATA and len(c) >= 20:
+            status, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", c[:20])
+            if status & TP_STATUS_VLAN_VALID:
+                tpid = tpid if status & TP_STATUS_VLAN_TPID_VALID else 0x8100
+                data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+    return data
+trunk = open_port(sys.argv[1])
+access = {}
+for spec in sys.argv[2:]:
+    name, tags = spec.split("=")
+    stack = b"".join(struct.pack("!HH", int(t.split("/")[0], 16), int(t.split("/")[1])) for t in tags.split(","))
+    access[name] = (open_port(name), stack)
+stack_of = {p.fileno(): st for p, st in access.values()}
+while True:
+    ready, _, _ = select.select([trunk] + [p for p, _ in access.values()], [], [])
+    for s in ready:
+        frame = receive(s)
+        if not frame:
+            continue
+        if s is trunk:
+            for p, st in access.values():
+                if frame[12:12 + len(st)] == st:
+                    p.send(frame[:12] + frame[12 + len(st):])
+                    break
+        else:
+            trunk.send(frame[:12] + stack_of[s.fileno()] + frame[12:])
+EOF
+}
+
 # bg HOST CMD...: start a server inside a namespace, remember its pid
 bg() { local h=$1; shift; ip netns exec "pt-$h" "$@" >/dev/null 2>&1 & BG_PIDS+=($!); }
 tcp_responder() { bg "$1" socat "TCP-LISTEN:$2,pf=ip6,ipv6only=0,reuseaddr,fork" "EXEC:$WORK/responder.sh $3 $4"; }
@@ -248,6 +297,7 @@ start_servers() {
     bg m1 python3 "$WORK/udpecho.py" 9999             # unexpected UDP port, answered
     # DC/OS agents: Mesos Agent 5051, Admin Router Agent 61001; a1 also serves 5050 (wrong-role)
     for h in a1 a2; do tcp_responder "$h" 5051 http mesos-agent-state; done
+    tcp_responder a2 10101 http task-healthy          # a Marathon task's advertised port
     tcp_responder a1 61001 http adminrouter-agent
     tcp_responder a1 5050 http mesos-master-on-an-agent
     # Dynatrace nodes: NGINX 8022 (TLS), 443 redirected to 8022 by a PREROUTING rule (as the
@@ -308,6 +358,7 @@ scenario_dcos() {
     dig_ a2 +tcp @10.10.0.12 master.mesos A                     # DNS Dispatcher TCP 53
     dig_ a2 -p 61053 @10.10.0.11 leader.mesos A                 # Mesos DNS UDP 61053
     http m1 http://10.10.0.22:5051/state                        # Mesos Agent
+    http m1 http://10.10.0.22:10101/health                      # Marathon health check of a task port
     http m1 http://10.10.0.21:5050/master/state                 # wrong-role: 5050 on an agent
     http a2 http://10.10.0.12:9200/                             # wrong-role: 9200 on a master
     line a1 10.10.0.12 25 'EHLO portolan'                       # unexpected-port TCP 25
@@ -451,7 +502,7 @@ scenario_midstream() {
     sp+=("$(ip netns exec pt-d2 python3 "$WORK/session.py" client 10.10.0.31 5701 >/dev/null 2>&1 & echo $!)")
     BG_PIDS+=("${sp[@]}")
     sleep 1.2                                                   # handshakes happen now, uncaptured
-    cap_start midstream sw br0
+    cap_start midstream sw br0 --time-stamp-precision=nano   # classic pcap, nanosecond magic
     sleep 1.0
     http a1 http://10.10.0.11:5050/master/state                 # a complete flow, for contrast
     sleep 1.0
@@ -472,6 +523,59 @@ scenario_sll2() {
     C a1 socat -t 1 - UDP:198.51.100.7:9999 <<<"hello" >/dev/null; step   # outside has no listener: ICMP
     cap_stop
     cp "$WORK/sll2-any.raw" "$OUT/sll2-any.pcap"
+}
+
+scenario_vlan() {
+    log "vlan-trunk: 802.1Q VLAN 100 and 802.1ad QinQ 300/100 on a trunk (Ethernet, pcap)"
+    # va1/va2 on VLAN 100 and vb1/vb2 on QinQ 300/100 reuse the SAME addresses (two tenants):
+    # the same 5-tuple appears on both tag stacks and must stay two flows when VLANs are in the key.
+    local ns pair sw host port addr mac
+    for ns in pt-vs1 pt-vs2 pt-va1 pt-va2 pt-vb1 pt-vb2; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    for ns in pt-vs1 pt-vs2; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    done
+    ip -n pt-vs1 link add trk type veth peer name trk netns pt-vs2
+    for pair in "pt-vs1 pt-va1 acc1 10.10.0.41 02:00:0a:0a:00:29" "pt-vs2 pt-va2 acc1 10.10.0.51 02:00:0a:0a:00:33" \
+                "pt-vs1 pt-vb1 acc2 10.10.0.41 02:00:0a:0b:00:29" "pt-vs2 pt-vb2 acc2 10.10.0.51 02:00:0a:0b:00:33"; do
+        read -r sw host port addr mac <<<"$pair"
+        ip netns exec "$host" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+        ip -n "$sw" link add "$port" type veth peer name eth0 netns "$host"
+        ip -n "$host" link set eth0 address "$mac"
+        ip netns exec "$host" ethtool -K eth0 tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "$host" addr add "$addr/24" dev eth0
+        ip -n "$host" link set eth0 up
+        ip -n "$sw" link set "$port" up
+    done
+    for ns in pt-vs1 pt-vs2; do
+        ip netns exec "$ns" ethtool -K trk tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "$ns" link set trk up
+        ip netns exec "$ns" python3 "$WORK/tagger.py" trk acc1=8100/100 acc2=88a8/300,8100/100 >/dev/null 2>&1 &
+        BG_PIDS+=($!)
+    done
+    ip netns exec pt-va2 socat TCP-LISTEN:5050,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-master-vlan100" >/dev/null 2>&1 & BG_PIDS+=($!)
+    ip netns exec pt-vb2 socat TCP-LISTEN:5050,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-master-qinq" >/dev/null 2>&1 & BG_PIDS+=($!)
+    ip netns exec pt-vb1 socat TCP-LISTEN:5051,reuseaddr,fork "EXEC:$WORK/responder.sh http mesos-agent-qinq" >/dev/null 2>&1 & BG_PIDS+=($!)
+    mkdir -p "$WORK/va2"
+    ip netns exec pt-va2 dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+        --listen-address=10.10.0.51 --port=53 --pid-file="$WORK/va2/dnsmasq-53.pid" --user=root --group=root \
+        --host-record=leader.mesos,10.10.0.51
+    sleep 0.7
+    cap_start vlan-trunk vs1 trk
+    # same addresses on both tag stacks, distinct client ports (41001, 41002): distinct 5-tuples
+    C va1 curl -s -o /dev/null --local-port 41001 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41002 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C va1 dig +tries=1 +timeout=1 @10.10.0.51 leader.mesos A >/dev/null; step
+    C vb2 curl -s -o /dev/null --max-time 5 http://10.10.0.41:5051/state; step
+    cap_stop
+    cp "$WORK/vlan-trunk.raw" "$OUT/vlan-trunk.pcap"
+    log "vlan-same-tuple: one 5-tuple on VLAN 100 and on QinQ 300/100"
+    cap_start vlan-same-tuple vs1 trk
+    # the same client port on both tag stacks: an identical 5-tuple in two VLAN contexts
+    C va1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    C vb1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
+    cap_stop
+    cp "$WORK/vlan-same-tuple.raw" "$OUT/vlan-same-tuple.pcap"
+    kill "$(cat "$WORK/va2/dnsmasq-53.pid")" 2>/dev/null || true
 }
 
 write_inventory() { # NAME [extra yaml lines for networks] [extra host lines]
@@ -539,6 +643,8 @@ main() {
         scenario_vxlan
         scenario_midstream
         scenario_sll2
+        write_tagger
+        scenario_vlan
         cleanup; set -e; trap - EXIT
     fi
     for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any; do write_inventory "$n"; done
@@ -546,6 +652,14 @@ main() {
 " "  - address: 10.10.64.0/24
     name: overlay
     roles: [dcos-agent]"
+    for n in vlan-trunk vlan-same-tuple; do
+        write_inventory "$n" "" "  - address: 10.10.0.41        # on VLAN 100 and again on QinQ 300/100
+    name: agent-vlan
+    roles: [dcos-agent]
+  - address: 10.10.0.51        # on VLAN 100 and again on QinQ 300/100
+    name: master-vlan
+    roles: [dcos-master]"
+    done
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
@@ -555,6 +669,10 @@ main() {
         "$OUT/vxlan-overlay.pcap" >"$OUT/vxlan-overlay.outer.expected.tsv"
     expected midstream midstream.pcap
     expected sll2-any sll2-any.pcap
+    expected vlan-trunk vlan-trunk.pcap
+    # two flows share one 5-tuple here, so this file adds a vlan column (and is not NAME.expected.tsv)
+    python3 "$HERE/expected-counts.py" --flows "$HERE/vlan-same-tuple.flows.tsv" --vlan-column \
+        "$OUT/vlan-same-tuple.pcap" >"$OUT/vlan-same-tuple.by-vlan.tsv"
     mkdir -p "$WORK"
     python3 "$HERE/expected-counts.py" --summary "$OUT"/*.pcap "$OUT"/*.pcapng >"$WORK/summary.txt"
     # keep README.md's accounting table in step with the captures

@@ -15,6 +15,21 @@ import PacketWire
 /// ```
 /// A damaged file yields every good packet before the damage, then throws a `CaptureFileError`
 /// naming the byte offset; after that, `next` throws the same error again.
+///
+/// Policy, following libpcap and tshark 4.0 (the corpus oracle) where they agree:
+/// - The file ends reading: pcap major version ≠ 2, non-zero reserved LinkType bits
+///   (0x03FF0000), pcapng SHB major ≠ 1, an unknown byte-order magic, block length < 12 or not
+///   a multiple of 4, header/trailer lengths that differ, an SHB/IDB option running past its
+///   block, a packet naming an undeclared interface (or an SPB with no IDB), a captured length
+///   above 262,144 (D-Bus 128 MiB, EBHSCR 8 MiB) or above what its block holds, and a record or
+///   block past the end of the file.
+/// - Accepted as tshark does: captured length > original length, captured length > snaplen,
+///   any pcap minor version (2.0–2.3 with caplen/len unswapped as libpcap does), timestamp
+///   fractions ≥ 1 s (they carry into the seconds), link types tshark does not know.
+/// - pcap `thiszone`/`sigfigs` are ignored (as libpcap does); pcapng if_tsresol and
+///   if_tsoffset are applied; timestamps outside Int64 nanoseconds saturate.
+/// - EPB/OPB/SPB options are not parsed (libpcap does not either); ISB, NRB, DSB, custom and
+///   unknown blocks are skipped by their length after the same length checks.
 public struct CaptureReader {
     /// The file being read; packet views stay valid while it lives.
     public let file: MappedFile
@@ -134,12 +149,6 @@ public struct CaptureReader {
         return bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v)
     }
 
-    @inlinable @inline(__always)
-    func u64(_ at: Int) -> UInt64 {
-        let v = base.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-        return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
-    }
-
     // MARK: - next
 
     /// Next packet: fills `record`, returns its bytes (a view into the mapping, valid while the
@@ -190,12 +199,13 @@ public struct CaptureReader {
             let type = u32(pos), length = u32(pos &+ 4)
             if _fastPath(type == 6 && length >= 32 && length & 3 == 0 && Int(length) <= remaining) {
                 let blockEnd = pos &+ Int(length)  // ≤ end: length ≤ remaining
-                let interface = u32(pos &+ 8), captured = u32(pos &+ 20)
+                let interface = u32(pos &+ 8), captured = u32(pos &+ 20)  // safe: remaining ≥ 32 (above)
                 // safe: blockEnd - 4 ≥ pos + 28 since length ≥ 32
                 if _fastPath(u32(blockEnd &- 4) == length && Int(interface) < interfaces.count
                              && captured <= length &- 32) {  // length ≥ 32: no underflow
                     let iface = interfaces[Int(interface)]
                     if _fastPath(captured <= iface.maxCaptured) {
+                        // safe: offsets 12..<28 lie inside the ≥ 32-byte block checked above
                         let ticks = UInt64(u32(pos &+ 12)) << 32 | UInt64(u32(pos &+ 16))
                         record.timestampNanos = iface.nanoseconds(ticks)
                         record.hasTimestamp = true
@@ -314,8 +324,20 @@ public struct CaptureReader {
         }
     }
 
+    /// How errors name a block type (built only when an error is thrown: no allocation otherwise).
+    static func blockName(_ type: UInt32) -> String {
+        switch type {
+        case 0x0A0D_0D0A: "section header block"
+        case 1: "interface description block"
+        case 2: "obsolete packet block"
+        case 3: "simple packet block"
+        case 6: "enhanced packet block"
+        default: "block of type \(hex(type, width: 8))"
+        }
+    }
+
     /// Validates the block at `pos` (length, trailer) and returns its length.
-    mutating func blockLength(minimum: Int, name: String) throws(CaptureFileError) -> Int {
+    mutating func blockLength(minimum: Int, type: UInt32) throws(CaptureFileError) -> Int {
         let remaining = end - pos
         guard remaining >= 12 else {
             throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a pcapng block header (12 bytes needed)")
@@ -323,21 +345,21 @@ public struct CaptureReader {
         // safe: remaining ≥ 12
         let length = Int(u32(pos + 4))
         guard length >= 12 else {
-            throw fail(.badBlock, at: pos, "the \(name) length is \(length); a pcapng block is at least 12 bytes")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length is \(length); a pcapng block is at least 12 bytes")
         }
         guard length & 3 == 0 else {
-            throw fail(.badBlock, at: pos, "the \(name) length \(length) is not a multiple of 4")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length \(length) is not a multiple of 4")
         }
         guard length <= remaining else {
-            throw fail(.truncated, at: pos, "the \(name) is \(length) bytes long but the file ends after \(remaining)")
+            throw fail(.truncated, at: pos, "the \(Self.blockName(type)) is \(length) bytes long but the file ends after \(remaining)")
         }
         // safe: pos + length ≤ end and length ≥ 12
         let trailer = Int(u32(pos + length - 4))
         guard trailer == length else {
-            throw fail(.badBlock, at: pos, "the \(name) length is \(length) in its header but \(trailer) in its trailer")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) length is \(length) in its header but \(trailer) in its trailer")
         }
         guard length >= minimum else {
-            throw fail(.badBlock, at: pos, "the \(name) is \(length) bytes long, too short for its fixed fields (\(minimum) bytes)")
+            throw fail(.badBlock, at: pos, "the \(Self.blockName(type)) is \(length) bytes long, too short for its fixed fields (\(minimum) bytes)")
         }
         return length
     }
@@ -359,7 +381,7 @@ public struct CaptureReader {
             return nil
         case 6, 2:
             let name = type == 6 ? "enhanced packet block" : "obsolete packet block"
-            let length = try blockLength(minimum: 32, name: name)
+            let length = try blockLength(minimum: 32, type: type)
             // safe: length ≥ 32 covers the fixed fields at 8..<28
             let interface = type == 6 ? u32(pos + 8) : UInt32(u16(pos + 8))
             let ticks = UInt64(u32(pos + 12)) << 32 | UInt64(u32(pos + 16))
@@ -379,7 +401,7 @@ public struct CaptureReader {
             return yield(&record, captured: captured, original: original, interface: interface,
                          linkType: iface.linkType, dataAt: pos + 28, length: length)
         case 3:
-            let length = try blockLength(minimum: 16, name: "simple packet block")
+            let length = try blockLength(minimum: 16, type: 3)
             guard let iface = interfaces.first else {
                 throw fail(.unknownInterface, at: pos, "a simple packet block needs interface 0, but section \(section) has no interface description block before it")
             }
@@ -400,7 +422,7 @@ public struct CaptureReader {
         default:
             // ISB (5), NRB (4), DSB (10), custom (0xBAD / 0x40000BAD), journal and unknown
             // blocks: skipped by their length.
-            let length = try blockLength(minimum: 12, name: "block of type \(hex(type, width: 8))")
+            let length = try blockLength(minimum: 12, type: type)
             pos += length
             return nil
         }
@@ -437,7 +459,7 @@ public struct CaptureReader {
         default:
             throw fail(.badBlock, at: pos + 8, "the section header block's byte-order magic is \(hex(bom.byteSwapped, width: 8)); expected 1a2b3c4d in either byte order")
         }
-        let length = try blockLength(minimum: 28, name: "section header block")
+        let length = try blockLength(minimum: 28, type: 0x0A0D_0D0A)
         // safe: length ≥ 28 covers version (12, 14) and section length (16)
         let major = u16(pos + 12), minor = u16(pos + 14)
         guard major == 1 else {
@@ -452,7 +474,7 @@ public struct CaptureReader {
 
     /// Interface Description Block: link type, snaplen, if_tsresol (9), if_tsoffset (14).
     mutating func interfaceBlock() throws(CaptureFileError) {
-        let length = try blockLength(minimum: 20, name: "interface description block")
+        let length = try blockLength(minimum: 20, type: 1)
         // safe: length ≥ 20 covers link type (8), reserved (10), snaplen (12)
         let linkType = LinkType(UInt32(u16(pos + 8)))
         var iface = PcapngInterface(linkType: linkType, snaplen: u32(pos + 12),
@@ -464,7 +486,7 @@ public struct CaptureReader {
             if code == 9 && count >= 1 {
                 resolution = value[0]
             } else if code == 14 && count >= 8 {
-                let raw = value.loadUnaligned(as: UInt64.self)
+                let raw = value.loadUnaligned(as: UInt64.self)  // safe: count ≥ 8 checked on this line's branch
                 offsetSeconds = Int64(bitPattern: isBig ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw))
             }
         }

@@ -18,6 +18,10 @@ import CZstd
 /// with the file. gzip (1f 8b) and zstd (28 b5 2f fd) input is recognised by its magic and
 /// decompressed into memory, up to `maxDecompressedBytes`. Pointers into `bytes` stay valid while
 /// this object lives; do not let them escape it.
+///
+/// The mapping covers the file's size when it was opened: data appended later is not seen, and a
+/// file truncated by another process while it is mapped makes reads past its new end fault
+/// (SIGBUS), as with any mmap reader.
 public final class MappedFile: @unchecked Sendable {
     // @unchecked: every stored property is immutable after init; the memory is never written after
     // init, and madvise(MADV_DONTNEED) on a read-only file mapping only drops clean pages, which
@@ -26,7 +30,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Default cap on decompressed gzip/zstd input (and on non-seekable input read into memory).
     public static let defaultMaxDecompressedBytes = 2 << 30
 
-    /// Path as given (or the name given to an in-memory file); used in errors.
+    /// Path as given ("<stdin>" for "-", or the name given to an in-memory file); used in errors.
     public let path: String
     /// The file's (decompressed) content.
     public let bytes: UnsafeRawBufferPointer
@@ -41,12 +45,15 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
-    /// Maps (or reads and decompresses) the file at `path`.
-    public init(path: String, maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
+    /// Maps (or reads and decompresses) the file at `path`; "-" is standard input (mapped when it
+    /// is a regular file, read into memory when it is a pipe), named "<stdin>" in errors.
+    public init(path given: String, maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
+        let isStandardInput = given == "-"
+        let path = isStandardInput ? "<stdin>" : given
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = isStandardInput ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.cError(path, "cannot open the file") }
-        defer { close(fd) }
+        defer { if !isStandardInput { close(fd) } }
         var st = stat()
         if fstat(fd, &st) != 0 { throw Self.cError(path, "cannot stat the file") }
         let kind = st.st_mode & S_IFMT
@@ -61,11 +68,16 @@ public final class MappedFile: @unchecked Sendable {
                 let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
                 raw = (nil, heap, n)
             } else {
-                guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+                if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+                    _ = madvise(p, size, MADV_SEQUENTIAL)  // advice only; failure is harmless
+                    raw = (p, nil, size)
+                } else if size <= maxDecompressedBytes {
+                    // A file system without mmap support: read it into memory instead.
+                    let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
+                    raw = (nil, heap, n)
+                } else {
                     throw Self.cError(path, "cannot map the file (\(size) bytes) into memory")
                 }
-                _ = madvise(p, size, MADV_SEQUENTIAL)  // advice only; failure is harmless
-                raw = (p, nil, size)
             }
         } else {
             // A pipe or device: no mapping possible, read it into memory up to the cap.
@@ -232,7 +244,7 @@ public final class MappedFile: @unchecked Sendable {
             if !out.reserve(1 << 20) {
                 out.release()
                 throw CaptureFileError(path: path, offset: UInt64(consumed), reason: .decompression,
-                                       detail: "gzip data decompresses to more than the limit of \(limit) bytes")
+                                       detail: "gzip data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
             }
             let inChunk = min(input.count - consumed, 1 << 30)  // avail_in is 32 bits
             stream.next_in = base + consumed
@@ -282,7 +294,7 @@ public final class MappedFile: @unchecked Sendable {
             if !out.reserve(1 << 20) {
                 out.release()
                 throw CaptureFileError(path: path, offset: UInt64(inBuf.pos), reason: .decompression,
-                                       detail: "zstd data decompresses to more than the limit of \(limit) bytes")
+                                       detail: "zstd data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
             }
             var outBuf = ZSTD_outBuffer(dst: out.base! + out.count, size: out.capacity - out.count, pos: 0)
             last = ZSTD_decompressStream(ctx, &outBuf, &inBuf)

@@ -62,8 +62,7 @@
             let stated = Int(h.ipPayloadLength)
             if stated != 0 { limit = min(end, o + IPv6.headerLength + stated) }
             at = o + IPv6.headerLength
-            var jumbo: UInt32 = 0
-            let walked = IPv6.walk(b, at: &at, end: limit, &h, jumbo: &jumbo)
+            let walked = IPv6.walk(b, at: &at, end: limit, &h)
             q.version = 6
             q.source = h.source
             q.destination = h.destination

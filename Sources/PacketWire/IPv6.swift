@@ -1,8 +1,9 @@
 /// IPv6 header (RFC 8200) and the extension headers walked after it: Hop-by-Hop (0), Routing (43),
 /// Fragment (44), Destination Options (60). AH, ESP, Mobility and the rest end the walk and are
-/// reported as the protocol (as the oracle does). The payload length bounds the datagram; 0 with
-/// a Jumbo Payload option (jumbograms, BIG TCP) uses the option's 32-bit length, 0 without one
-/// means "what was captured".
+/// reported as the protocol (as the oracle does). The payload length bounds the datagram. A
+/// payload length of 0 before a Hop-by-Hop header takes the Jumbo Payload option's 32-bit length
+/// (jumbograms, BIG TCP) and is malformed (`.badLength`) without one; 0 without Hop-by-Hop
+/// (segmentation offload) means "what was captured".
 @usableFromInline enum IPv6 {
     @inlinable static var versionClassFlow: Int { 0 }
     @inlinable static var payloadLength: Int { versionClassFlow + 4 }
@@ -48,20 +49,21 @@
     }
 
     /// Walks extension headers from `at` (below `end`), updating `h.proto` with each next-header
-    /// value read and the fragment fields, and `jumbo` with a Jumbo Payload length if one is met.
-    @inlinable static func walk(
-        _ b: UnsafeRawBufferPointer, at: inout Int, end: Int, _ h: inout IPHeaderSummary, jumbo: inout UInt32
-    ) -> Walk {
+    /// value read and the fragment fields.
+    @inlinable static func walk(_ b: UnsafeRawBufferPointer, at: inout Int, end: Int, _ h: inout IPHeaderSummary) -> Walk {
         var count = 0
         while isExtension(h.proto.rawValue) {
             count += 1
             guard count <= Cursor.maxExtensionHeaders else { return .stopped(.tooDeep, needed: 0) }
-            let kind = h.proto.rawValue
-            if kind == 44 {
+            // Like tshark, an options or routing header cut short still reports its next-header
+            // byte when captured; a cut Fragment header reports nothing.
+            guard end - at >= 1 else { return .stopped(.truncated, needed: extMinLength) }
+            let next = IPProtocol(b.u8(at + extNextHeader))  // checked: 1 byte at `at`
+            if h.proto.rawValue == 44 {
                 guard end - at >= fragHeaderLength else { return .stopped(.truncated, needed: fragHeaderLength) }
                 // checked: fragHeaderLength bytes at `at`
                 let field = b.be16(at + fragOffsetFlags)
-                h.proto = IPProtocol(b.u8(at + extNextHeader))
+                h.proto = next
                 h.isFragment = true
                 h.fragmentOffset = field & 0xFFF8
                 h.moreFragments = field & 1 != 0
@@ -69,13 +71,10 @@
                 if h.fragmentOffset != 0 { return .laterFragment }
                 continue
             }
+            h.proto = next
             guard end - at >= 2 else { return .stopped(.truncated, needed: extMinLength) }
-            // checked: 2 bytes at `at`
-            let length = (Int(b.u8(at + extLength)) + 1) * 8
+            let length = (Int(b.u8(at + extLength)) + 1) * 8  // checked: 2 bytes at `at`
             guard end - at >= length else { return .stopped(.truncated, needed: length) }
-            // checked: length bytes at `at`
-            if kind == 0 { jumbo = jumboLength(b, options: at + 2, end: at + length) ?? jumbo }
-            h.proto = IPProtocol(b.u8(at + extNextHeader))
             at += length
         }
         return .upper
@@ -106,33 +105,40 @@
         let stated = Int(h.ipPayloadLength)
         if stated != 0 {
             c.datagramEnd = start + headerLength + stated
-            c.end = min(c.end, c.datagramEnd)
-        } else {
-            c.datagramEnd = c.end
-        }
-        var at = start + headerLength
-        var jumbo: UInt32 = 0
-        let walked = walk(b, at: &at, end: c.end, &h, jumbo: &jumbo)
-        if stated == 0 {
-            if jumbo != 0 {
-                h.ipPayloadLength = jumbo
-                c.datagramEnd = start + headerLength + Int(jumbo)
-                c.end = min(c.end, c.datagramEnd)
-            } else {
-                h.ipPayloadLength = UInt32(c.end - start - headerLength)
+        } else if h.proto.rawValue == 0 {
+            // Payload length 0 before a Hop-by-Hop header: a jumbogram (RFC 2675) or Linux BIG TCP
+            // must carry a Jumbo Payload option; without one the packet is malformed and, as
+            // tshark does, nothing after the fixed header is read.
+            let hbh = start + headerLength
+            let length = c.end - hbh >= 2 ? (Int(b.u8(hbh + extLength)) + 1) * 8 : extMinLength  // checked: 2 bytes at hbh
+            guard c.end - hbh >= length else {
+                c.commit(h, &s)
+                c.at = hbh
+                return c.stop(&s, .ipv6Extension, .truncated, needed: length)
             }
+            let jumbo = jumboLength(b, options: hbh + 2, end: hbh + length)  // checked: length bytes at hbh
+            // RFC 2675: a jumbo length must exceed 65535 (tshark rejects smaller ones too).
+            guard let jumbo, jumbo > 0xFFFF else {
+                c.commit(h, &s)
+                c.at = hbh
+                return c.stop(&s, .ipv6, .badLength)
+            }
+            h.ipPayloadLength = jumbo
+            c.datagramEnd = hbh + Int(jumbo)
+        } else {
+            // Payload length 0 without Hop-by-Hop: segmentation offload; bound by the capture.
+            c.datagramEnd = c.end
+            h.ipPayloadLength = UInt32(max(0, c.end - start - headerLength))
         }
+        c.end = min(c.end, c.datagramEnd)
+        var at = start + headerLength
+        let walked = walk(b, at: &at, end: c.end, &h)
         c.commit(h, &s)
+        c.at = at
         switch walked {
-        case .upper:
-            c.at = at
-            return .ipProtocol(h.proto.rawValue)
-        case .laterFragment:
-            c.at = at
-            return .done
-        case .stopped(let reason, let needed):
-            c.at = at
-            return c.stop(&s, .ipv6Extension, reason, needed: needed)
+        case .upper: return .ipProtocol(h.proto.rawValue)
+        case .laterFragment: return .done
+        case .stopped(let reason, let needed): return c.stop(&s, .ipv6Extension, reason, needed: needed)
         }
     }
 }

@@ -48,11 +48,8 @@ public struct Catalog: Sendable {
         guard builtInIDs.contains(id) else {
             throw CatalogError("unknown built-in catalog '\(id)' (built-in: \(builtInIDs.joined(separator: ", ")))")
         }
-        guard let url = Bundle.module.url(forResource: id, withExtension: "yaml", subdirectory: "Resources")
-                ?? Bundle.module.url(forResource: id, withExtension: "yaml"),
-              let data = FileManager.default.contents(atPath: url.path),
-              let text = String(data: data, encoding: .utf8) else {
-            throw CatalogError("built-in catalog '\(id)' is missing from the resource bundle")
+        guard let text = resourceText(id) else {
+            throw CatalogError("built-in catalog '\(id)' not found: the resource bundle Portolan_PortCatalog.resources must sit next to the portolan binary")
         }
         return text
     }
@@ -84,6 +81,24 @@ public struct Catalog: Sendable {
         catalog.origin = file
         catalog.yaml = yaml
         return catalog
+    }
+
+    /// The shipped YAML of a built-in. Reads through `Bundle.module` when the resource bundle sits
+    /// next to the executable; otherwise from the source tree this was built from (development
+    /// builds, tests). Never reaches the generated accessor's fatalError: without either, nil.
+    static func resourceText(_ id: String) -> String? {
+        let beside = Bundle.main.bundleURL.appendingPathComponent("Portolan_PortCatalog.resources").path
+        if FileManager.default.fileExists(atPath: beside) {
+            if let url = Bundle.module.url(forResource: id, withExtension: "yaml", subdirectory: "Resources")
+                ?? Bundle.module.url(forResource: id, withExtension: "yaml"),
+               let data = FileManager.default.contents(atPath: url.path) {
+                return String(data: data, encoding: .utf8)
+            }
+        }
+        var source = URL(fileURLWithPath: #filePath)
+        source.deleteLastPathComponent()
+        let path = source.appendingPathComponent("Resources/\(id).yaml").path
+        return FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     static func readText(_ path: String) throws(CatalogError) -> String {

@@ -148,6 +148,7 @@ public enum CatalogText {
         if e.overlay { f.append("overlay(vxlan)") }
         if e.relation != nil { f.append("relation") }
         if e.ports == nil { f.append("never-matched") }
+        if e.scope == .outbound { f.append("to " + e.destinations.joined(separator: ",")) }
         return f.joined(separator: " ")
     }
 
@@ -155,14 +156,15 @@ public enum CatalogText {
         var out = ""
         for (i, c) in catalogs.enumerated() {
             if i > 0 { out += "\n" }
-            let doc = [c.documentName, c.documentVersion].filter { !$0.isEmpty }.joined(separator: " ")
+            var doc = c.documentName
+            if !c.documentVersion.isEmpty { doc += (doc.isEmpty ? "" : ", ") + "version \(c.documentVersion)" }
             out += "\(c.id) — \(c.title)" + (doc.isEmpty ? "" : " (from \(doc))") + ", \(c.entries.count) entries\n"
             out += "roles: " + c.roles.map(\.name).joined(separator: ", ") + "\n"
             var rows: [[String]] = [["PROTO", "PORTS", "COMPONENT", "UNIT", "ROLES", "SCOPE", "EDITION", "FLAGS"]]
             for e in c.entries {
                 rows.append([e.transport.name, e.portText, e.component, e.unit ?? "-",
                              e.roles == c.roleNames ? "all" : e.roles.joined(separator: ","),
-                             e.scope == .outbound ? "outbound→" + e.destinations.joined(separator: ",") : e.scope.rawValue,
+                             e.scope.rawValue,
                              e.edition.rawValue, flags(e)])
             }
             out += table(rows, indent: "  ")

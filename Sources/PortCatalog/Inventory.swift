@@ -37,16 +37,21 @@ public struct Inventory: Sendable {
     }
     /// Single-address hosts: merged roles and the first name given.
     @usableFromInline var exact: [Key: (roles: RoleSet, name: String?)] = [:]
+    @usableFromInline struct Range: Sendable {
+        @usableFromInline var network: IPNetwork
+        @usableFromInline var roles: RoleSet
+        @usableFromInline var name: String?
+    }
     /// CIDR hosts, longest prefix first.
-    @usableFromInline var ranges: [InventoryHost] = []
+    @usableFromInline var ranges: [Range] = []
 
     /// An empty inventory: roles unknown, nothing known to be inside or outside.
     public init() {}
 
     public var isEmpty: Bool { hosts.isEmpty && networks.isEmpty }
 
-    /// Roles of the host with this address (empty when unknown).
-    public func roles(of a: IPAddress, version: UInt8) -> RoleSet {
+    /// Roles of the host with this address (empty when unknown). No allocation.
+    @inlinable public func roles(of a: IPAddress, version: UInt8) -> RoleSet {
         var r = exact[Key(a, version)]?.roles ?? RoleSet()
         for h in ranges where h.network.contains(a, version: version) { r.bits |= h.roles.bits }
         return r
@@ -61,7 +66,7 @@ public struct Inventory: Sendable {
 
     /// Inside a declared network or named by a hosts item. False for an empty inventory: check
     /// `isEmpty` before claiming anything is outside.
-    public func isInCluster(_ a: IPAddress, version: UInt8) -> Bool {
+    @inlinable public func isInCluster(_ a: IPAddress, version: UInt8) -> Bool {
         if exact[Key(a, version)] != nil { return true }
         for h in ranges where h.network.contains(a, version: version) { return true }
         for n in networks where n.contains(a, version: version) { return true }
@@ -78,10 +83,11 @@ public struct Inventory: Sendable {
             if v.name == nil { v.name = host.name }
             exact[k] = v
         } else {
-            var h = host
-            h.address = net.address
-            ranges.append(h)
-            ranges.sort { IPNetwork.bits($0.prefixLength, version: $0.version) > IPNetwork.bits($1.prefixLength, version: $1.version) }
+            ranges.append(Range(network: net, roles: host.roles, name: host.name))
+            ranges.sort {
+                IPNetwork.bits($0.network.prefixLength, version: $0.network.version)
+                    > IPNetwork.bits($1.network.prefixLength, version: $1.network.version)
+            }
         }
     }
 

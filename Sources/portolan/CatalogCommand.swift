@@ -120,7 +120,7 @@ struct CatalogCommand: ParsableCommand {
                 let compiled: CompiledCatalog
                 do {
                     let base = try CatalogOptions.compile(catalogs)
-                    compiled = CompiledCatalog(base.catalogs + loaded.filter { c in !base.catalogs.contains { $0.id == c.id } })
+                    compiled = try CompiledCatalog.compile(base.catalogs + loaded.filter { c in !base.catalogs.contains { $0.id == c.id } })
                 } catch {
                     throw CatalogOptions.fail(error)
                 }

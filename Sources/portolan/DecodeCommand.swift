@@ -1,7 +1,118 @@
 import ArgumentParser
+import CaptureFile
+import PacketWire
 
-// PLACEHOLDER: replaced by the helper that owns `portolan decode`.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `portolan decode FILE… [--inner] [--header]`: one tab-separated line per packet with the 19
+/// columns of the corpus oracle (`oracle.sh`), so any capture can be diffed against tshark.
 struct DecodeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "decode", abstract: "Not built yet.")
-    func run() throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Print each packet's decoded headers as the 19 tab-separated columns of the tshark oracle.",
+        discussion: """
+            Columns: frame (1-based per file), linktype, ipver, src, dst, proto, sport, dport, \
+            tcpflags, icmptype, icmpcode, in_src, in_dst, in_proto, in_sport, in_dport (the header \
+            quoted by an ICMP error), caplen, origlen, vlans (outermost first). The main columns \
+            describe the outermost IP header, or the innermost one with --inner. A damaged file \
+            prints every good packet, then one line on stderr naming the file, byte offset and \
+            problem; the exit status is then 2.
+            """
+    )
+
+    @Argument(help: "Capture files (pcap or pcapng, optionally gzip or zstd compressed).")
+    var files: [String]
+
+    @Flag(help: "Describe the innermost IP header (after tunnels) instead of the outermost.")
+    var inner = false
+
+    @Flag(help: "Print a '#'-prefixed header line first.")
+    var header = false
+
+    @Option(name: .customLong("vxlan-port"), help: "Also decode this UDP destination port as VXLAN (repeatable; 4789 always).")
+    var vxlanPorts: [UInt16] = []
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Give at least one capture file.") }
+    }
+
+    func run() throws {
+        let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
+        var out = FileDescriptorOutput(fd: 1)
+        if header { out.append(SummaryTSV.headerLine) }
+        var failed = false
+        var record = CaptureRecord()
+        var summary = PacketSummary()
+        for path in files {
+            do {
+                var reader = try CaptureReader(path: path)
+                while let bytes = try reader.next(&record) {
+                    decoder.decode(bytes, linkType: record.linkType, into: &summary)
+                    SummaryTSV.appendLine(
+                        frame: record.frameNumber, linkType: record.linkType,
+                        capturedLength: record.capturedLength, originalLength: record.originalLength,
+                        summary: summary, inner: inner, to: &out.buffer)
+                    out.flushIfFull()
+                }
+            } catch {
+                out.flush()
+                FileDescriptorOutput.writeError("portolan decode: \(error)\n")
+                failed = true
+            }
+        }
+        out.flush()
+        if failed { throw ExitCode(2) }
+    }
+}
+
+/// Buffered output straight to a file descriptor with write(2) in large chunks.
+struct FileDescriptorOutput {
+    let fd: Int32
+    var buffer: [UInt8]
+    static let chunk = 1 << 16
+
+    init(fd: Int32) {
+        self.fd = fd
+        buffer = []
+        buffer.reserveCapacity(FileDescriptorOutput.chunk + 4096)
+    }
+
+    mutating func append(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+    }
+
+    mutating func flushIfFull() {
+        if buffer.count >= FileDescriptorOutput.chunk { flush() }
+    }
+
+    mutating func flush() {
+        buffer.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return   // stdout gone (closed pipe): nothing sensible left to do
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    static func writeError(_ text: String) {
+        var copy = text
+        copy.withUTF8 { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(2, raw.baseAddress! + done, raw.count - done)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                done += n
+            }
+        }
+    }
 }

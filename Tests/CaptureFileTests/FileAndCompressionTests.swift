@@ -145,6 +145,35 @@ struct FileAndCompressionTests {
         }
     }
 
+    /// Runs `body` with standard input replaced by `fd`.
+    func withStandardInput<T>(_ fd: Int32, _ body: () throws -> T) rethrows -> T {
+        let saved = dup(0)
+        dup2(fd, 0)
+        defer { dup2(saved, 0); close(saved) }
+        return try body()
+    }
+
+    @Test("\"-\" reads standard input: mapped when it is a file, read when it is a pipe")
+    func standardInput() throws {
+        let tmp = TempFile("stdin")
+        tmp.write(Self.plain)
+        let fd = open(tmp.path, O_RDONLY)
+        defer { close(fd) }
+        let mapped = try withStandardInput(fd) { try MappedFile(path: "-") }
+        #expect(mapped.isMapped && mapped.path == "<stdin>")
+        #expect(try packets(mapped).count == 7)
+
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let small = makePcap(records: [PcapRecordSpec(1, 0, payload(60))])  // fits the pipe buffer
+        _ = small.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        defer { close(ends[0]) }
+        let piped = try withStandardInput(ends[0]) { try MappedFile(path: "-") }
+        #expect(!piped.isMapped && piped.count == small.count)
+        #expect(try packets(piped) == [payload(60)])
+    }
+
     @Test("64-bit offsets: a sparse pcapng with a packet beyond 4 GiB")
     func beyondFourGiB() throws {
         // SHB, IDB, then three 2 GiB custom blocks whose bodies are holes, then an EPB at ≈ 6 GiB.
