@@ -203,7 +203,7 @@ struct LiveUsageError: Error {
     init(_ message: String) { self.message = message }
 }
 
-/// A problem flow as already reported: the analyzer's key as reports see it, and the verdict.
+/// A flow's identity across intervals: the analyzer's key as reports see it.
 struct LiveFlowID: Hashable {
     var proto: UInt8
     var client: IPAddress
@@ -212,8 +212,6 @@ struct LiveFlowID: Hashable {
     var serverPort: UInt16
     var vlan: UInt16
     var tunnel: UInt8
-    /// A flow is new again when its primary verdict changes (e.g. unanswered, then answered late).
-    var verdict: Verdict
 
     init(_ f: FlowRecord) {
         proto = f.proto.rawValue
@@ -223,7 +221,6 @@ struct LiveFlowID: Hashable {
         serverPort = f.serverPort
         vlan = f.vlan
         tunnel = f.tunnel.rawValue
-        verdict = f.verdict
     }
 }
 
@@ -248,8 +245,9 @@ struct LiveSession {
     var expiredNotListed = 0
     var expiredTotal = 0
     var expiredCounts: [LiveCountKey: Int] = [:]
-    /// Problem flows already printed in an interval line or table.
-    var reportedProblems: Set<LiveFlowID> = []
+    /// Problem flows already reported in an interval line, with the verdict they had: a flow is
+    /// new again when its primary verdict changes. Entries leave with their flow (bounded).
+    var reportedProblems: [LiveFlowID: Verdict] = [:]
     var format: ReportFormat = .json
     var last: LiveTotals
 
@@ -315,8 +313,9 @@ struct LiveSession {
         let snapshot = analyzer.snapshot()
         var fresh: [FlowRecord] = []
         for f in gone + snapshot.flows where f.isProblem {
-            if reportedProblems.insert(LiveFlowID(f)).inserted { fresh.append(f) }
+            if reportedProblems.updateValue(f.verdict, forKey: LiveFlowID(f)) != f.verdict { fresh.append(f) }
         }
+        for f in gone { reportedProblems.removeValue(forKey: LiveFlowID(f)) }
         switch output {
         case .jsonLines:
             liveOut(intervalLine(snapshot, expiredNow: gone, newProblems: fresh, stats: stats, now: now) + "\n")

@@ -136,6 +136,12 @@ struct LiveFlowsTests {
         let flows = (final["flows"] as? [[String: Any]] ?? []).map(FlowFacts.init(json:))
         let save = try lab.exec(master, ["iptables-save", "-c"]).stdout
 
+        // The interval lines named each problem flow as it appeared, and no expected one.
+        let intervals = jsonLines(live.stdout).filter { $0["type"] as? String == "interval" }
+        let announced = intervals.flatMap { $0["new_problems"] as? [[String: Any]] ?? [] }
+        #expect(Set(announced.compactMap { $0["server_port"] as? Int }) == [2181, 5050, 8181, 9001, 9999])
+        #expect(intervals.allSatisfy { drops($0)?.kernel == 0 })
+
         func flow(_ proto: String, _ port: Int) -> FlowFacts? {
             let matches = flows.filter { $0.proto == proto && $0.serverPort == port && $0.server == masterAddress }
             #expect(matches.count == 1, "\(proto) \(port): \(flows)")
