@@ -25,8 +25,11 @@ struct LiveCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("i"), .long], help: "Interface to capture on (see `portolan interfaces`).")
-    var interface: String
+    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("Interface to capture on (see `portolan interfaces`); required.", valueName: "name"))
+    var interfaceOption: String?
+
+    /// The -i interface (checkOptions made sure there is one).
+    var interface: String { interfaceOption ?? "" }
 
     @Argument(help: "Capture filter (BPF), as tcpdump takes it, e.g. `tcp port 443 or udp`.")
     var filter: [String] = []
@@ -78,6 +81,10 @@ struct LiveCommand: ParsableCommand {
     /// Option combinations checked in `run()` rather than `validate()`, so that a usage mistake
     /// exits with status 2 like every other bad input (ArgumentParser's validation exits 64).
     func checkOptions() throws(LiveUsageError) {
+        if interfaceOption == nil {
+            let names = (try? CaptureInterface.findAll().map(\.name)) ?? []
+            throw LiveUsageError("missing -i IFACE, the interface to capture on" + (names.isEmpty ? "" : " (one of: \(names.joined(separator: ", ")))"))
+        }
         if let format, ReportFormat(rawValue: format) == nil {
             throw LiveUsageError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }

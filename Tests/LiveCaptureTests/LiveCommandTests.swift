@@ -237,6 +237,9 @@ struct LiveCommandTests {
             #expect(denied.stderr.contains("run as root or grant CAP_NET_RAW"), "\(denied.stderr)")
         }
 
+        let noInterface = try runTool([portolanBinary, "live", "--duration", "1"], timeout: 10)
+        #expect(noInterface.status == 2)
+        #expect(noInterface.stderr.contains("missing -i IFACE") && noInterface.stderr.contains("lo"))
         let usage = try runTool([portolanBinary, "live", "-i", "lo", "--count", "0"], timeout: 10)
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("--count must be at least 1"))
