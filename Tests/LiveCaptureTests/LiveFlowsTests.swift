@@ -11,6 +11,8 @@ import Testing
 
 let masterAddress = "10.210.0.1"
 let agentAddress = "10.210.0.2"
+let masterAddress6 = "fd00:210::1"
+let agentAddress6 = "fd00:210::2"
 
 /// iptables-save -c: packet counter of the rule whose text contains `match`.
 func ruleCount(_ save: String, _ match: String) -> Int? {
@@ -63,13 +65,15 @@ struct FlowFacts: Hashable, CustomStringConvertible {
 @Suite(.serialized, .enabled(if: canRunLab, "needs root, `ip netns` and a built portolan"))
 struct LiveFlowsTests {
     @Test func flowsVerdictsAndCountsMatchWhatWasSentAndTheFile() throws {
-        for tool in ["nginx", "socat", "ncat", "iptables", "iptables-save"] {
+        for tool in ["nginx", "socat", "ncat", "iptables", "iptables-save", "ip6tables", "ip6tables-save"] {
             try #require(which(tool) != nil, "\(tool) is not installed (see .ci/live-packages.txt)")
         }
         let lab = NetLab()
         let master = try lab.namespace("master")
         let agent = try lab.namespace("agent")
         try lab.link(master, "v0", "\(masterAddress)/24", agent, "v0", "\(agentAddress)/24")
+        try lab.sh(["ip", "-n", master, "addr", "add", "\(masterAddress6)/64", "dev", "v0", "nodad"])
+        try lab.sh(["ip", "-n", agent, "addr", "add", "\(agentAddress6)/64", "dev", "v0", "nodad"])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.id)-files").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -83,7 +87,7 @@ struct LiveFlowsTests {
             events { worker_connections 64; }
             http { access_log off; client_body_temp_path \(dir)/b; proxy_temp_path \(dir)/p;
               fastcgi_temp_path \(dir)/f; uwsgi_temp_path \(dir)/u; scgi_temp_path \(dir)/s;
-              server { listen \(masterAddress):80; location / { return 200 "portolan\\n"; } } }
+              server { listen \(masterAddress):80; listen [\(masterAddress6)]:80; location / { return 200 "portolan\\n"; } } }
             """
         try conf.write(toFile: "\(dir)/nginx.conf", atomically: true, encoding: .utf8)
         _ = try lab.spawn(master, ["nginx", "-e", "stderr", "-p", dir, "-c", "\(dir)/nginx.conf"])
@@ -100,6 +104,9 @@ struct LiveFlowsTests {
             ["-A", "INPUT", "-p", "tcp", "--dport", "5050", "-j", "REJECT"],
         ]
         for r in rules { try lab.sh(["ip", "netns", "exec", master, "iptables"] + r) }
+        for r in [["-A", "INPUT", "-p", "tcp", "--dport", "80"], ["-A", "OUTPUT", "-p", "tcp", "--sport", "80"]] {
+            try lab.sh(["ip", "netns", "exec", master, "ip6tables"] + r)
+        }
         try waitForListeners(lab, master, tcp: [80, 9999], udp: [53])
 
         let file = "\(dir)/live.pcap"
@@ -116,6 +123,8 @@ struct LiveFlowsTests {
         ]
         let http = try lab.exec(agent, ["ncat", "-w", "3", masterAddress, "80"], stdin: "GET / HTTP/1.0\r\n\r\n")
         #expect(http.stdout.contains("200 OK") && http.stdout.contains("portolan"), "\(http.stdout)\(http.stderr)")
+        let http6 = try lab.exec(agent, ["ncat", "-6", "-w", "3", masterAddress6, "80"], stdin: "GET / HTTP/1.0\r\n\r\n")
+        #expect(http6.stdout.contains("200 OK"), "\(http6.stdout)\(http6.stderr)")
         let echo = try lab.exec(agent, ["ncat", "-w", "3", masterAddress, "9999"], stdin: "hello portolan\n")
         #expect(echo.stdout == "hello portolan\n", "\(echo.stderr)")
         let dns = try lab.exec(agent, ["socat", "-T", "1", "-", "UDP4:\(masterAddress):53"], stdin: "q")
@@ -150,6 +159,13 @@ struct LiveFlowsTests {
         func component(_ port: Int) -> String? {
             (final["flows"] as? [[String: Any]])?.first { $0["server_port"] as? Int == port }?["component"] as? String
         }
+
+        // IPv6: the same server over IPv6 (not in the inventory, so the port's entry decides).
+        let save6 = try lab.exec(master, ["ip6tables-save", "-c"]).stdout
+        let web6 = try #require(flows.first { $0.server == masterAddress6 && $0.serverPort == 80 }, "\(flows)")
+        #expect(web6.verdict == "expected" && web6.client == agentAddress6)
+        #expect(web6.clientPackets == ruleCount(save6, "--dport 80"))
+        #expect(web6.serverPackets == ruleCount(save6, "--sport 80"))
 
         let web = try #require(flow("tcp", 80))
         #expect(web.verdict == "expected")
