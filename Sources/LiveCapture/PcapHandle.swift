@@ -267,14 +267,26 @@ public struct PcapHandle: ~Copyable {
     /// `pcap_breakloop`: makes the current or next `dispatch` return early.
     public func breakloop() { pcap_breakloop(raw) }
 
-    /// `pcap_stats`.
-    public func stats() throws(PcapError) -> PcapStats {
+    /// Running 64-bit totals behind `stats()` and the last 32-bit counters seen.
+    var statTotals = PcapStats()
+    var lastRaw: (UInt32, UInt32, UInt32) = (0, 0, 0)
+
+    /// `pcap_stats`, as 64-bit totals since the handle was activated. libpcap's counters are
+    /// 32-bit and wrap after 2^32 packets (hours on a busy 10G link); each call adds the change
+    /// since the previous one, so totals stay right as long as it is called at least once per
+    /// wrap (the capture loop calls it every interval).
+    public mutating func stats() throws(PcapError) -> PcapStats {
         var s = pcap_stat()
         if pcap_stats(raw, &s) != 0 {
             throw PcapError(kind: .other, call: "pcap_stats", device: device, message: String(cString: pcap_geterr(raw)))
         }
-        return PcapStats(
-            received: UInt64(s.ps_recv), droppedByKernel: UInt64(s.ps_drop), droppedByInterface: UInt64(s.ps_ifdrop))
+        let now = (UInt32(truncatingIfNeeded: s.ps_recv), UInt32(truncatingIfNeeded: s.ps_drop), UInt32(truncatingIfNeeded: s.ps_ifdrop))
+        // Wrapping differences: a counter that wrapped since the last call still adds its change.
+        statTotals.received &+= UInt64(now.0 &- lastRaw.0)
+        statTotals.droppedByKernel &+= UInt64(now.1 &- lastRaw.1)
+        statTotals.droppedByInterface &+= UInt64(now.2 &- lastRaw.2)
+        lastRaw = now
+        return statTotals
     }
 
     /// libpcap's text for a status: `pcap_geterr` when it says something, else `pcap_statustostr`.
