@@ -25,6 +25,15 @@ public struct PcapStats: Sendable, Equatable {
 
     /// True when anything was lost before Portolan saw it: verdicts may then be incomplete.
     public var anyDropped: Bool { droppedByKernel > 0 || droppedByInterface > 0 }
+
+    /// Adds the change from `last` to `now` of libpcap's 32-bit counters (received, kernel drops,
+    /// interface drops), wrapping: a counter that passed 2^32 since `last` still adds its change.
+    mutating func add(_ now: (UInt32, UInt32, UInt32), since last: inout (UInt32, UInt32, UInt32)) {
+        received &+= UInt64(now.0 &- last.0)
+        droppedByKernel &+= UInt64(now.1 &- last.1)
+        droppedByInterface &+= UInt64(now.2 &- last.2)
+        last = now
+    }
 }
 
 /// State lent to the C callback for the duration of one `pcap_dispatch` call.
@@ -280,12 +289,9 @@ public struct PcapHandle: ~Copyable {
         if pcap_stats(raw, &s) != 0 {
             throw PcapError(kind: .other, call: "pcap_stats", device: device, message: String(cString: pcap_geterr(raw)))
         }
-        let now = (UInt32(truncatingIfNeeded: s.ps_recv), UInt32(truncatingIfNeeded: s.ps_drop), UInt32(truncatingIfNeeded: s.ps_ifdrop))
-        // Wrapping differences: a counter that wrapped since the last call still adds its change.
-        statTotals.received &+= UInt64(now.0 &- lastRaw.0)
-        statTotals.droppedByKernel &+= UInt64(now.1 &- lastRaw.1)
-        statTotals.droppedByInterface &+= UInt64(now.2 &- lastRaw.2)
-        lastRaw = now
+        statTotals.add(
+            (UInt32(truncatingIfNeeded: s.ps_recv), UInt32(truncatingIfNeeded: s.ps_drop),
+             UInt32(truncatingIfNeeded: s.ps_ifdrop)), since: &lastRaw)
         return statTotals
     }
 

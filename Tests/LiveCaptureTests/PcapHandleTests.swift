@@ -33,6 +33,18 @@ let isRoot = getuid() == 0
         #expect(LinkType.fromDLT(276) == .linuxSLL2)
     }
 
+    @Test func statsCountersSurviveThe32BitWrap() {
+        var totals = PcapStats()
+        var last: (UInt32, UInt32, UInt32) = (0, 0, 0)
+        totals.add((4_000_000_000, 10, 0), since: &last)
+        totals.add((4_294_967_295, 20, 1), since: &last)
+        totals.add((704, 30, 1), since: &last)  // received wrapped: 4,294,967,296 + 704
+        #expect(totals.received == 4_294_967_296 + 704)
+        #expect(totals.droppedByKernel == 30 && totals.droppedByInterface == 1)
+        #expect(totals.anyDropped)
+        #expect(!PcapStats(received: 5).anyDropped)
+    }
+
     @Test func interfacesIncludeLoopback() throws {
         let all = try CaptureInterface.findAll()
         let lo = try #require(all.first { $0.name == "lo" })
