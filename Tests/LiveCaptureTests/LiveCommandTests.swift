@@ -269,7 +269,7 @@ struct LiveCommandTests {
 
 /// A copy of the binary an unprivileged user can execute (the build folder may not be reachable).
 func privateCopyOfPortolan() throws -> String {
-    let dir = "/tmp/portolan-test-bin-\(getpid())"
+    let dir = FileManager.default.temporaryDirectory.path + "/portolan-test-bin-\(getpid())"
     let path = dir + "/portolan"
     if FileManager.default.isExecutableFile(atPath: path) { return path }
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])

@@ -48,10 +48,12 @@ final class Spawned: @unchecked Sendable {
 
     init(_ arguments: [String], stdin: String? = nil) throws {
         self.arguments = arguments
-        let dir = FileManager.default.temporaryDirectory
+        // In this run's folder, which a later run removes if anything is left behind.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("portolan-test-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tag = UUID().uuidString
-        outURL = dir.appendingPathComponent("portolan-test-\(tag).out")
-        errURL = dir.appendingPathComponent("portolan-test-\(tag).err")
+        outURL = dir.appendingPathComponent("\(tag).out")
+        errURL = dir.appendingPathComponent("\(tag).err")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         guard let exe = which(arguments[0]) else { throw LabError("\(arguments[0]) not found") }
@@ -210,8 +212,16 @@ final class NetLab: @unchecked Sendable {
         _ = try? runTool(["ip", "netns", "del", ns], timeout: 10)
     }
 
-    /// Deletes namespaces left behind by test runs whose process is gone (a crash, a kill -9).
+    /// Deletes namespaces and temporary folders (compiled helpers, binary copies) left behind by
+    /// test runs whose process is gone (a crash, a kill -9, or simply an earlier run).
     static func removeStale() {
+        let tmp = FileManager.default.temporaryDirectory.path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] {
+            for folder in ["portolan-test-bin-", "portolan-test-"] where name.hasPrefix(folder) {
+                guard let pid = Int32(name.dropFirst(folder.count)), pid != getpid() else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: "\(tmp)/\(name)") }
+            }
+        }
         guard let r = try? runTool(["ip", "netns", "list"], timeout: 10) else { return }
         for line in r.stdout.split(whereSeparator: \.isNewline) {
             let name = String(line.split(separator: " ").first ?? "")
