@@ -166,6 +166,30 @@ struct LiveCommandTests {
         #expect(!r.stdout.contains("\"type\":\"interval\""))
     }
 
+    /// The -w file is flushed every interval: killed without warning (SIGKILL), it still holds,
+    /// whole and valid, every packet captured before the last interval.
+    @Test func writtenFileIsValidAfterEveryInterval() throws {
+        let lab = NetLab()
+        let ns = try lab.namespace("flush")
+        let burst = try compileC(burstSource, name: "burst3")
+        let file = FileManager.default.temporaryDirectory.path + "/portolan-test-\(getpid())/\(lab.id)-flush.pcap"
+        let live = try lab.portolan(ns, ["live", "-i", "lo", "--interval", "0.2", "-w", file, "udp", "dst", "port", "7003"])
+        try lab.exec(ns, [burst, "127.0.0.1", "7003", "300", "200"])
+        usleep(800_000)  // the ring block times out (100 ms), then at least one interval passes
+        live.signal(SIGKILL)
+        live.wait(timeout: 5)
+        var reader = try CaptureReader(path: file)
+        var record = CaptureRecord()
+        var n = 0
+        while let bytes = try reader.next(&record) {
+            n += 1
+            #expect(record.originalLength == 14 + 20 + 8 + 200 && bytes.count == 242)
+            #expect(record.frameNumber == UInt64(n))
+        }
+        #expect(n == 300)
+        #expect(reader.fileLinkType == .ethernet && reader.snapshotLength == 256)
+    }
+
     /// --count ends the capture after exactly that many packets.
     @Test func countStopsAfterThatManyPackets() throws {
         let lab = NetLab()
