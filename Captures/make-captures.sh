@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build Portolan's test captures from real traffic between network namespaces.
 #
-#   sudo Captures/make-captures.sh          (Debian 12; run as root; about two minutes)
+#   sudo Captures/make-captures.sh            (Debian 12; run as root; about 75 s)
+#   sudo Captures/make-captures.sh expected   (only recompute the expected files from the captures)
 #
 # Packages it uses (installed below when missing):
 #   apt-get install -y --no-install-recommends tcpdump tshark iproute2 iptables nftables ethtool \
@@ -9,13 +10,15 @@
 #
 # SAFETY: every packet stays inside the namespaces this script creates. The bridge lives in its own
 # namespace (pt-sw) with only our veths attached; no namespace has a default route; the "outside"
-# host and the fake Mission Control address exist only on that bridge. Nothing is added to the
-# host's own network namespace. Everything is removed on exit (trap EXIT).
+# host and the fake Mission Control address exist only on that bridge; the VLAN hosts hang off two
+# userspace switch namespaces joined by a veth trunk. Nothing is added to the host's own network
+# namespace. Everything is removed on exit (trap EXIT).
 #
 # Output (next to this script): NAME.pcap / NAME.pcapng, NAME.inventory.yaml, NAME.expected.tsv
 # (the counts come from the capture through expected-counts.py; the verdicts from NAME.flows.tsv,
 # which is reasoned by hand from the seed documents — see README.md).
 set -euo pipefail
+[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 PKGS=(tcpdump tshark iproute2 iptables nftables ethtool socat ncat nginx-light dnsmasq-base curl dnsutils openssl python3)
 missing=()
@@ -23,7 +26,6 @@ for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
@@ -41,6 +43,7 @@ declare -A MAC=([m1]=02:00:0a:0a:00:0b [m2]=02:00:0a:0a:00:0c [a1]=02:00:0a:0a:0
 
 CAP_PID=
 BG_PIDS=()
+DEST=$OUT
 
 log() { printf '== %s\n' "$*" >&2; }
 nsx() { local h=$1; shift; ip netns exec "pt-$h" "$@"; }
@@ -169,33 +172,30 @@ c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 c.close()
 EOF
 
-    # session.py server PORT | client HOST PORT: a long-lived session (ZooKeeper/Hazelcast-like):
-    # the client pings every 0.5 s and the server answers; the server also pushes an event every 0.7 s.
+    # session.py server PORT | client HOST PORT: a long-lived session (ZooKeeper/Hazelcast-like).
+    # The server pushes a heartbeat every 0.4 s and the client only ever answers one, so the first
+    # frame of a capture started mid-session is (all but certainly) server -> client.
     cat >"$WORK/session.py" <<'EOF'
-import socket, sys, threading, time
+import socket, sys, time
 if sys.argv[1] == "server":
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", int(sys.argv[2]))); s.listen(1)
     c, _ = s.accept()
-    lock = threading.Lock()
-    def push():
-        n = 0
-        while True:
-            time.sleep(0.7); n += 1
-            with lock: c.sendall(b"event %d\n" % n)
-    threading.Thread(target=push, daemon=True).start()
+    n = 0
     while True:
-        d = c.recv(1024)
-        if not d: break
-        with lock: c.sendall(b"imok\n")
+        n += 1
+        c.sendall(b"heartbeat %d\n" % n)
+        if not c.recv(1024):
+            break
+        time.sleep(0.4)
 else:
     c = socket.create_connection((sys.argv[2], int(sys.argv[3])))
-    def drain():
-        while c.recv(1024): pass
-    threading.Thread(target=drain, daemon=True).start()
     while True:
-        c.sendall(b"ruok\n"); time.sleep(0.5)
+        d = c.recv(1024)
+        if not d:
+            break
+        c.sendall(b"ack\n")
 EOF
 }
 
@@ -370,11 +370,17 @@ scenario_dcos() {
     C a2 python3 "$WORK/abortclient.py" 10.10.0.11 8080; step   # RSTO: client aborts
     http a1 http://10.10.0.12:7070/package/list                 # RSTR: server aborts
     cap_stop
-    cp "$WORK/dcos-cluster.raw" "$OUT/dcos-cluster.pcap"
+    cp "$WORK/dcos-cluster.raw" "$DEST/dcos-cluster.pcap"
 }
 
 scenario_dynatrace() {
     log "dynatrace-cluster: Dynatrace Managed nodes (Ethernet, pcapng, nanoseconds)"
+    # a second tcpdump on the same bridge keeps only 96 bytes of each frame: same flows, same
+    # original lengths, truncated payloads (and TLS records)
+    ip netns exec pt-sw tcpdump -Z root -n -U -s 96 -i br0 -w "$WORK/dynatrace-snaplen96.raw" \
+        2>"$WORK/dynatrace-snaplen96.tcpdump.log" &
+    local snap_pid=$!
+    for _ in $(seq 100); do grep -q 'listening on' "$WORK/dynatrace-snaplen96.tcpdump.log" 2>/dev/null && break; sleep 0.05; done
     cap_start dynatrace-cluster sw br0 --time-stamp-precision=nano
     line d1 10.10.0.32 5701 hz-join                             # Hazelcast
     line d2 10.10.0.31 9042 OPTIONS                             # Cassandra CQL
@@ -393,7 +399,9 @@ scenario_dynatrace() {
     line out 10.10.0.32 5701 hz-probe                           # outside-to-internal Hazelcast
     line out 10.10.0.32 9042 OPTIONS                            # outside-to-internal Cassandra
     cap_stop
-    editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$OUT/dynatrace-cluster.pcapng"
+    kill -INT "$snap_pid"; wait "$snap_pid" || true
+    editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$DEST/dynatrace-cluster.pcapng"
+    cp "$WORK/dynatrace-snaplen96.raw" "$DEST/dynatrace-snaplen96.pcap"
 }
 
 firewall_on() {
@@ -457,7 +465,7 @@ scenario_blocked() {
     (echo datagram-1; sleep 0.3; echo datagram-2) | C a2 ncat -u --send-only 10.10.0.31 9999; step  # UDP DROP, unlisted port
     cap_stop
     firewall_off
-    cp "$WORK/blocked.raw" "$OUT/blocked.pcap"
+    cp "$WORK/blocked.raw" "$DEST/blocked.pcap"
 }
 
 scenario_vxlan() {
@@ -488,7 +496,7 @@ scenario_vxlan() {
     cap_stop
     kill "${vb[@]}" 2>/dev/null || true
     for h in a1 a2; do nsx "$h" ip link del vtep1024; done
-    cp "$WORK/vxlan-overlay.raw" "$OUT/vxlan-overlay.pcap"
+    cp "$WORK/vxlan-overlay.raw" "$DEST/vxlan-overlay.pcap"
 }
 
 scenario_midstream() {
@@ -508,7 +516,7 @@ scenario_midstream() {
     sleep 1.0
     cap_stop                                                    # sessions still open: no FIN seen
     kill "${sp[@]}" 2>/dev/null || true
-    cp "$WORK/midstream.raw" "$OUT/midstream.pcap"
+    cp "$WORK/midstream.raw" "$DEST/midstream.pcap"
 }
 
 scenario_sll2() {
@@ -522,7 +530,23 @@ scenario_sll2() {
     http a1 http://10.10.0.12:1050/system/health/v1             # no listener: kernel RST
     C a1 socat -t 1 - UDP:198.51.100.7:9999 <<<"hello" >/dev/null; step   # outside has no listener: ICMP
     cap_stop
-    cp "$WORK/sll2-any.raw" "$OUT/sll2-any.pcap"
+    cp "$WORK/sll2-any.raw" "$DEST/sll2-any.pcap"
+}
+
+scenario_multi_if() {
+    log "agent-two-interfaces: dumpcap -i eth0 -i lo inside agent a1 (pcapng, two interfaces)"
+    rm -f "$WORK/agent-two-interfaces.pcapng"
+    ip netns exec pt-a1 dumpcap -q -i eth0 -i lo -w "$WORK/agent-two-interfaces.pcapng" \
+        2>"$WORK/agent-two-interfaces.dumpcap.log" &
+    CAP_PID=$!
+    for _ in $(seq 100); do [[ -s $WORK/agent-two-interfaces.pcapng ]] && break; sleep 0.05; done
+    sleep 0.8
+    http a1 http://10.10.0.11:5050/master/state                 # on eth0
+    http a1 http://127.0.0.1:5051/state                         # on lo: the agent asks itself
+    http a1 'http://[::1]:61001/'                               # on lo, IPv6
+    http m2 http://10.10.0.21:5051/state                        # on eth0, a1 serves
+    cap_stop
+    cp "$WORK/agent-two-interfaces.pcapng" "$DEST/agent-two-interfaces.pcapng"
 }
 
 scenario_vlan() {
@@ -567,19 +591,19 @@ scenario_vlan() {
     C va1 dig +tries=1 +timeout=1 @10.10.0.51 leader.mesos A >/dev/null; step
     C vb2 curl -s -o /dev/null --max-time 5 http://10.10.0.41:5051/state; step
     cap_stop
-    cp "$WORK/vlan-trunk.raw" "$OUT/vlan-trunk.pcap"
+    cp "$WORK/vlan-trunk.raw" "$DEST/vlan-trunk.pcap"
     log "vlan-same-tuple: one 5-tuple on VLAN 100 and on QinQ 300/100"
     cap_start vlan-same-tuple vs1 trk
     # the same client port on both tag stacks: an identical 5-tuple in two VLAN contexts
     C va1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
     C vb1 curl -s -o /dev/null --local-port 41000 --max-time 5 http://10.10.0.51:5050/master/state; step
     cap_stop
-    cp "$WORK/vlan-same-tuple.raw" "$OUT/vlan-same-tuple.pcap"
+    cp "$WORK/vlan-same-tuple.raw" "$DEST/vlan-same-tuple.pcap"
     kill "$(cat "$WORK/va2/dnsmasq-53.pid")" 2>/dev/null || true
 }
 
 write_inventory() { # NAME [extra yaml lines for networks] [extra host lines]
-    cat >"$OUT/$1.inventory.yaml" <<EOF
+    cat >"$DEST/$1.inventory.yaml" <<EOF
 # Inventory for $1.* (made by make-captures.sh). Everything else (198.51.100.7,
 # 2001:db8:51::7, Mission Control 52.5.224.56) is outside the cluster.
 networks:
@@ -628,13 +652,49 @@ EOF
 
 expected() { # NAME FILE [extra args for expected-counts.py]
     local name=$1 file=$2; shift 2
-    python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$OUT/$file" >"$OUT/$name.expected.tsv"
+    python3 "$HERE/expected-counts.py" --flows "$HERE/$name.flows.tsv" "$@" "$DEST/$file" >"$DEST/$name.expected.tsv"
+}
+
+# validate: what each capture is for must be visible to tshark (fails the run otherwise)
+need() { # FILE MIN FILTER [tshark args...]: at least MIN frames match FILTER
+    local f=$1 min=$2 filter=$3; shift 3
+    local n; n=$(tshark -n -r "$DEST/$f" "$@" -Y "$filter" 2>/dev/null | wc -l)
+    if ((n < min)); then echo "validate: $f has $n frames matching '$filter', wanted >= $min" >&2; return 1; fi
+    log "ok  $f: $n x $filter"
+}
+validate() {
+    need blocked.pcap 3 'tcp.flags.reset == 1 && tcp.flags.ack == 1 && tcp.seq == 1'
+    need blocked.pcap 6 'icmp.type == 3'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 13'
+    need blocked.pcap 1 'icmp.type == 3 && icmp.code == 3'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 1'
+    need blocked.pcap 1 'icmpv6.type == 1 && icmpv6.code == 4'
+    need blocked.pcap 2 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission'
+    need vxlan-overlay.pcap 10 'vxlan.vni == 1024 && tcp' -d udp.port==64000,vxlan
+    need sll2-any.pcap 40 'sll.pkttype == 0 || sll.pkttype == 4'
+    need dynatrace-cluster.pcapng 2 'tls.handshake.extensions_server_name == "mcsvc.dynatrace.com"'
+    need dynatrace-cluster.pcapng 2 'ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need vlan-trunk.pcap 10 'vlan.id == 100 && !ieee8021ad'
+    need vlan-trunk.pcap 10 'ieee8021ad.id == 300 && vlan.id == 100'
+    need vlan-same-tuple.pcap 2 'tcp.srcport == 41000 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    need agent-two-interfaces.pcapng 10 'frame.interface_id == 1'
+    need midstream.pcap 10 'tcp.port == 2181'
+    need dynatrace-snaplen96.pcap 20 'frame.cap_len < frame.len'
+    if tshark -n -r "$DEST/midstream.pcap" -Y 'tcp.port in {2181 5701} && tcp.flags.syn == 1' 2>/dev/null | grep -q .; then
+        echo "validate: midstream.pcap shows a SYN of a long-lived session" >&2; return 1
+    fi
+    [[ $(capinfos -T -E "$DEST/sll2-any.pcap" 2>/dev/null | tail -1 | cut -f2) == linux-sll2 ]] \
+        || { echo "validate: sll2-any.pcap is not LINUX_SLL2" >&2; return 1; }
 }
 
 main() {
     local only=${1:-all}
+    # A full run stages everything in $WORK/stage and copies it out only when every step worked,
+    # so a failed run never leaves new captures next to old expected files.
+    DEST=$OUT
     if [[ $only != expected ]]; then
         build_topology
+        DEST=$WORK/stage; mkdir -p "$DEST"
         write_helpers
         start_servers
         scenario_dcos
@@ -643,11 +703,12 @@ main() {
         scenario_vxlan
         scenario_midstream
         scenario_sll2
+        scenario_multi_if
         write_tagger
         scenario_vlan
         cleanup; set -e; trap - EXIT
     fi
-    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any; do write_inventory "$n"; done
+    for n in dcos-cluster dynatrace-cluster dynatrace-snaplen96 blocked midstream sll2-any agent-two-interfaces; do write_inventory "$n"; done
     write_inventory vxlan-overlay "  - 10.10.64.0/24        # the VXLAN overlay (containers on the agents)
 " "  - address: 10.10.64.0/24
     name: overlay
@@ -660,21 +721,27 @@ main() {
     name: master-vlan
     roles: [dcos-master]"
     done
+    log "validate the captures with tshark"
+    validate
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
+    # the same traffic cut at 96 bytes: the same flows (same reasoning file) and the same counts
+    python3 "$HERE/expected-counts.py" --flows "$HERE/dynatrace-cluster.flows.tsv" \
+        "$DEST/dynatrace-snaplen96.pcap" >"$DEST/dynatrace-snaplen96.expected.tsv"
     expected blocked blocked.pcap
     expected vxlan-overlay vxlan-overlay.pcap --vxlan-port 64000
     python3 "$HERE/expected-counts.py" --flows "$HERE/vxlan-overlay.outer.flows.tsv" --outer \
-        "$OUT/vxlan-overlay.pcap" >"$OUT/vxlan-overlay.outer.expected.tsv"
+        "$DEST/vxlan-overlay.pcap" >"$DEST/vxlan-overlay.outer.expected.tsv"
     expected midstream midstream.pcap
     expected sll2-any sll2-any.pcap
+    expected agent-two-interfaces agent-two-interfaces.pcapng
     expected vlan-trunk vlan-trunk.pcap
     # two flows share one 5-tuple here, so this file adds a vlan column (and is not NAME.expected.tsv)
     python3 "$HERE/expected-counts.py" --flows "$HERE/vlan-same-tuple.flows.tsv" --vlan-column \
-        "$OUT/vlan-same-tuple.pcap" >"$OUT/vlan-same-tuple.by-vlan.tsv"
+        "$DEST/vlan-same-tuple.pcap" >"$DEST/vlan-same-tuple.by-vlan.tsv"
     mkdir -p "$WORK"
-    python3 "$HERE/expected-counts.py" --summary "$OUT"/*.pcap "$OUT"/*.pcapng >"$WORK/summary.txt"
+    python3 "$HERE/expected-counts.py" --summary "$DEST"/*.pcap "$DEST"/*.pcapng >"$WORK/summary.txt"
     # keep README.md's accounting table in step with the captures
     if [[ $OUT == "$HERE" ]]; then
         python3 - "$HERE/README.md" "$WORK/summary.txt" <<'PY'
@@ -686,6 +753,7 @@ text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda m: begin + table
 open(readme, "w").write(text)
 PY
     fi
+    if [[ $DEST != "$OUT" ]]; then cp "$DEST"/* "$OUT"/; fi
     ls -l "$OUT"/*.pcap "$OUT"/*.pcapng >&2
 }
 

@@ -33,6 +33,9 @@ public struct EntryInfo: Sendable, Equatable {
     public var destinations: [String]
     /// The UDP port carries VXLAN (DC/OS navstar 64000).
     public var overlay: Bool
+    /// `destinations` that are addresses or CIDRs, parsed once: (network, version, prefix bits of
+    /// the 128-bit form).
+    let destinationNetworks: [(IPAddress, UInt8, Int)]
 
     public init(catalogID: String, component: String, proto: IPProtocol, ports: ClosedRange<UInt16>?,
                 roleBits: UInt64, scope: EntryScope = .any, destinations: [String] = [], overlay: Bool = false) {
@@ -44,6 +47,21 @@ public struct EntryInfo: Sendable, Equatable {
         self.scope = scope
         self.destinations = destinations
         self.overlay = overlay
+        var nets: [(IPAddress, UInt8, Int)] = []
+        for d in destinations {
+            if let slash = d.firstIndex(of: "/"), let (net, v) = IPAddress.parse(d[..<slash]),
+               let len = Int(d[d.index(after: slash)...]) {
+                nets.append((net, v, len + (v == 4 ? 96 : 0)))
+            } else if let (addr, v) = IPAddress.parse(d) {
+                nets.append((addr, v, 128))
+            }
+        }
+        destinationNetworks = nets
+    }
+
+    public static func == (a: EntryInfo, b: EntryInfo) -> Bool {
+        a.catalogID == b.catalogID && a.component == b.component && a.proto == b.proto && a.ports == b.ports
+            && a.roleBits == b.roleBits && a.scope == b.scope && a.destinations == b.destinations && a.overlay == b.overlay
     }
 
     /// `5701`, `5701-5711` or `ephemeral`.
@@ -54,15 +72,7 @@ public struct EntryInfo: Sendable, Equatable {
 
     /// Whether an outbound entry names this address among its destinations (names are not resolved).
     public func hasDestination(_ a: IPAddress, version: UInt8) -> Bool {
-        for d in destinations {
-            if let slash = d.firstIndex(of: "/"), let (net, v) = IPAddress.parse(d[..<slash]),
-               let len = Int(d[d.index(after: slash)...]), v == version {
-                if prefixMatch(a, net, bits: len + (v == 4 ? 96 : 0)) { return true }
-            } else if let (addr, v) = IPAddress.parse(d), v == version, addr == a {
-                return true
-            }
-        }
-        return false
+        destinationNetworks.contains { $0.1 == version && prefixMatch(a, $0.0, bits: $0.2) }
     }
 }
 

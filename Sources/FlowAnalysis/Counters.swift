@@ -69,7 +69,7 @@ struct Counters: Sendable {
     }
 
     @inlinable mutating func source(_ s: UInt32, _ wire: UInt32) {
-        let i = 2 * Int(s)
+        let i = 2 * Int(min(s, 4095))  // a bound on the table, whatever a caller passes
         if i + 1 >= perSource.count { growSources(i) }
         perSource[i] &+= 1
         perSource[i + 1] &+= UInt64(wire)

@@ -6,7 +6,8 @@ public struct AnalyzerConfiguration: Sendable {
     public var classifier: any PortClassifying
     /// Addresses → roles, and the cluster's networks. Empty: roles unknown.
     public var roles: any RoleResolving
-    /// Put the (innermost) VLAN id in the flow key (`--no-vlan-key` turns it off).
+    /// Put the VLAN tag stack in the flow key (`--no-vlan-key` turns it off): the same 5-tuple on
+    /// VLAN 100 and on QinQ 300/100 is two flows.
     public var vlanInKey: Bool
     /// Live: a flow idle this long is expired. nil: never (offline).
     public var idleTimeoutNanos: Int64?
@@ -47,6 +48,12 @@ public struct AnalyzerConfiguration: Sendable {
 /// A value type. The per-packet path (`process`) decodes into a reused summary, probes the flow
 /// table once (twice for a tunnelled packet: carrier and inner flow), and updates plain values;
 /// it allocates only when a flow is created (or the table grows).
+///
+/// Keys: the canonical 5-tuple plus IP version, the innermost VLAN id (unless `vlanInKey` is off)
+/// and the layer (a flow inside a tunnel never merges with a flow on the wire). A tunnelled frame
+/// counts in its carrier flow and in its inner flow; the accounting counts it once. An ICMP error
+/// is counted in the flow it quotes (on the side it answers for), never as a flow of its own.
+/// Non-first fragments carry no ports: they are counted as other IP, not in a flow.
 ///
 /// Several sources (files, vantage points) are fed one after another, each with its own
 /// `sourceIndex`. A flow seen by several sources is one flow listing them all; its counts, state,
@@ -105,10 +112,10 @@ public struct FlowAnalyzer: Sendable {
 
     // MARK: - Per packet
 
-    /// The innermost VLAN id (the C-tag of a QinQ stack), or 0.
-    @inlinable var keyVLAN: UInt16 {
+    /// The VLAN tag stack of the frame (all kept tags, outermost first), or 0.
+    @inlinable var keyVLAN: UInt64 {
         guard vlanInKey, summary.vlanCount > 0 else { return 0 }
-        return summary.vlan(Int(min(summary.vlanCount, 4)) - 1) & 0x0FFF
+        return FlowKey.vlanStack(summary)
     }
 
     @usableFromInline mutating func ingest(_ record: CaptureRecord) {
@@ -128,15 +135,16 @@ public struct FlowAnalyzer: Sendable {
             return
         }
         let vlan = keyVLAN
-        let tunnelled = summary.tunnelDepth > 0 && decapsulate
+        let carrier = summary.tunnelDepth > 0
+        let tunnelled = carrier && decapsulate
         let tunnel = summary.tunnel.rawValue
         var inFlows = 0
 
         // The outer (or only) IP header.
         if outer.hasPorts {
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: tunnelled, record: record)
+            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
             inFlows += 1
-        } else if tunnelled && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
+        } else if carrier && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
             // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
             update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
             inFlows += 1
@@ -158,7 +166,8 @@ public struct FlowAnalyzer: Sendable {
 
         if inFlows > 0 {
             counters.flows.add(wire)
-            if inFlows > 1 { counters.tunnelled.add(wire) }
+            // In two flows: carrier and inner flow (or the inner flow an ICMP error quotes).
+            if inFlows > 1 || matched { counters.tunnelled.add(wire) }
             if truncated { counters.truncatedInFlows.add(wire) }
         } else if matched {
             counters.icmpMatched.add(wire)
@@ -173,7 +182,7 @@ public struct FlowAnalyzer: Sendable {
     }
 
     /// Counts one packet in the flow of header `h` (created if new).
-    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16, tunnel: UInt8,
+    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64, tunnel: UInt8,
                                            carrier: Bool, record: CaptureRecord) {
         let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
                                         dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
@@ -195,9 +204,8 @@ public struct FlowAnalyzer: Sendable {
                                            tunnel: UInt8, carrier: Bool, record: CaptureRecord) -> Int {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
-        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
-                        frame: record.frameNumber, ts: record.timestampNanos)
-        let state = FlowState(current: v, serial: nextSerial, tunnel: tunnel, carrier: carrier)
+        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
+        let state = FlowState(current: v, serial: nextSerial, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
         return table.insert(key, hash: hash, state: state)
     }
@@ -216,7 +224,7 @@ public struct FlowAnalyzer: Sendable {
         }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
-                                           frame: record.frameNumber, ts: record.timestampNanos)
+                                           frame: record.frameNumber)
         table.states[pos].sources |= sourceBit(record.sourceIndex)
     }
 
@@ -270,7 +278,7 @@ public struct FlowAnalyzer: Sendable {
     }
 
     /// Counts an ICMP/ICMPv6 error in the flow it quotes; false when no such flow is known.
-    @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt16,
+    @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64,
                                                    record: CaptureRecord) -> Bool {
         let q = summary.quoted
         if q.proto.hasPorts && !q.hasPorts { return false }
@@ -303,7 +311,6 @@ public struct FlowAnalyzer: Sendable {
             table.states[pos].current.icmpQuotingOrigPackets &+= 1
             table.states[pos].current.icmpQuotingOrigBytes &+= UInt64(record.originalLength)
         }
-        if table.states[pos].current.icmpFrame == 0 { table.states[pos].current.icmpFrame = frame }
         if unreachable && table.states[pos].current.unreachableFrame == 0 {
             table.states[pos].current.unreachableFrame = frame
             table.states[pos].current.icmpType = h.icmpType
@@ -335,7 +342,7 @@ public struct FlowAnalyzer: Sendable {
             }
             if done {
                 out.append(record(key: table.keys[pos], state: s))
-                if s.best >= 0 { finished[Int(s.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0, ts: 0) }
+                if s.best >= 0 { finished[Int(s.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0) }
                 table.remove(at: pos)
             }
             pos -= 1
@@ -367,9 +374,13 @@ public struct FlowAnalyzer: Sendable {
 
     /// Every flow classified, the accounting, coverage per inventory host and outbound status.
     public func snapshot() -> AnalysisSnapshot {
-        var order = Array(table.keys.indices)
-        order.sort { table.states[$0].serial < table.states[$1].serial }
-        let flows = order.map { record(key: table.keys[$0], state: table.states[$0]) }
+        snapshot(includeFlows: true)
+    }
+
+    /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
+    /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
+    public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
+        let flows = includeFlows ? flowRecords() : []
         var sources: [SourceInfo] = []
         for (i, name) in sourceNames.enumerated() {
             let p = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i] : 0
@@ -379,6 +390,23 @@ public struct FlowAnalyzer: Sendable {
         let roles = configuration.roles
         return AnalysisSnapshot(
             sources: sources, flows: flows, accounting: counters.accounting(), inventoryKnown: !roles.isUnknown,
-            hosts: coverage(flows), outbound: outboundStatus(flows), vlanInKey: vlanInKey)
+            hosts: includeFlows ? coverage(flows) : [], outbound: includeFlows ? outboundStatus(flows) : [],
+            vlanInKey: vlanInKey)
+    }
+
+    /// Every flow, classified, in creation order.
+    public func flowRecords() -> [FlowRecord] {
+        var out: [FlowRecord] = []
+        out.reserveCapacity(table.count)
+        forEachFlow { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
+    /// Lines or CSV writer never holds millions of records at once).
+    public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        var order = Array(table.keys.indices)
+        order.sort { table.states[$0].serial < table.states[$1].serial }
+        for i in order { try body(record(key: table.keys[i], state: table.states[i])) }
     }
 }

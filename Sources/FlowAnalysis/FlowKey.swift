@@ -1,22 +1,23 @@
 import PacketWire
 
 /// A flow's canonical key: the two endpoints ordered so that A→B and B→A give the same key
-/// (endpoint A is the smaller (address, port)), plus protocol, IP version, VLAN id (0 when the
-/// VLAN is not part of the key) and the layer: 0 for a frame's outer headers, else the raw value
+/// (endpoint A is the smaller (address, port)), plus protocol, IP version, the VLAN tag stack
+/// (packed by `FlowKey.vlanStack`; 0 when untagged or VLANs are not part of the key) and the layer: 0 for a frame's outer headers, else the raw value
 /// of the tunnel kind that carried the inner headers (so an inner flow never merges with a plain one).
 @usableFromInline
 struct FlowKey: Equatable, Sendable {
+    // Declared widest first: 48 bytes, no padding.
     @usableFromInline var a: IPAddress
     @usableFromInline var b: IPAddress
+    @usableFromInline var vlan: UInt64
     @usableFromInline var aPort: UInt16
     @usableFromInline var bPort: UInt16
     @usableFromInline var proto: UInt8
     @usableFromInline var version: UInt8
-    @usableFromInline var vlan: UInt16
     @usableFromInline var layer: UInt8
 
     @inlinable init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, version: UInt8,
-                    vlan: UInt16, layer: UInt8) {
+                    vlan: UInt64, layer: UInt8) {
         self.a = a
         self.b = b
         self.aPort = aPort
@@ -29,7 +30,7 @@ struct FlowKey: Equatable, Sendable {
 
     /// The canonical key of a packet from (src, sport) to (dst, dport), and whether the sender is A.
     @inlinable static func make(src: IPAddress, sport: UInt16, dst: IPAddress, dport: UInt16, proto: UInt8,
-                                version: UInt8, vlan: UInt16, layer: UInt8) -> (FlowKey, fromA: Bool) {
+                                version: UInt8, vlan: UInt64, layer: UInt8) -> (FlowKey, fromA: Bool) {
         let srcFirst = src < dst || (src == dst && sport <= dport)
         if srcFirst {
             return (FlowKey(a: src, b: dst, aPort: sport, bPort: dport, proto: proto, version: version,
@@ -37,6 +38,25 @@ struct FlowKey: Equatable, Sendable {
         }
         return (FlowKey(a: dst, b: src, aPort: dport, bPort: sport, proto: proto, version: version,
                         vlan: vlan, layer: layer), false)
+    }
+
+    /// The VLAN tag stack as one value: the number of tags kept (≤ 4) in bits 48–51, the ids
+    /// (12 bits each) outermost first from bit 36 down. 0 when untagged.
+    @inlinable static func vlanStack(_ s: PacketSummary) -> UInt64 {
+        let n = Int(min(s.vlanCount, 4))
+        var v = UInt64(n) << 48
+        var i = 0
+        while i < n {
+            v |= UInt64(s.vlan(i) & 0x0FFF) << UInt64(36 - 12 * i)
+            i += 1
+        }
+        return n == 0 ? 0 : v
+    }
+
+    /// The ids of a packed stack, outermost first.
+    static func vlanIDs(_ v: UInt64) -> [UInt16] {
+        let n = Int((v >> 48) & 0xF)
+        return (0..<n).map { UInt16(truncatingIfNeeded: v >> UInt64(36 - 12 * $0)) & 0x0FFF }
     }
 
     /// 64-bit hash (multiply–xorshift mixing; not keyed: flow tables of captures are not adversarial
@@ -49,8 +69,8 @@ struct FlowKey: Equatable, Sendable {
             return z ^ (z >> 32)
         }
         let ports = UInt64(aPort) << 48 | UInt64(bPort) << 32 | UInt64(proto) << 24 | UInt64(version) << 16
-            | UInt64(vlan) &+ (UInt64(layer) << 8 &* 0x1_0000_0001)
-        var h = mix(a.low ^ ports)
+            | UInt64(layer) << 8
+        var h = mix(a.low ^ ports ^ (vlan &* 0x9E37_79B9))
         h = mix(h ^ b.low)
         h = mix(h ^ a.high ^ (b.high &* 0x100_0000_01B3))
         return h

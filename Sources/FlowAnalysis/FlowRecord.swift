@@ -71,8 +71,10 @@ public struct FlowRecord: Sendable, Equatable {
     public var serverName: String?
     public var clientRoles: [String]
     public var serverRoles: [String]
-    /// VLAN id in the key (0 = untagged or VLAN not in the key).
+    /// The innermost VLAN id in the key (0 = untagged or VLANs not in the key).
     public var vlan: UInt16
+    /// The VLAN tag stack in the key, outermost first (empty = untagged or VLANs not in the key).
+    public var vlans: [UInt16]
     /// The tunnel that carried this (inner) flow, `.none` for a flow on the wire.
     public var tunnel: TunnelKind
     /// For a carrier (outer) flow: the tunnel it carries; `.none` otherwise.
@@ -182,7 +184,9 @@ public struct Accounting: Sendable, Equatable {
     public var truncated = Tally()
     /// Of `truncated`: those that still landed in a flow.
     public var truncatedInFlows = Tally()
-    /// Packets counted in two flows (carrier and inner).
+    /// Packets counted in two flows: a tunnel's carrier and its inner flow (or the inner flow that
+    /// a tunnelled ICMP error quotes). So the flows' packet counts add up to
+    /// `flows + icmpMatched + tunnelled`.
     public var tunnelled = Tally()
     /// Flows evicted because the table reached `maxFlows` (live).
     public var evictedFlows: UInt64 = 0
@@ -264,6 +268,15 @@ public struct AnalysisSnapshot: Sendable {
         self.outbound = outbound
         self.vlanInKey = vlanInKey
     }
+
+    /// The outbound status of the Mission Control kind (CONTRACTS.md calls it `missionControl`).
+    public var missionControl: [OutboundStatus] { outbound }
+
+    /// Inventory hosts that never reached an outbound destination their role must reach.
+    public var unreachedOutbound: [OutboundStatus] { outbound.filter { !$0.reached } }
+
+    /// Flows whose primary verdict is not `expected`.
+    public var problemFlows: [FlowRecord] { flows.filter(\.isProblem) }
 
     /// Flows per primary verdict, in precedence order (verdicts with no flow omitted).
     public var verdictCounts: [(Verdict, Int)] {

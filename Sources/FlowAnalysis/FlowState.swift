@@ -56,13 +56,10 @@ struct Vantage: Sendable, Equatable {
     @usableFromInline var historySeen: UInt16 = 0
     @usableFromInline var firstFrame: UInt64
     @usableFromInline var lastFrame: UInt64
-    @usableFromInline var firstTs: Int64
-    @usableFromInline var lastTs: Int64
     /// First pure SYN from the originator; first SYN-ACK from the responder.
     @usableFromInline var synFrame: UInt64 = 0
     @usableFromInline var synAckFrame: UInt64 = 0
-    /// First RST from each side.
-    @usableFromInline var origRSTFrame: UInt64 = 0
+    /// First RST from the responder.
     @usableFromInline var respRSTFrame: UInt64 = 0
     /// ICMP errors quoting this flow.
     @usableFromInline var icmpPackets: UInt64 = 0
@@ -71,21 +68,18 @@ struct Vantage: Sendable, Equatable {
     /// reports count them on the responder's side, as the error answers the client's packet).
     @usableFromInline var icmpQuotingOrigPackets: UInt64 = 0
     @usableFromInline var icmpQuotingOrigBytes: UInt64 = 0
-    @usableFromInline var icmpFrame: UInt64 = 0
     /// First destination-unreachable: its frame, type and code.
     @usableFromInline var unreachableFrame: UInt64 = 0
     @usableFromInline var icmpType: UInt8 = 0
     @usableFromInline var icmpCode: UInt8 = 0
     @usableFromInline var icmpVersion: UInt8 = 0
 
-    @inlinable init(source: UInt32, origIsA: Bool, inferred: Bool, frame: UInt64, ts: Int64) {
+    @inlinable init(source: UInt32, origIsA: Bool, inferred: Bool, frame: UInt64) {
         self.source = source
         self.origIsA = origIsA
         self.inferred = inferred
         self.firstFrame = frame
         self.lastFrame = frame
-        self.firstTs = ts
-        self.lastTs = ts
     }
 
     @inlinable var packets: UInt64 { orig.packets &+ resp.packets }
@@ -119,7 +113,7 @@ struct Vantage: Sendable, Equatable {
     // MARK: packets
 
     /// Counts one packet of the flow in the direction it went.
-    @inlinable mutating func count(fromOrig: Bool, wire: UInt32, payload: UInt32, frame: UInt64, ts: Int64) {
+    @inlinable mutating func count(fromOrig: Bool, wire: UInt32, payload: UInt32, frame: UInt64) {
         if fromOrig {
             orig.packets &+= 1
             orig.bytes &+= UInt64(wire)
@@ -130,8 +124,6 @@ struct Vantage: Sendable, Equatable {
             resp.payload &+= UInt64(payload)
         }
         lastFrame = frame
-        if ts > lastTs { lastTs = ts }
-        if ts < firstTs { firstTs = ts }
     }
 
     /// UDP and other port protocols: Zeek records `D`/`d` for packets with payload.
@@ -152,7 +144,7 @@ struct Vantage: Sendable, Equatable {
         if syn && !ack && fromOrig && synFrame == 0 { synFrame = frame }
         if syn && ack && !fromOrig && synAckFrame == 0 { synAckFrame = frame }
         if rst {
-            if fromOrig { if origRSTFrame == 0 { origRSTFrame = frame } } else if respRSTFrame == 0 { respRSTFrame = frame }
+            if !fromOrig && respRSTFrame == 0 { respRSTFrame = frame }
         }
 
         // History.
@@ -291,12 +283,12 @@ struct FlowState: Sendable {
     @usableFromInline var tunnel: UInt8
     @usableFromInline var carrier: Bool
 
-    @inlinable init(current: Vantage, serial: UInt64, tunnel: UInt8, carrier: Bool) {
+    @inlinable init(current: Vantage, serial: UInt64, ts: Int64, tunnel: UInt8, carrier: Bool) {
         self.current = current
         self.sources = sourceBit(current.source)
         self.serial = serial
-        self.firstTs = current.firstTs
-        self.lastTs = current.lastTs
+        self.firstTs = ts
+        self.lastTs = ts
         self.tunnel = tunnel
         self.carrier = carrier
     }
@@ -308,7 +300,7 @@ extension FlowState {
     @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {
         let fromOrig = fromA == current.origIsA
         let payload = h.transportPayloadLength
-        current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame, ts: ts)
+        current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame)
         if ts > lastTs { lastTs = ts }
         if ts < firstTs { firstTs = ts }
         if h.proto == .tcp {

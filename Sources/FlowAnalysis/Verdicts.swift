@@ -1,5 +1,29 @@
 import PacketWire
 
+// Verdict rules (DESIGN.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
+//
+// Rule verdict, exactly one per TCP/UDP flow, from the server port and the inventory:
+// - the server is a listed destination of an outbound entry on that port (Mission Control) → expected;
+// - no entry lists (protocol, server port) → unexpected-port (also every non-TCP/UDP flow: SCTP,
+//   GRE and IP-in-IP carriers — no catalog describes them);
+// - roles unknown (no inventory, or a server the inventory does not list) → expected, component =
+//   the most specific candidate, `candidates` = every component when several list the port;
+// - an entry serves one of the server's roles → expected, or outside-to-internal when that entry
+//   is cluster-scoped and the client is outside the cluster;
+// - otherwise → wrong-role, component = the most specific candidate (what the port would be).
+// Blocked verdicts, added to it:
+// - blocked-drop, TCP: the client's SYN was seen, the server sent nothing, no ICMP error quoted
+//   the flow, and the client sent no ACK/data (a one-sided capture of a working connection shows
+//   the client's ACKs). Confidence high.
+// - blocked-drop, UDP (and other datagram protocols): the client sent, the server never did, no
+//   ICMP error, the server is not a multicast/broadcast address, and the flow is not a tunnel
+//   carrier (VXLAN/Geneve carriers are often one-way). Confidence low: a datagram service may not
+//   answer at all.
+// - blocked-rst: the client's SYN was answered by the server's RST without a SYN-ACK (Zeek REJ).
+// - blocked-icmp: an ICMP/ICMPv6 destination unreachable quoting the flow (the note names the code).
+// The primary verdict is the first in `Verdict.allCases` order: blocked-drop, blocked-rst,
+// blocked-icmp, outside-to-internal, wrong-role, unexpected-port, expected.
+
 extension FlowAnalyzer {
     /// The vantage whose counts a flow reports: the one with the most packets (ties: the earlier source).
     func representative(_ s: FlowState) -> Vantage {
@@ -30,7 +54,7 @@ extension FlowAnalyzer {
             serverPort: serverPort, clientName: roles.name(of: client, version: version),
             serverName: roles.name(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
-            vlan: key.vlan, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
+            vlan: FlowKey.vlanIDs(key.vlan).last ?? 0, vlans: FlowKey.vlanIDs(key.vlan), tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
             carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,

@@ -2,7 +2,8 @@
 /// (an EtherType), then optional checksum+reserved (C or R), key (K), sequence (S), PPTP
 /// acknowledgement (version 1, A) and, with R, source-route entries up to a zero-length one.
 /// Payloads: IPv4/IPv6, transparent Ethernet (0x6558), ERSPAN I/II (0x88BE) and III (0x22EB),
-/// WCCP redirect (0x883E), PPP (0x880B), MPLS, or any other EtherType.
+/// WCCP redirect (0x883E), PPP (0x880B), Cisco MetaData (0x8909: an EtherType and 6 bytes of
+/// SGT tag before the payload, as tshark reads it inside GRE), MPLS, or any other EtherType.
 @usableFromInline enum GRE {
     @inlinable static var flagsVersion: Int { 0 }
     @inlinable static var proto: Int { flagsVersion + 2 }
@@ -18,6 +19,7 @@
     @inlinable static var erspanIIILength: Int { 12 }
     @inlinable static var erspanIIIPlatformLength: Int { 8 }
     @inlinable static var wccpRedirectLength: Int { 4 }
+    @inlinable static var ciscoMetaDataLength: Int { 8 }
 
     @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
         guard c.available >= minHeaderLength else { return c.stop(&s, .gre, .truncated, needed: minHeaderLength) }
@@ -76,6 +78,13 @@
             return .ipAny
         case 0x880B:
             return .pppHDLC
+        case 0x8909:
+            guard c.available >= ciscoMetaDataLength else {
+                return c.stop(&s, .gre, .truncated, needed: ciscoMetaDataLength)
+            }
+            let inner = b.be16(c.at)  // checked: ciscoMetaDataLength bytes at c.at
+            c.at += ciscoMetaDataLength
+            return c.dispatch(etherType: inner, &s)
         default:
             return c.dispatch(etherType: type, &s)
         }

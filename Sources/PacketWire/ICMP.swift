@@ -24,7 +24,7 @@
     @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary, v6: Bool) -> Step {
         let layer: DecodeLayer = v6 ? .icmpv6 : .icmp
         guard c.available >= code + 1 else { return c.stop(&s, layer, .truncated, needed: headerLength) }
-        // checked: code + 1 bytes at c.at
+        // checked: code + 1 bytes at c.at (both loads below)
         let t = b.u8(c.at + type)
         s.inner.icmpType = t
         s.inner.icmpCode = b.u8(c.at + code)

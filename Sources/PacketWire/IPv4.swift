@@ -37,7 +37,7 @@
             p.needed = minHeaderLength
             return p
         }
-        // checked: minHeaderLength bytes at o
+        // checked: minHeaderLength bytes at o (every load below in this function)
         let vihl = b.u8(o + versionIHL)
         guard vihl >> 4 == 4 else { p.failure = .badVersion; return p }
         let hlen = Int(vihl & 0x0F) * 4

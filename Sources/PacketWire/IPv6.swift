@@ -30,7 +30,7 @@
         var h = IPHeaderSummary()
         h.version = 6
         h.offset = UInt32(truncatingIfNeeded: o)
-        // checked by the caller: headerLength bytes at o
+        // checked by the caller: headerLength bytes at o (every load below)
         h.source = IPAddress(high: b.be64(o + source), low: b.be64(o + source + 8))
         h.destination = IPAddress(high: b.be64(o + destination), low: b.be64(o + destination + 8))
         h.proto = IPProtocol(b.u8(o + nextHeader))

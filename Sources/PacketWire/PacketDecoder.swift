@@ -14,6 +14,13 @@ public struct DecoderOptions: Sendable, Equatable {
 /// `IPv4.swift`, …) with its offsets, checks its bounds once, and returns the next step. Nothing
 /// here allocates, touches Foundation or holds class state: decoding a frame only writes the
 /// summary the caller lent.
+///
+/// Link types: 0 NULL, 1 Ethernet, 9/50 PPP, 12/14/101 raw IP, 104 Cisco HDLC, 108 LOOP,
+/// 113 Linux SLL, 228 IPv4, 229 IPv6, 239 NFLOG, 258 PKTAP, 276 Linux SLL2; any other stops at
+/// once with `.unsupportedLinkType`. Where the wire leaves a choice, the decoder does what the
+/// tshark 4.0 oracle of `../shared/corpus` does (version nibble over EtherType/link type, MPLS
+/// payload by first nibble, ports from 4 captured bytes, AH/ESP not walked, tunnels by tshark's
+/// UDP port table), except where `CorpusOracleTests.oraclePolicies` says why not.
 public struct PacketDecoder: Sendable {
     public var options: DecoderOptions {
         didSet { vxlanPorts = PortSet(options.vxlanPorts) }
@@ -87,6 +94,10 @@ public struct PacketDecoder: Sendable {
             case .vxlan: step = VXLAN.decode(b, &c, &summary)
             case .geneve: step = Geneve.decode(b, &c, &summary)
             case .gtpU: step = GTPU.decode(b, &c, &summary)
+            case .vxlanGPE: step = VXLANGPE.decode(b, &c, &summary)
+            case .nsh: step = VXLANGPE.decodeNSH(b, &c, &summary)
+            case .teredo: step = Teredo.decode(b, &c, &summary)
+            case .pim: step = PIM.decode(b, &c, &summary)
             }
         }
     }
@@ -105,7 +116,7 @@ public struct PacketDecoder: Sendable {
     case ipv6
     case ipProtocol(UInt8)
     case tcp, udp, udpLite, sctp, dccp, icmp, icmpv6
-    case gre, vxlan, geneve, gtpU
+    case gre, vxlan, geneve, gtpU, vxlanGPE, nsh, teredo, pim
 }
 
 /// Up to 8 UDP ports (the VXLAN ports of `DecoderOptions`) as a plain value.
@@ -246,6 +257,10 @@ public struct PacketDecoder: Sendable {
             return enterTunnel(.ipInIP, .ipv4, &s) ? .ipAny : .done
         case 41:
             return enterTunnel(.ipInIP, .ipv6, &s) ? .ipv6 : .done
+        case 103:
+            return .pim
+        case 143:
+            return enterTunnel(.ethernetInIP, .ipv6Extension, &s) ? .ethernet : .done
         default:
             return .done   // AH, ESP, OSPF, …: reported as the protocol, not walked (as the oracle)
         }

@@ -59,6 +59,11 @@ public struct TunnelKind: RawRepresentable, Hashable, Sendable {
     public static let geneve = TunnelKind(rawValue: 4)
     public static let mplsOverUDP = TunnelKind(rawValue: 5)
     public static let gtpU = TunnelKind(rawValue: 6)
+    public static let pimRegister = TunnelKind(rawValue: 7)
+    public static let teredo = TunnelKind(rawValue: 8)
+    /// Ethernet directly in IPv6 (next header 143, SRv6 L2 services).
+    public static let ethernetInIP = TunnelKind(rawValue: 9)
+    public static let vxlanGPE = TunnelKind(rawValue: 10)
 
     public var name: String {
         switch rawValue {
@@ -69,6 +74,10 @@ public struct TunnelKind: RawRepresentable, Hashable, Sendable {
         case 4: "geneve"
         case 5: "mpls-udp"
         case 6: "gtp-u"
+        case 7: "pim-register"
+        case 8: "teredo"
+        case 9: "ethernet-in-ip"
+        case 10: "vxlan-gpe"
         default: "tunnel-\(rawValue)"
         }
     }

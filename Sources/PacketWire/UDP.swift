@@ -1,6 +1,7 @@
 /// UDP header (RFC 768) and UDP-Lite (RFC 3828, same layout with a checksum coverage instead of
 /// a length): ports, length, checksum. Decides the UDP tunnels: VXLAN on the configured
-/// destination ports, Geneve on 6081, MPLS-over-UDP on 6635, GTP-U on 2152 (tshark's defaults).
+/// destination ports; like tshark's port table, on either port: Geneve 6081, MPLS-over-UDP 6635,
+/// GTP-U 2152, VXLAN-GPE 4790 and Teredo 3544 (when an IPv6 header follows).
 @usableFromInline enum UDP {
     @inlinable static var sourcePort: Int { 0 }
     @inlinable static var destinationPort: Int { sourcePort + 2 }
@@ -11,6 +12,8 @@
     @inlinable static var genevePort: UInt16 { 6081 }
     @inlinable static var mplsPort: UInt16 { 6635 }
     @inlinable static var gtpUserPort: UInt16 { 2152 }
+    @inlinable static var vxlanGPEPort: UInt16 { 4790 }
+    @inlinable static var teredoPort: UInt16 { 3544 }
 
     @inlinable static func decode(
         _ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary, lite: Bool, vxlanPorts: PortSet
@@ -26,15 +29,21 @@
         } else {
             s.inner.transportPayloadLength = TransportPorts.statedPayload(c, headerLength: headerLength)
         }
-        let port = s.inner.destinationPort
+        let dst = s.inner.destinationPort
+        let src = s.inner.sourcePort
         c.at += headerLength
         if lite { return .done }
-        if vxlanPorts.contains(port) { return c.enterTunnel(.vxlan, .vxlan, &s) ? .vxlan : .done }
-        switch port {
-        case genevePort: return c.enterTunnel(.geneve, .geneve, &s) ? .geneve : .done
-        case mplsPort: return c.enterTunnel(.mplsOverUDP, .mpls, &s) ? .mpls : .done
-        case gtpUserPort: return c.enterTunnel(.gtpU, .udp, &s) ? .gtpU : .done
-        default: return .done
+        if vxlanPorts.contains(dst) { return c.enterTunnel(.vxlan, .vxlan, &s) ? .vxlan : .done }
+        for i in 0..<2 {
+            switch i == 0 ? dst : src {   // destination first, then source
+            case genevePort: return c.enterTunnel(.geneve, .geneve, &s) ? .geneve : .done
+            case mplsPort: return c.enterTunnel(.mplsOverUDP, .mpls, &s) ? .mpls : .done
+            case gtpUserPort: return c.enterTunnel(.gtpU, .udp, &s) ? .gtpU : .done
+            case vxlanGPEPort: return c.enterTunnel(.vxlanGPE, .vxlan, &s) ? .vxlanGPE : .done
+            case teredoPort: return .teredo
+            default: continue
+            }
         }
+        return .done
     }
 }

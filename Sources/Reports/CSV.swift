@@ -12,7 +12,7 @@ public let csvHeader = [
 
 /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
 func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
         return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
     }
     return s
@@ -26,7 +26,7 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
         f.verdicts.map(\.rawValue).joined(separator: ";"), evidenceText(f), f.state.rawValue, f.history,
         f.direction.rawValue, String(f.clientPackets), String(f.serverPackets), String(f.clientBytes),
         String(f.serverBytes), String(f.clientPayloadBytes), String(f.serverPayloadBytes), String(f.icmpErrors),
-        timestampText(f.firstTimestamp), timestampText(f.lastTimestamp), String(f.firstFrame), String(f.vlan),
+        timestampText(f.firstTimestamp), timestampText(f.lastTimestamp), String(f.firstFrame), vlanText(f) ?? "",
         tunnelText(f.tunnel) ?? "", tunnelText(f.carries) ?? "", fileNames(f, sourceNames).joined(separator: ";"),
         Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "",
     ]

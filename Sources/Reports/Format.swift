@@ -62,6 +62,21 @@ public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: R
     }
 }
 
+/// One flow as a JSON Lines line or a CSV row (with its newline), for writers that stream flows
+/// (`FlowAnalyzer.forEachFlow`). `sourceNames` are the snapshot's source names.
+public func renderFlow(_ f: FlowRecord, format: ReportFormat, sourceNames: [String]) -> String {
+    switch format {
+    case .csv: return csvRow(f, sourceNames: sourceNames) + "\n"
+    default:
+        var line = ""
+        flowJSON(f, sourceNames: sourceNames, into: &line)
+        return line + "\n"
+    }
+}
+
+/// The CSV header line (with its newline).
+public var csvHeaderLine: String { csvHeader.joined(separator: ",") + "\n" }
+
 // MARK: - Shared field text
 
 /// "tcp", "udp", "icmp", … ("41" for protocols without a short name).
@@ -92,6 +107,11 @@ public func tcpFlagsText(_ flags: UInt16) -> String {
     if flags & 0x40 != 0 { s += "E" }
     if flags & 0x80 != 0 { s += "W" }
     return s
+}
+
+/// "100", "300.100" (outermost first); nil when untagged.
+func vlanText(_ f: FlowRecord) -> String? {
+    f.vlans.isEmpty ? nil : f.vlans.map(String.init).joined(separator: ".")
 }
 
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }

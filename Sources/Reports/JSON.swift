@@ -74,6 +74,13 @@ struct JSONWriter {
     }
 
     mutating func appendString(_ s: String) {
+        // Fast path: nothing to escape (the common case: names, addresses, verdicts).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for u in s.unicodeScalars {
             switch u {
@@ -151,7 +158,7 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
     w.key("first_ts"); w.raw(timestampText(f.firstTimestamp))
     w.key("last_ts"); w.raw(timestampText(f.lastTimestamp))
     w.field("first_frame", f.firstFrame)
-    w.field("vlan", f.vlan)
+    w.field("vlan", vlanText(f))
     w.field("tunnel", tunnelText(f.tunnel))
     w.field("carries", tunnelText(f.carries))
     let names = fileNames(f, sourceNames)

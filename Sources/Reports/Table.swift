@@ -19,7 +19,7 @@ struct TableReport {
         let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
         let problems = s.flows.filter(\.isProblem).count
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
-                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(problems) with problems\n")
+                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
             if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
@@ -38,31 +38,41 @@ struct TableReport {
     // MARK: components
 
     func writeComponents<Out: TextOutputStream>(_ out: inout Out) {
-        var rows: [String: ComponentRow] = [:]
-        var order: [String] = []
+        var rowIndex: [String: Int] = [:]
+        var names: [String] = []
+        var rowList: [ComponentRow] = []
         // The catalog id is added only when two catalogs use one component name.
         var catalogsOf: [String: Set<String>] = [:]
         for f in snapshot.flows { if let c = f.component { catalogsOf[c, default: []].insert(f.catalogID ?? "") } }
         for f in snapshot.flows {
             let name = f.component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(f.catalogID ?? ""))" : $0 }
                 ?? "(no catalog entry)"
-            if rows[name] == nil { order.append(name) }
-            var r = rows[name, default: ComponentRow()]
-            r.flows += 1
-            r.packets += f.packets
-            r.bytes += f.bytes
-            r.hosts.insert(f.server)
-            r.hosts.insert(f.client)
-            if f.isProblem { r.problems += 1 }
-            rows[name] = r
+            let i: Int
+            if let j = rowIndex[name] {
+                i = j
+            } else {
+                i = rowList.count
+                rowIndex[name] = i
+                names.append(name)
+                rowList.append(ComponentRow())
+            }
+            // In place: copying a row would copy its host set.
+            rowList[i].flows += 1
+            rowList[i].packets += f.packets
+            rowList[i].bytes += f.bytes
+            rowList[i].hosts.insert(f.server)
+            rowList[i].hosts.insert(f.client)
+            if f.isProblem { rowList[i].problems += 1 }
         }
-        order.sort { (rows[$0]!.flows, $1) > (rows[$1]!.flows, $0) }
+        var order = Array(rowList.indices)
+        order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
         out.write(bold("Components") + "\n")
         let nameWidth = max(20, options.width - 47)
         out.write(pad("COMPONENT", nameWidth) + lpad("FLOWS", 8) + lpad("PACKETS", 11) + lpad("BYTES", 11)
                   + lpad("HOSTS", 7) + lpad("PROBLEMS", 10) + "\n")
-        for name in order {
-            let r = rows[name]!
+        for i in order {
+            let r = rowList[i]
+            let name = names[i]
             let probs = r.problems > 0 ? paint(lpad(String(r.problems), 10), "33") : lpad("0", 10)
             out.write(pad(clip(name, nameWidth - 1), nameWidth) + lpad(group(UInt64(r.flows)), 8)
                       + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hosts.count), 7)
@@ -116,6 +126,7 @@ struct TableReport {
         let frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
         var what = f.component ?? (f.candidates.first ?? "")
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
+        if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
         var detail = "\(f.state.rawValue) \(f.history.isEmpty ? "-" : f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
         if !frames.isEmpty { detail += " " + frames }
         if let note = e?.note, !note.isEmpty { detail += " " + note }

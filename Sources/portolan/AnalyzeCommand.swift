@@ -93,26 +93,39 @@ struct AnalyzeCommand: ParsableCommand {
                 }
             }
         }
-        let snapshot = analyzer.snapshot()
+        // JSON Lines and CSV are streamed flow by flow; table and JSON need the whole snapshot.
+        let streaming = fmt == .jsonl || fmt == .csv
+        let snapshot = analyzer.snapshot(includeFlows: !streaming)
 
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
         let noColor = (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty == false
         let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
+        var out: FileOutput
         if let output {
-            guard var out = FileOutput(path: output) else {
+            guard let o = FileOutput(path: output) else {
                 throw analyzeFail("cannot write \(output): \(String(cString: strerror(errno)))")
             }
-            write(snapshot, format: fmt, options: options, to: &out)
-            guard out.close() else { throw analyzeFail("cannot write \(output): \(String(cString: strerror(errno)))") }
+            out = o
         } else {
-            var out = FileOutput(fd: STDOUT_FILENO)
+            out = FileOutput(fd: STDOUT_FILENO)
+        }
+        var failed = false
+        if streaming {
+            if fmt == .csv { out.write(csvHeaderLine) }
+            let names = snapshot.sources.map(\.name)
+            analyzer.forEachFlow { f in
+                out.write(renderFlow(f, format: fmt, sourceNames: names))
+                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
+            }
+        } else {
             write(snapshot, format: fmt, options: options, to: &out)
-            _ = out.close()
+            failed = snapshot.flows.contains { f in f.verdicts.contains(where: failSet.contains) }
+        }
+        guard out.close() || output == nil else {
+            throw analyzeFail("cannot write \(output ?? "-"): \(String(cString: strerror(errno)))")
         }
         if badInput { throw ExitCode(2) }
-        if !failSet.isEmpty && snapshot.flows.contains(where: { f in f.verdicts.contains(where: failSet.contains) }) {
-            throw ExitCode(1)
-        }
+        if failed { throw ExitCode(1) }
     }
 }
 
@@ -204,6 +217,7 @@ struct Progress {
     var name = ""
     var total = 0
     var started: UInt64 = 0
+    var lastDraw: UInt64 = 0
     var shown = false
 
     init(enabled: Bool) { self.enabled = enabled }
@@ -222,7 +236,11 @@ struct Progress {
     }
 
     mutating func update(_ offset: Int) {
-        guard enabled, Progress.now() - started > 1_000_000_000 else { return }
+        guard enabled else { return }
+        let now = Progress.now()
+        // After a second, at most ten redraws a second.
+        guard now - started > 1_000_000_000, now - lastDraw > 100_000_000 else { return }
+        lastDraw = now
         let fraction = min(1.0, Double(offset) / Double(total))
         let width = 30
         let filled = Int(fraction * Double(width))

@@ -25,7 +25,7 @@ struct DecodeCommand: ParsableCommand {
     )
 
     @Argument(help: "Capture files (pcap or pcapng, optionally gzip or zstd compressed).")
-    var files: [String]
+    var files: [String] = []
 
     @Flag(help: "Describe the innermost IP header (after tunnels) instead of the outermost.")
     var inner = false
@@ -36,13 +36,14 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .customLong("vxlan-port"), help: "Also decode this UDP destination port as VXLAN (repeatable; 4789 always).")
     var vxlanPorts: [UInt16] = []
 
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("Give at least one capture file.") }
-    }
-
     func run() throws {
+        if files.isEmpty {
+            // Checked here rather than in validate(): bad usage exits 2, like bad input.
+            DecodeOutput.writeError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…\n")
+            throw ExitCode(2)
+        }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
-        var out = FileDescriptorOutput(fd: 1)
+        var out = DecodeOutput(fd: 1)
         if header { out.append(SummaryTSV.headerLine) }
         var failed = false
         var record = CaptureRecord()
@@ -60,7 +61,7 @@ struct DecodeCommand: ParsableCommand {
                 }
             } catch {
                 out.flush()
-                FileDescriptorOutput.writeError("portolan decode: \(error)\n")
+                DecodeOutput.writeError("portolan decode: \(error)\n")
                 failed = true
             }
         }
@@ -70,7 +71,7 @@ struct DecodeCommand: ParsableCommand {
 }
 
 /// Buffered output straight to a file descriptor with write(2) in large chunks.
-struct FileDescriptorOutput {
+private struct DecodeOutput {
     let fd: Int32
     var buffer: [UInt8]
     static let chunk = 1 << 16
@@ -78,7 +79,7 @@ struct FileDescriptorOutput {
     init(fd: Int32) {
         self.fd = fd
         buffer = []
-        buffer.reserveCapacity(FileDescriptorOutput.chunk + 4096)
+        buffer.reserveCapacity(DecodeOutput.chunk + 4096)
     }
 
     mutating func append(_ text: String) {
@@ -86,7 +87,7 @@ struct FileDescriptorOutput {
     }
 
     mutating func flushIfFull() {
-        if buffer.count >= FileDescriptorOutput.chunk { flush() }
+        if buffer.count >= DecodeOutput.chunk { flush() }
     }
 
     mutating func flush() {

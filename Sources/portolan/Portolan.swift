@@ -1,5 +1,11 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 @main
 struct Portolan: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,4 +21,24 @@ struct Portolan: ParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// ArgumentParser exits 64 (EX_USAGE) on a usage error; Portolan's contract is exit status 2
+    /// for bad usage as for bad input, so a pipeline gate only has to know 0, 1 and 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                let message = fullMessage(for: error)
+                if !message.isEmpty {
+                    let text = message + "\n"
+                    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+                }
+                Self.exit(withError: ExitCode(2))
+            }
+            Self.exit(withError: error)
+        }
+    }
 }

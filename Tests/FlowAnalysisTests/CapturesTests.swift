@@ -72,6 +72,9 @@ func compare(_ snapshot: AnalysisSnapshot, _ expected: [ExpectedFlow], carriersA
     for e in expected {
         let matches = snapshot.flows.indices.filter { i in
             let f = snapshot.flows[i]
+            if let v = e.fields["vlan"], v != (f.vlans.isEmpty ? "-" : f.vlans.map(String.init).joined(separator: ".")) {
+                return false
+            }
             return f.proto.name == e["proto"] && f.client.text(version: f.ipVersion) == e["client"]
                 && String(f.clientPort) == e["client_port"] && f.server.text(version: f.ipVersion) == e["server"]
                 && String(f.serverPort) == e["server_port"]
@@ -113,12 +116,14 @@ func captureFor(_ name: String) -> String? {
 /// Compiled once for all tests (parsing the built-in YAML is the slow part).
 let builtInCatalog: CompiledCatalog? = try? CompiledCatalog.builtIn()
 
-let expectedFiles = listDirectory(capturesDir).filter { $0.hasSuffix(".expected.tsv") }
+/// `NAME.expected.tsv`, `NAME.outer.expected.tsv` (no decapsulation) and `NAME.by-vlan.tsv` (an
+/// extra `vlan` column: the tag stack, outer first, `-` untagged).
+let expectedFiles = listDirectory(capturesDir).filter { $0.hasSuffix(".expected.tsv") || $0.hasSuffix(".by-vlan.tsv") }
 
 @Suite struct CapturesTests {
     @Test(.enabled(if: !expectedFiles.isEmpty), arguments: expectedFiles)
     func everyFlowMatchesTheExpectedFile(_ file: String) throws {
-        var name = String(file.dropLast(".expected.tsv".count))
+        var name = String(file.dropLast(file.hasSuffix(".by-vlan.tsv") ? ".by-vlan.tsv".count : ".expected.tsv".count))
         let outer = name.hasSuffix(".outer")
         if outer { name = String(name.dropLast(".outer".count)) }
         let capture = try #require(captureFor(name), "no capture for \(file)")
@@ -153,11 +158,32 @@ let corpusFiles = listDirectory(corpusDir).filter {
         #expect(acc.total.packets == counts[0])
         #expect(acc.isBalanced, Comment(rawValue: "\(file): \(acc.parts) != \(acc.total)"))
         #expect(s.sources[0].packets == counts[0])
-        // Flow counts never exceed what the accounting put in flows (twice for tunnelled packets).
-        let inFlows = s.flows.reduce(UInt64(0)) { $0 + $1.clientPackets + $1.serverPackets - $1.icmpErrors }
-        #expect(inFlows == acc.flows.packets + acc.tunnelled.packets)
-        let icmp = s.flows.reduce(UInt64(0)) { $0 + $1.icmpErrors }
-        #expect(icmp == acc.icmpMatched.packets)
+        // The flows' counts are what the accounting put in flows and matched ICMP errors, plus the
+        // tunnelled packets that count in two flows.
+        let inFlows = s.flows.reduce(UInt64(0)) { $0 + $1.clientPackets + $1.serverPackets }
+        #expect(inFlows == acc.flows.packets + acc.icmpMatched.packets + acc.tunnelled.packets)
+        let bytes = s.flows.reduce(UInt64(0)) { $0 + $1.clientBytes + $1.serverBytes }
+        #expect(bytes == acc.flows.bytes + acc.icmpMatched.bytes + acc.tunnelled.bytes)
+    }
+}
+
+@Suite struct VLANKeyTests {
+    /// One 5-tuple on VLAN 100 and on QinQ 300/100: two flows with VLANs in the key, one holding
+    /// both (counts added) without.
+    @Test(.enabled(if: fileExists(capturesDir + "/vlan-same-tuple.pcap")))
+    func sameTupleOnTwoVLANs() throws {
+        let catalog = try #require(builtInCatalog)
+        let path = capturesDir + "/vlan-same-tuple.pcap"
+        let inventory = try Inventory.load(path: capturesDir + "/vlan-same-tuple.inventory.yaml", catalog: catalog)
+        let keyed = analyze([path], configuration: AnalyzerConfiguration(catalog: catalog, inventory: inventory)).0.snapshot()
+        let merged = analyze([path], configuration: AnalyzerConfiguration(catalog: catalog, inventory: inventory,
+                                                                         vlanInKey: false)).0.snapshot()
+        #expect(keyed.flows.map(\.vlans) == [[100], [300, 100]])
+        #expect(merged.flows.count == 1)
+        #expect(merged.flows[0].vlans.isEmpty)
+        #expect(merged.flows[0].clientPackets == keyed.flows.reduce(0) { $0 + $1.clientPackets })
+        #expect(merged.flows[0].serverBytes == keyed.flows.reduce(0) { $0 + $1.serverBytes })
+        #expect(merged.flows[0].component == "Mesos Master")
     }
 }
 

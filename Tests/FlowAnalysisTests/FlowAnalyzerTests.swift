@@ -273,6 +273,28 @@ import Testing
         }
     }
 
+    @Test func theWholeTagStackIsTheKey() {
+        var a = analyzer()
+        var p = Pkt()
+        var h = Pkt.header("10.0.0.21", 40000, "10.0.0.11", 5050, proto: .tcp, flags: SYN)
+        var s = Pkt.summary(h, vlan: 100)
+        a.process(p.record(), summary: s)
+        s.vlanCount = 2
+        s.vlans = (300, 100, 0, 0)
+        a.process(p.record(), summary: s)
+        h.tcpFlags = SYNACK
+        swap(&h.source, &h.destination)
+        swap(&h.sourcePort, &h.destinationPort)
+        var r = Pkt.summary(h)
+        r.vlanCount = 2
+        r.vlans = (300, 100, 0, 0)
+        a.process(p.record(), summary: r)
+        let flows = a.snapshot().flows
+        #expect(flows.map(\.vlans) == [[100], [300, 100]])
+        #expect(flows.map(\.vlan) == [100, 100])
+        #expect(flows.map(\.serverPackets) == [0, 1])
+    }
+
     @Test func ipv6FlowsAreKeyedAndPrinted() {
         var a = analyzer()
         var p = Pkt()
@@ -435,5 +457,28 @@ import Testing
         #expect(innerFlow.tunnel == .vxlan && innerFlow.serverPort == 6379)
         #expect(snap.accounting.flows.packets == 1 && snap.accounting.tunnelled.packets == 1)
         #expect(snap.accounting.isBalanced)
+    }
+
+    @Test func greCarrierIsAFlowWithOrWithoutDecapsulation() {
+        for tunnels in [true, false] {
+            var config = AnalyzerConfiguration(classifier: testCatalog())
+            config.tunnels = tunnels
+            var a = FlowAnalyzer(configuration: config)
+            var p = Pkt()
+            var outer = Pkt.header("192.0.2.1", 0, "192.0.2.2", 0, proto: .gre)
+            outer.hasPorts = false
+            let inner = Pkt.header("10.0.0.21", 40000, "10.0.0.11", 5050, proto: .tcp, flags: SYN)
+            var s = Pkt.summary(outer)
+            s.inner = inner
+            s.tunnelDepth = 1
+            s.tunnel = .gre
+            a.process(p.record(wire: 100), summary: s)
+            let snap = a.snapshot()
+            #expect(snap.flows.count == (tunnels ? 2 : 1))
+            #expect(snap.flows[0].proto == .gre && snap.flows[0].carries == .gre)
+            #expect(snap.flows[0].verdicts == [.unexpectedPort])   // never blocked-drop: a carrier
+            if tunnels { #expect(snap.flows[1].tunnel == .gre && snap.flows[1].component == "Mesos Master") }
+            #expect(snap.accounting.flows.packets == 1 && snap.accounting.isBalanced)
+        }
     }
 }

@@ -23,15 +23,17 @@ let oraclePolicies: [OraclePolicy] = [
     OraclePolicy(
         file: "tcpdump__ipv6_39_byte_header.pcap", frames: [1], columns: ["ipver", "src", "proto"],
         why: """
-            The frame ends 1 byte before the end of the 40-byte IPv6 header. tshark shows the source \
-            and next header of the partial header; we report no IP header (stop: ipv6 truncated, \
-            needed 40, available 39): a header without its destination cannot key a flow.
+            The 39-byte frame holds 25 bytes of the 40-byte IPv6 header: the next header and the \
+            source address, not the destination. tshark shows the partial header's source and next \
+            header; we report no IP header (stop: ipv6 truncated, needed 40, available 25): a \
+            header without its destination cannot key a flow.
             """),
     OraclePolicy(
         file: "tcpdump__ipv6_invalid_length.pcap", frames: [1], columns: ["ipver", "src", "proto"],
         why: """
-            Ethernet frame of 53 bytes: only 39 bytes of the IPv6 header (and a payload length of \
-            55512). Same policy as ipv6_39_byte_header: no partial IPv6 header.
+            The 53-byte frame holds 39 bytes of the IPv6 header (destination cut by one byte) but \
+            claims a 64-byte payload. Same policy as ipv6_39_byte_header: no partial IPv6 \
+            header.
             """),
 ]
 

@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func headerCutBeforeDestination() {
-        // tcpdump ipv6_39_byte_header.pcap: 39 bytes of a 40-byte header is no IP header.
+        // As tcpdump ipv6_invalid_length.pcap: 39 bytes of a 40-byte header are no IP header.
         let s = decode(Fixtures.ipv6ExtUDP, length: 14 + 39)
         #expect(s.outer.version == 0)
         #expect(s.stop == DecodeError(layer: .ipv6, reason: .truncated, offset: 14, needed: 40, available: 39))

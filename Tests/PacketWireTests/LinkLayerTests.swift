@@ -37,6 +37,21 @@ import Testing
         expectSame(s, want)
     }
 
+    @Test func mplsPseudowireControlWordBeforeEthernet() {
+        // A zero first nibble after the bottom label: control word, then Ethernet (RFC 4385).
+        let s = decode(Fixtures.mplsControlWord)
+        var want = expected(link: 1, etherType: 0x0800,
+                            ip(4, "10.7.0.1", "10.7.0.2", proto: 17, at: 36, payload: 8).ports(7, 7, payload: 0))
+        want.mplsLabelCount = 1
+        expectSame(s, want)
+    }
+
+    @Test func mplsLabelStackCutBySnaplen() {
+        let s = decode(Fixtures.mpls, length: 14 + 6)
+        #expect(s.mplsLabelCount == 1)
+        #expect(s.stop == DecodeError(layer: .mpls, reason: .truncated, offset: 18, needed: 4, available: 2))
+    }
+
     @Test func pppoeSessionPPPIPv4() {
         let s = decode(Fixtures.pppoe)
         let h = ip(4, "100.64.0.1", "100.64.0.2", proto: 6, at: 22, payload: 20).ports(5555, 22, payload: 0).tcpFlags(0x012)
@@ -120,6 +135,12 @@ import Testing
         #expect(s.stop == DecodeError(layer: .link, reason: .truncated, offset: 0, needed: 14, available: 13))
         #expect(s.stop?.description == "link header at offset 0 truncated: needed 14 bytes, 13 captured")
         #expect(s.outer.version == 0)
+    }
+
+    @Test func llcSNAPCarryingIPv4() {
+        // 802.3 length 36, then RFC 1042 SNAP (aa aa 03, OUI 0) and EtherType 0x0800.
+        let h = ip(4, "10.0.0.1", "10.0.0.2", proto: 17, at: 22, payload: 8).ports(68, 67, payload: 0)
+        expectSame(decode(Fixtures.llcSNAP), expected(link: 1, etherType: 0x0800, h))
     }
 
     @Test func nonIPEtherTypeIsNotAnError() {

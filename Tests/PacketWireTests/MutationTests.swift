@@ -1,12 +1,25 @@
 import PacketWire
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Seeded mutation of real packets (the corpus, or the fixtures when it is absent): bit flips,
 /// truncation, corrupted 16-bit length fields, version/IHL bytes, and other link types. Decoding
 /// never traps (debug builds check every load's bounds), never hangs (time limit), and every
-/// summary stays within the bytes it was given.
+/// summary stays within the bytes it was given. `PORTOLAN_MUTATIONS` and `PORTOLAN_MUTATION_SEED`
+/// run a longer or different campaign (the default is 120,000 inputs, seed 0x5EED0FD3C0).
 @Suite struct MutationTests {
-    static let iterations = 120_000
+    static let iterations = environment("PORTOLAN_MUTATIONS") ?? 120_000
+    static let seed = UInt64(environment("PORTOLAN_MUTATION_SEED") ?? 0x5E_ED0F_D3C0)
+
+    static func environment(_ name: String) -> Int? {
+        guard let value = getenv(name) else { return nil }
+        return Int(String(cString: value))
+    }
     static let supportedLinkTypes: [UInt32] = [0, 1, 9, 12, 50, 101, 104, 108, 113, 228, 229, 239, 258, 276]
     static let lengthValues: [UInt16] = [0, 1, 2, 3, 4, 7, 8, 19, 20, 39, 40, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF]
     static let byteValues: [UInt8] = [0x00, 0x01, 0x0F, 0x40, 0x41, 0x45, 0x4F, 0x60, 0x8F, 0xFF, 0x2C, 0x3B, 0x11, 0x06]
@@ -18,7 +31,7 @@ import Testing
         }
         if bases.isEmpty { bases = Fixtures.all.map { ($0.linkType, $0.bytes) } }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789, 64000]))
-        var rng = SplitMix64(seed: 0x5EED_0F_D3C0)
+        var rng = SplitMix64(seed: Self.seed)
         var buffer = [UInt8](repeating: 0, count: 1536)
         var summary = PacketSummary()
         var stops = 0

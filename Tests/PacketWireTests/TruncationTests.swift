@@ -10,6 +10,8 @@ import Testing
         Fixtures.icmpv6TooBigTCP, Fixtures.greKeySeq, Fixtures.vxlan, Fixtures.geneve, Fixtures.mpls,
         Fixtures.pppoe, Fixtures.nflog, Fixtures.jumbogram, Fixtures.arista, Fixtures.linuxSLL2,
         Fixtures.ipv4OptionsSCTP, Fixtures.ip6in4, Fixtures.nullBEv6, Fixtures.loopV6, Fixtures.dccp,
+        Fixtures.gtpU, Fixtures.teredo, Fixtures.pimRegister, Fixtures.greCiscoMetaData, Fixtures.vxlanGPENSH,
+        Fixtures.srv6Ethernet, Fixtures.mplsControlWord, Fixtures.linuxSLL, Fixtures.ciscoHDLC, Fixtures.pppHDLC,
     ]
 
     @Test(arguments: sweep)

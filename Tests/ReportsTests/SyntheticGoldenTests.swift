@@ -1,0 +1,136 @@
+import FlowAnalysis
+import PacketWire
+import Reports
+import Testing
+
+/// Goldens from packets built here (no capture involved): every verdict, IPv4 and IPv6, a VLAN
+/// stack, a VXLAN carrier and its inner flow, an ICMP error, non-IP and undecodable frames.
+func syntheticSnapshot() -> AnalysisSnapshot {
+    let catalog = StaticCatalog(entries: [
+        EntryInfo(catalogID: "demo", component: "Master API", proto: .tcp, ports: 5050...5050, roleBits: 1),
+        EntryInfo(catalogID: "demo", component: "Agent API", proto: .tcp, ports: 5051...5051, roleBits: 2),
+        EntryInfo(catalogID: "demo", component: "DNS", proto: .udp, ports: 53...53, roleBits: 1),
+        EntryInfo(catalogID: "demo", component: "Grid", proto: .tcp, ports: 5701...5711, roleBits: 1, scope: .cluster),
+        EntryInfo(catalogID: "demo", component: "Overlay", proto: .udp, ports: 64000...64000, roleBits: 3, overlay: true),
+        EntryInfo(catalogID: "demo", component: "Task ports", proto: .tcp, ports: 10000...20000, roleBits: 2),
+        EntryInfo(catalogID: "demo", component: "Control", proto: .tcp, ports: 443...443, roleBits: 1,
+                  scope: .outbound, destinations: ["192.0.2.10"]),
+    ], roleNames: ["master", "agent"])
+    func host(_ a: String, _ n: String, _ bits: UInt64) -> HostInfo {
+        let (addr, v) = IPAddress.parse(a)!
+        return HostInfo(name: n, address: addr, prefixLength: v == 4 ? 32 : 128, version: v, roleBits: bits)
+    }
+    let inventory = StaticInventory(
+        hosts: [host("10.0.0.1", "m1", 1), host("fd00::1", "m1", 1), host("10.0.0.2", "a1", 2), host("10.0.0.3", "a2", 2)],
+        networks: [HostInfo(name: nil, address: IPAddress.parse("10.0.0.0")!.address, prefixLength: 24, version: 4, roleBits: 0)])
+    var a = FlowAnalyzer(configuration: AnalyzerConfiguration(classifier: catalog, roles: inventory))
+    _ = a.addSource(name: "synthetic-1.pcap")
+    _ = a.addSource(name: "synthetic-2.pcap")
+    var frame: UInt64 = 0
+    var source: UInt32 = 0
+    func header(_ src: String, _ sp: UInt16, _ dst: String, _ dp: UInt16, _ proto: IPProtocol, _ flags: UInt16? = nil,
+                _ payload: UInt32 = 0) -> IPHeaderSummary {
+        var h = IPHeaderSummary()
+        let (s, v) = IPAddress.parse(src)!
+        h.version = v
+        h.source = s
+        h.destination = IPAddress.parse(dst)!.address
+        h.proto = proto
+        h.hasPorts = proto.hasPorts
+        h.sourcePort = sp
+        h.destinationPort = dp
+        if let flags { h.hasTCPFlags = true; h.tcpFlags = flags }
+        h.transportPayloadLength = payload
+        return h
+    }
+    func feed(_ s: PacketSummary, _ wire: UInt32) {
+        frame += 1
+        a.process(CaptureRecord(timestampNanos: 1_700_000_000_000_000_000 + Int64(frame) * 1_000_000, capturedLength: wire,
+                                originalLength: wire, frameNumber: frame, sourceIndex: source), summary: s)
+    }
+    func ip(_ h: IPHeaderSummary, vlans: [UInt16] = []) -> PacketSummary {
+        var s = PacketSummary()
+        s.etherType = h.version == 6 ? .ipv6 : .ipv4
+        s.outer = h
+        s.inner = h
+        s.vlanCount = UInt8(vlans.count)
+        if vlans.count > 0 { s.vlans.0 = vlans[0] }
+        if vlans.count > 1 { s.vlans.1 = vlans[1] }
+        return s
+    }
+    func tcp(_ c: String, _ cp: UInt16, _ s: String, _ sp: UInt16, _ flags: [(Bool, UInt16, UInt32)], vlans: [UInt16] = []) {
+        for (fromClient, f, payload) in flags {
+            let h = fromClient ? header(c, cp, s, sp, .tcp, f, payload) : header(s, sp, c, cp, .tcp, f, payload)
+            feed(ip(h, vlans: vlans), 66 + payload)
+        }
+    }
+    let handshake: [(Bool, UInt16, UInt32)] = [(true, 0x02, 0), (false, 0x12, 0), (true, 0x10, 0), (true, 0x18, 120),
+                                               (false, 0x18, 900), (true, 0x11, 0), (false, 0x11, 0), (true, 0x10, 0)]
+    tcp("10.0.0.2", 40001, "10.0.0.1", 5050, handshake)                       // expected
+    tcp("10.0.0.1", 40002, "10.0.0.2", 5050, handshake)                       // wrong-role
+    tcp("10.0.0.2", 40003, "10.0.0.1", 25, handshake)                         // unexpected-port
+    tcp("198.51.100.7", 40004, "10.0.0.1", 5701, handshake)                   // outside-to-internal
+    tcp("10.0.0.2", 40005, "10.0.0.1", 5050, [(true, 0x02, 0), (true, 0x02, 0)])   // blocked-drop
+    tcp("10.0.0.2", 40006, "10.0.0.1", 5050, [(true, 0x02, 0), (false, 0x14, 0)])  // blocked-rst
+    tcp("fd00::2", 40007, "fd00::1", 5050, handshake, vlans: [300, 100])      // IPv6, QinQ
+    tcp("10.0.0.1", 40008, "192.0.2.10", 443, handshake)                      // outbound
+    tcp("10.0.0.1", 5050, "10.0.0.3", 40009, [(true, 0x18, 10), (false, 0x10, 0)])  // mid-stream
+    // UDP answered, UDP unanswered, UDP refused by ICMP.
+    feed(ip(header("10.0.0.2", 50000, "10.0.0.1", 53, .udp, nil, 30)), 72)
+    feed(ip(header("10.0.0.1", 53, "10.0.0.2", 50000, .udp, nil, 60)), 102)
+    feed(ip(header("10.0.0.2", 50001, "10.0.0.1", 53, .udp, nil, 30)), 72)
+    feed(ip(header("10.0.0.2", 50002, "10.0.0.1", 9999, .udp, nil, 5)), 47)
+    var icmp = header("10.0.0.1", 0, "10.0.0.2", 0, .icmp)
+    icmp.hasICMP = true
+    icmp.icmpType = 3
+    icmp.icmpCode = 3
+    var e = ip(icmp)
+    e.quoted.version = 4
+    e.quoted.source = IPAddress.parse("10.0.0.2")!.address
+    e.quoted.destination = IPAddress.parse("10.0.0.1")!.address
+    e.quoted.proto = .udp
+    e.quoted.hasPorts = true
+    e.quoted.sourcePort = 50002
+    e.quoted.destinationPort = 9999
+    feed(e, 75)
+    // VXLAN on the overlay port carrying a task connection.
+    for (fromClient, f, payload) in handshake {
+        var outer = header(fromClient ? "10.0.0.2" : "10.0.0.3", 64000, fromClient ? "10.0.0.3" : "10.0.0.2", 64000, .udp, nil,
+                           payload + 70)
+        outer.transportPayloadLength = payload + 62
+        let inner = fromClient ? header("9.0.0.2", 40010, "9.0.0.3", 12000, .tcp, f, payload)
+            : header("9.0.0.3", 12000, "9.0.0.2", 40010, .tcp, f, payload)
+        var s = ip(outer)
+        s.inner = inner
+        s.tunnelDepth = 1
+        s.tunnel = .vxlan
+        feed(s, 116 + payload)
+    }
+    var arp = PacketSummary()
+    arp.etherType = .arp
+    feed(arp, 42)
+    var bad = PacketSummary()
+    bad.stop = DecodeError(layer: .ipv4, reason: .badHeaderLength, offset: 14)
+    feed(bad, 60)
+    // The second vantage point sees the expected flow again, with fewer packets.
+    source = 1
+    frame = 0
+    tcp("10.0.0.2", 40001, "10.0.0.1", 5050, Array(handshake.prefix(3)))
+    return a.snapshot()
+}
+
+@Suite struct SyntheticGoldenTests {
+    @Test(arguments: ReportFormat.allCases)
+    func everyVerdictInEveryFormat(_ format: ReportFormat) throws {
+        let s = syntheticSnapshot()
+        #expect(s.accounting.isBalanced)
+        let ext = format == .table ? "txt" : format.rawValue
+        try checkGolden(render(s, format: format), "synthetic.\(ext)")
+    }
+
+    @Test func syntheticCoversEveryVerdict() {
+        let s = syntheticSnapshot()
+        let seen = Set(s.flows.flatMap(\.verdicts))
+        #expect(seen == Set(Verdict.allCases))
+    }
+}
