@@ -15,9 +15,8 @@ private let stopHandler: @convention(c) (Int32) -> Void = { signo in
     _ = write(signalPipeWrite, &byte, 1)
 }
 
-/// Catches SIGINT and SIGTERM for the life of the process and exposes them as a pollable fd.
-/// Install once, before capturing; the first signal asks the loop to stop, a second one is
-/// treated the same (the loop is already on its way out).
+/// Catches SIGINT and SIGTERM and exposes them as a pollable fd. Install once, before capturing;
+/// a signal asks the loop to stop; `restoreDefaults()` afterwards lets the next one terminate.
 public struct StopSignal: Sendable {
     /// Read end of the pipe: readable once a signal arrived.
     public let fd: Int32
@@ -52,6 +51,13 @@ public struct StopSignal: Sendable {
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return StopSignal(fd: fds[0])
+    }
+
+    /// Puts SIGINT and SIGTERM back to their default action (terminate). Called once the capture
+    /// loop has stopped: a second Ctrl-C during a long final report then ends the process.
+    public func restoreDefaults() {
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 
     /// The signal that arrived (SIGINT/SIGTERM), or nil; does not block.

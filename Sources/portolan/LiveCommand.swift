@@ -177,6 +177,7 @@ struct LiveCommand: ParsableCommand {
         } catch {
             fault = Self.explain(error)
         }
+        stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
         let status = session.finish(stats: stats, reason: reason, fault: fault)
         let problem = fault ?? session.writeError
