@@ -75,7 +75,7 @@ struct LiveCommand: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
     var failOn: String = "none"
 
-    @Option(name: .customShort("Z"), help: ArgumentHelp("After opening the interface, switch to this user (as tcpdump -Z).", valueName: "user"))
+    @Option(name: .customShort("Z"), help: ArgumentHelp("After opening the interface, switch to this user, as tcpdump -Z (the -w file is then created as that user).", valueName: "user"))
     var user: String?
 
     /// Option combinations checked in `run()` rather than `validate()`, so that a usage mistake
