@@ -383,9 +383,8 @@ public struct FlowAnalyzer: Sendable {
         let flows = includeFlows ? flowRecords() : []
         var sources: [SourceInfo] = []
         for (i, name) in sourceNames.enumerated() {
-            let p = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i] : 0
-            let b = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i + 1] : 0
-            sources.append(SourceInfo(name: name, packets: p, bytes: b, error: sourceErrors[UInt32(i)]))
+            let t = counters.sourceTally(i)
+            sources.append(SourceInfo(name: name, packets: t.packets, bytes: t.bytes, error: sourceErrors[UInt32(i)]))
         }
         let roles = configuration.roles
         return AnalysisSnapshot(

@@ -123,7 +123,12 @@ struct TableReport {
         let head = "  \(protoName(f.proto)) \(endpoint(f.client, f.ipVersion, f.clientPort, f.clientName)) → "
             + endpoint(f.server, f.ipVersion, f.serverPort, f.serverName)
         let e = f.evidence.first
-        let frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
+        var frames = (e?.frames ?? []).map { "#\($0)" }.joined(separator: ",")
+        // Several files: frame numbers are those of the file the flow's view comes from.
+        if snapshot.sources.count > 1, !frames.isEmpty, Int(f.evidenceSource) < snapshot.sources.count {
+            let name = snapshot.sources[Int(f.evidenceSource)].name
+            frames = (name.split(separator: "/").last.map(String.init) ?? name) + frames
+        }
         var what = f.component ?? (f.candidates.first ?? "")
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
         if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
@@ -206,7 +211,7 @@ struct TableReport {
         row("+ undecodable", a.undecodable)
         for (l, r, t) in a.undecodableBy { row("    \(l) \(r)", t) }
         if a.truncated.packets > 0 {
-            row("truncated (snaplen), counted above", a.truncated, "(\(group(a.truncatedInFlows.packets)) in flows)")
+            row("truncated by snaplen", a.truncated, "(counted above; \(group(a.truncatedInFlows.packets)) in flows)")
         }
         if a.evictedFlows > 0 { out.write("  flows evicted at the table bound: \(group(a.evictedFlows))\n") }
         let parts = a.parts
