@@ -1,0 +1,138 @@
+// The flow table at 10 thousand and 1 million flows, the whole analyze pipeline, and report
+// rendering with 100,000 flows.
+import Benchmark
+import BenchSupport
+import CaptureFile
+import FlowAnalysis
+import PacketWire
+import Reports
+
+let withMemory: [BenchmarkMetric] = [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident, packetsPerSecond]
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        // No peakMemoryResident by default: its sampler allocates while a benchmark runs, and the
+        // per-packet loops are pinned at zero allocations.
+        metrics: [.wallClock, .throughput, .mallocCountTotal, packetsPerSecond],
+        warmupIterations: 1,
+        maxDuration: .seconds(5),
+        maxIterations: 20
+    )
+    let catalog = BenchSupport.builtInCatalog()
+    let config = BenchSupport.analyzerConfiguration(catalog: catalog)
+
+    for flows in [10_000, 1_000_000] {
+        let label = flows == 10_000 ? "10k" : "1M"
+
+        // Insert: a new table each iteration (allocates as the table grows).
+        Benchmark("Flow insert \(label) flows", configuration: .init(metrics: withMemory)) { benchmark in
+            var analyzer = FlowAnalyzer(configuration: config)
+            var summary = PacketSummary()
+            benchmark.startMeasurement()
+            let t0 = BenchSupport.now()
+            for i in 0..<flows {
+                BenchSupport.flowPacket(i, 0, into: &summary)
+                analyzer.process(BenchSupport.record(i), summary: summary)
+            }
+            benchmark.stopMeasurement()
+            BenchSupport.report(benchmark, packets: flows, since: t0)
+            blackHole(analyzer.flowCount)
+        }
+
+        // Update: every flow already in the table (steady state): no allocation per packet.
+        let box = Box(FlowAnalyzer(configuration: config))
+        Benchmark("Flow update \(label) flows", configuration: .init(warmupIterations: 1)) { benchmark in
+            var analyzer = FlowAnalyzer(configuration: config)
+            swap(&analyzer, &box.value)
+            var summary = PacketSummary()
+            if analyzer.flowCount < flows {
+                for i in 0..<flows {
+                    BenchSupport.flowPacket(i, 0, into: &summary)
+                    analyzer.process(BenchSupport.record(i), summary: summary)
+                    BenchSupport.flowPacket(i, 1, into: &summary)
+                    analyzer.process(BenchSupport.record(i), summary: summary)
+                }
+            }
+            benchmark.startMeasurement()
+            let t0 = BenchSupport.now()
+            for i in 0..<flows {
+                BenchSupport.flowPacket(i, 2, into: &summary)
+                analyzer.process(BenchSupport.record(flows + i), summary: summary)
+            }
+            benchmark.stopMeasurement()
+            BenchSupport.report(benchmark, packets: flows, since: t0)
+            swap(&analyzer, &box.value)
+        }
+    }
+
+    // The whole pipeline over a generated capture: walk, decode, flows, snapshot.
+    let file = BenchSupport.capture(packets: 200_000, flows: 20_000)
+    Benchmark("Analyze pipeline 200k packets", configuration: .init(metrics: withMemory)) { benchmark in
+        do {
+            var analyzer = FlowAnalyzer(configuration: config)
+            let source = analyzer.addSource(name: file.path)
+            var reader = try CaptureReader(file: file, sourceIndex: source)
+            var record = CaptureRecord()
+            var n = 0
+            benchmark.startMeasurement()
+            let t0 = BenchSupport.now()
+            while let bytes = try reader.next(&record) {
+                analyzer.process(record, bytes)
+                n &+= 1
+            }
+            let snapshot = analyzer.snapshot()
+            benchmark.stopMeasurement()
+            BenchSupport.report(benchmark, packets: n, since: t0)
+            blackHole(snapshot.flows.count)
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    // The per-packet part of the pipeline once every flow exists: no allocation per packet.
+    let steady = Box(FlowAnalyzer(configuration: config))
+    Benchmark("Analyze steady state 200k packets") { benchmark in
+        do {
+            var analyzer = FlowAnalyzer(configuration: config)
+            swap(&analyzer, &steady.value)
+            if analyzer.flowCount == 0 {
+                var reader = try CaptureReader(file: file)
+                var record = CaptureRecord()
+                while let bytes = try reader.next(&record) { analyzer.process(record, bytes) }
+            }
+            var reader = try CaptureReader(file: file)
+            var record = CaptureRecord()
+            var n = 0
+            benchmark.startMeasurement()
+            let t0 = BenchSupport.now()
+            while let bytes = try reader.next(&record) {
+                analyzer.process(record, bytes)
+                n &+= 1
+            }
+            benchmark.stopMeasurement()
+            BenchSupport.report(benchmark, packets: n, since: t0)
+            swap(&analyzer, &steady.value)
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    // Report rendering: a snapshot of 100,000 flows.
+    var builder = FlowAnalyzer(configuration: config)
+    var summary = PacketSummary()
+    for i in 0..<100_000 {
+        for k in 0..<3 {
+            BenchSupport.flowPacket(i, k, into: &summary)
+            builder.process(BenchSupport.record(3 * i + k), summary: summary)
+        }
+    }
+    let snapshot = builder.snapshot()
+    for format in [ReportFormat.table, .json, .csv] {
+        Benchmark("Report \(format.rawValue) 100k flows", configuration: .init(metrics: withMemory, maxIterations: 5)) { benchmark in
+            let t0 = BenchSupport.now()
+            let text = render(snapshot, format: format)
+            BenchSupport.report(benchmark, packets: snapshot.flows.count, since: t0)
+            blackHole(text.utf8.count)
+        }
+    }
+}
