@@ -197,12 +197,23 @@ extension FlowAnalyzer {
                 groups.append([h])
             }
         }
+        // One pass over the flows: the entries each server address exercised. Then each host
+        // looks up its addresses (a CIDR item scans the distinct servers, not the flows).
+        struct Server: Hashable { var address: IPAddress; var version: UInt8 }
+        var byServer: [Server: Set<Int32>] = [:]
+        for i in flows.indices where flows[i].entryID >= 0 {
+            byServer[Server(address: flows[i].server, version: flows[i].ipVersion), default: []].insert(flows[i].entryID)
+        }
         var out: [HostCoverage] = []
         for g in groups {
             let bits = g.reduce(UInt64(0)) { $0 | $1.roleBits }
             var used = Set<Int32>()
-            for f in flows where f.entryID >= 0 && g.contains(where: { $0.contains(f.server, version: f.ipVersion) }) {
-                used.insert(f.entryID)
+            for h in g {
+                if h.prefixLength >= (h.version == 4 ? 32 : 128) {
+                    if let e = byServer[Server(address: h.address, version: h.version)] { used.formUnion(e) }
+                } else {
+                    for (k, e) in byServer where h.contains(k.address, version: k.version) { used.formUnion(e) }
+                }
             }
             var ex: [EntryRef] = [], un: [EntryRef] = []
             for (i, e) in infos.enumerated() where e.roleBits & bits != 0 && e.scope != .outbound && e.ports != nil {
@@ -224,6 +235,10 @@ extension FlowAnalyzer {
         guard !roles.isUnknown else { return [] }
         let infos = configuration.classifier.entryInfos
         var out: [OutboundStatus] = []
+        let outbound = infos.filter { $0.scope == .outbound }
+        guard !outbound.isEmpty else { return [] }
+        // The few flows to an outbound destination, found in one pass.
+        let toDestinations = flows.filter { f in outbound.contains { $0.hasDestination(f.server, version: f.ipVersion) } }
         for (i, e) in infos.enumerated() where e.scope == .outbound {
             let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                ports: e.portText)
@@ -240,7 +255,8 @@ extension FlowAnalyzer {
             for g in groups {
                 var attempts = 0
                 var reached = false
-                for f in flows where f.proto == e.proto && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
+                for f in toDestinations where f.proto == e.proto
+                    && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
                     && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
                     attempts += 1
                     if f.serverPackets > f.icmpErrors && !f.verdicts.contains(where: \.isBlocked) { reached = true }
