@@ -6,7 +6,9 @@ import Testing
 
 /// Goldens from packets built here (no capture involved): every verdict, IPv4 and IPv6, a VLAN
 /// stack, a VXLAN carrier and its inner flow, an ICMP error, non-IP and undecodable frames.
-func syntheticSnapshot() -> AnalysisSnapshot {
+func syntheticSnapshot() -> AnalysisSnapshot { syntheticAnalyzer().snapshot() }
+
+func syntheticAnalyzer() -> FlowAnalyzer {
     let catalog = StaticCatalog(entries: [
         EntryInfo(catalogID: "demo", component: "Master API", proto: .tcp, ports: 5050...5050, roleBits: 1),
         EntryInfo(catalogID: "demo", component: "Agent API", proto: .tcp, ports: 5051...5051, roleBits: 2),
@@ -117,7 +119,7 @@ func syntheticSnapshot() -> AnalysisSnapshot {
     source = 1
     frame = 0
     tcp("10.0.0.2", 40001, "10.0.0.1", 5050, Array(handshake.prefix(3)))
-    return a.snapshot()
+    return a
 }
 
 @Suite struct SyntheticGoldenTests {
@@ -133,6 +135,27 @@ func syntheticSnapshot() -> AnalysisSnapshot {
         let s = syntheticSnapshot()
         let seen = Set(s.flows.flatMap(\.verdicts))
         #expect(seen == Set(Verdict.allCases))
+    }
+}
+
+@Suite struct StreamingTests {
+    /// The streamed table (running summary, no records kept) and streamed coverage are the same as
+    /// the report of the whole snapshot.
+    @Test func streamedTableEqualsTheWholeSnapshotTable() {
+        let a = syntheticAnalyzer()
+        var summary = TableSummary()
+        var streamed: [FlowRecord] = []
+        let s = a.snapshot { f in
+            summary.add(f)
+            streamed.append(f)
+        }
+        #expect(s.flows.isEmpty)
+        var text = ""
+        writeTable(s, summary: summary, to: &text)
+        let whole = a.snapshot()
+        #expect(text == render(whole, format: .table))
+        #expect(streamed == whole.flows)
+        #expect(s.hosts == whole.hosts && s.outbound == whole.outbound)
     }
 }
 
