@@ -282,63 +282,87 @@ func entryJSON(_ e: EntryRef, _ w: inout JSONWriter) {
 }
 
 func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) {
+    var j = JSONReportStream(s, to: &out)
+    for i in s.flows.indices { j.add(s.flows[i], to: &out) }
+    j.finish(s, to: &out)
+}
+
+/// The JSON report written while the flows stream: the head (sources, inventory, accounting),
+/// then each flow, then what needs every flow (counts per verdict, host coverage, outbound). The
+/// document is the same whether the flows come from a snapshot or from
+/// `FlowAnalyzer.snapshot(streaming:)`.
+public struct JSONReportStream {
     var w = JSONWriter()
-    w.beginObject()
-    w.beginArray("sources")
-    for src in s.sources {
+    let names: [String]
+    var flowCount = 0
+    var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
+
+    /// Writes the head; `head` needs its sources, flags and accounting (not its flows).
+    public init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out) {
+        names = head.sources.map(\.name)
         w.beginObject()
-        w.field("name", src.name)
-        w.field("packets", src.packets)
-        w.field("bytes", src.bytes)
-        w.field("error", src.error)
-        w.endObject()
-    }
-    w.endArray()
-    w.field("inventory", s.inventoryKnown)
-    w.field("vlan_in_key", s.vlanInKey)
-    w.field("flow_count", s.flows.count)
-    w.beginObject("verdict_counts")
-    for (v, n) in s.verdictCounts { w.field(v.rawValue, n) }
-    w.endObject()
-    writeAccounting(s.accounting, &w)
-    w.beginArray("hosts")
-    for h in s.hosts {
-        w.beginObject()
-        w.field("name", h.name)
-        w.field("addresses", h.addresses)
-        w.field("roles", h.roles)
-        w.beginArray("exercised")
-        for e in h.exercised { entryJSON(e, &w) }
+        w.beginArray("sources")
+        for src in head.sources {
+            w.beginObject()
+            w.field("name", src.name)
+            w.field("packets", src.packets)
+            w.field("bytes", src.bytes)
+            w.field("error", src.error)
+            w.endObject()
+        }
         w.endArray()
-        w.beginArray("unexercised")
-        for e in h.unexercised { entryJSON(e, &w) }
-        w.endArray()
-        w.endObject()
+        w.field("inventory", head.inventoryKnown)
+        w.field("vlan_in_key", head.vlanInKey)
+        writeAccounting(head.accounting, &w)
+        w.beginArray("flows")
+        w.flush(to: &out)
     }
-    w.endArray()
-    w.beginArray("outbound")
-    for o in s.outbound {
-        w.beginObject()
-        w.field("name", o.name)
-        w.field("address", o.address)
-        w.field("component", o.entry.component)
-        w.field("catalog", o.entry.catalogID)
-        w.field("reached", o.reached)
-        w.field("attempts", o.attempts)
-        w.endObject()
-    }
-    w.endArray()
-    w.beginArray("flows")
-    w.flush(to: &out)
-    let names = s.sources.map(\.name)
-    for f in s.flows {
+
+    public mutating func add<Out: TextOutputStream>(_ f: FlowRecord, to out: inout Out) {
+        flowCount += 1
+        verdictCounts[f.verdict.rank] += 1
         writeFlow(f, sourceNames: names, &w)
         if w.bytes.count > 1 << 16 { w.flush(to: &out) }
     }
-    w.endArray()
-    w.endObject()
-    w.bytes.append(0x0A)
-    w.flush(to: &out)
+
+    /// Writes the tail; `tail` needs its hosts and outbound status.
+    public mutating func finish<Out: TextOutputStream>(_ tail: AnalysisSnapshot, to out: inout Out) {
+        w.endArray()
+        w.field("flow_count", flowCount)
+        w.beginObject("verdict_counts")
+        for v in Verdict.allCases where verdictCounts[v.rank] > 0 { w.field(v.rawValue, verdictCounts[v.rank]) }
+        w.endObject()
+        w.beginArray("hosts")
+        for h in tail.hosts {
+            w.beginObject()
+            w.field("name", h.name)
+            w.field("addresses", h.addresses)
+            w.field("roles", h.roles)
+            w.beginArray("exercised")
+            for e in h.exercised { entryJSON(e, &w) }
+            w.endArray()
+            w.beginArray("unexercised")
+            for e in h.unexercised { entryJSON(e, &w) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("outbound")
+        for o in tail.outbound {
+            w.beginObject()
+            w.field("name", o.name)
+            w.field("address", o.address)
+            w.field("component", o.entry.component)
+            w.field("catalog", o.entry.catalogID)
+            w.field("reached", o.reached)
+            w.field("attempts", o.attempts)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        w.bytes.append(0x0A)
+        w.flush(to: &out)
+    }
 }
 
 // MARK: - Live: one compact line per interval

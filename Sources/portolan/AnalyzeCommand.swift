@@ -105,8 +105,8 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             out = FileOutput(fd: STDOUT_FILENO)
         }
-        // Flows are streamed one record at a time (JSON Lines and CSV rows as they come, the table
-        // from a running summary); only JSON, one document, holds them all.
+        // Flows are streamed one record at a time: JSON Lines and CSV rows as they come, the table
+        // from a running summary, JSON between its head and its tail. No format holds every record.
         var failed = false
         switch fmt {
         case .jsonl, .csv:
@@ -124,9 +124,12 @@ struct AnalyzeCommand: ParsableCommand {
             }
             writeTable(snapshot, summary: summary, options: options, to: &out)
         case .json:
-            let snapshot = analyzer.snapshot()
-            write(snapshot, format: fmt, options: options, to: &out)
-            failed = snapshot.flows.contains { f in f.verdicts.contains(where: failSet.contains) }
+            var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
+            let tail = analyzer.snapshot { f in
+                stream.add(f, to: &out)
+                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
+            }
+            stream.finish(tail, to: &out)
         }
         guard out.close() || output == nil else {
             throw analyzeFail("cannot write \(output ?? "-"): \(String(cString: strerror(errno)))")

@@ -156,6 +156,12 @@ func syntheticAnalyzer() -> FlowAnalyzer {
         #expect(text == render(whole, format: .table))
         #expect(streamed == whole.flows)
         #expect(s.hosts == whole.hosts && s.outbound == whole.outbound)
+
+        var json = ""
+        var stream = JSONReportStream(a.snapshot(includeFlows: false), to: &json)
+        let tail = a.snapshot { stream.add($0, to: &json) }
+        stream.finish(tail, to: &json)
+        #expect(json == render(whole, format: .json))
     }
 }
 
