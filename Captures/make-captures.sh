@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build Portolan's test captures from real traffic between network namespaces.
 #
-#   sudo Captures/make-captures.sh          (Debian 12; run as root; about two minutes)
+#   sudo Captures/make-captures.sh            (Debian 12; run as root; about 75 s)
+#   sudo Captures/make-captures.sh expected   (only recompute the expected files from the captures)
 #
 # Packages it uses (installed below when missing):
 #   apt-get install -y --no-install-recommends tcpdump tshark iproute2 iptables nftables ethtool \
@@ -9,13 +10,15 @@
 #
 # SAFETY: every packet stays inside the namespaces this script creates. The bridge lives in its own
 # namespace (pt-sw) with only our veths attached; no namespace has a default route; the "outside"
-# host and the fake Mission Control address exist only on that bridge. Nothing is added to the
-# host's own network namespace. Everything is removed on exit (trap EXIT).
+# host and the fake Mission Control address exist only on that bridge; the VLAN hosts hang off two
+# userspace switch namespaces joined by a veth trunk. Nothing is added to the host's own network
+# namespace. Everything is removed on exit (trap EXIT).
 #
 # Output (next to this script): NAME.pcap / NAME.pcapng, NAME.inventory.yaml, NAME.expected.tsv
 # (the counts come from the capture through expected-counts.py; the verdicts from NAME.flows.tsv,
 # which is reasoned by hand from the seed documents — see README.md).
 set -euo pipefail
+[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 PKGS=(tcpdump tshark iproute2 iptables nftables ethtool socat ncat nginx-light dnsmasq-base curl dnsutils openssl python3)
 missing=()
@@ -23,7 +26,6 @@ for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
-[[ $(id -u) == 0 ]] || { echo "run as root: sudo $0" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${PORTOLAN_CAPTURES_OUT:-$HERE}
@@ -373,6 +375,12 @@ scenario_dcos() {
 
 scenario_dynatrace() {
     log "dynatrace-cluster: Dynatrace Managed nodes (Ethernet, pcapng, nanoseconds)"
+    # a second tcpdump on the same bridge keeps only 96 bytes of each frame: same flows, same
+    # original lengths, truncated payloads (and TLS records)
+    ip netns exec pt-sw tcpdump -Z root -n -U -s 96 -i br0 -w "$WORK/dynatrace-snaplen96.raw" \
+        2>"$WORK/dynatrace-snaplen96.tcpdump.log" &
+    local snap_pid=$!
+    for _ in $(seq 100); do grep -q 'listening on' "$WORK/dynatrace-snaplen96.tcpdump.log" 2>/dev/null && break; sleep 0.05; done
     cap_start dynatrace-cluster sw br0 --time-stamp-precision=nano
     line d1 10.10.0.32 5701 hz-join                             # Hazelcast
     line d2 10.10.0.31 9042 OPTIONS                             # Cassandra CQL
@@ -391,7 +399,9 @@ scenario_dynatrace() {
     line out 10.10.0.32 5701 hz-probe                           # outside-to-internal Hazelcast
     line out 10.10.0.32 9042 OPTIONS                            # outside-to-internal Cassandra
     cap_stop
+    kill -INT "$snap_pid"; wait "$snap_pid" || true
     editcap -F pcapng "$WORK/dynatrace-cluster.raw" "$DEST/dynatrace-cluster.pcapng"
+    cp "$WORK/dynatrace-snaplen96.raw" "$DEST/dynatrace-snaplen96.pcap"
 }
 
 firewall_on() {
@@ -669,6 +679,7 @@ validate() {
     need vlan-same-tuple.pcap 2 'tcp.srcport == 41000 && tcp.flags.syn == 1 && tcp.flags.ack == 0'
     need agent-two-interfaces.pcapng 10 'frame.interface_id == 1'
     need midstream.pcap 10 'tcp.port == 2181'
+    need dynatrace-snaplen96.pcap 20 'frame.cap_len < frame.len'
     if tshark -n -r "$DEST/midstream.pcap" -Y 'tcp.port in {2181 5701} && tcp.flags.syn == 1' 2>/dev/null | grep -q .; then
         echo "validate: midstream.pcap shows a SYN of a long-lived session" >&2; return 1
     fi
@@ -697,7 +708,7 @@ main() {
         scenario_vlan
         cleanup; set -e; trap - EXIT
     fi
-    for n in dcos-cluster dynatrace-cluster blocked midstream sll2-any agent-two-interfaces; do write_inventory "$n"; done
+    for n in dcos-cluster dynatrace-cluster dynatrace-snaplen96 blocked midstream sll2-any agent-two-interfaces; do write_inventory "$n"; done
     write_inventory vxlan-overlay "  - 10.10.64.0/24        # the VXLAN overlay (containers on the agents)
 " "  - address: 10.10.64.0/24
     name: overlay
@@ -715,6 +726,9 @@ main() {
     log "expected flows (counts from the captures via tshark)"
     expected dcos-cluster dcos-cluster.pcap
     expected dynatrace-cluster dynatrace-cluster.pcapng
+    # the same traffic cut at 96 bytes: the same flows (same reasoning file) and the same counts
+    python3 "$HERE/expected-counts.py" --flows "$HERE/dynatrace-cluster.flows.tsv" \
+        "$DEST/dynatrace-snaplen96.pcap" >"$DEST/dynatrace-snaplen96.expected.tsv"
     expected blocked blocked.pcap
     expected vxlan-overlay vxlan-overlay.pcap --vxlan-port 64000
     python3 "$HERE/expected-counts.py" --flows "$HERE/vxlan-overlay.outer.flows.tsv" --outer \

@@ -24,8 +24,13 @@ struct Counters: Sendable {
     @usableFromInline var etherTypeCount: Int = 0
     /// Undecodable by (layer, reason): packets at [i], bytes at [stride + i].
     @usableFromInline var undecodableBy: [UInt64]
-    /// Per source: packets at [2s], bytes at [2s + 1].
+    /// Per source: packets at [2s], bytes at [2s + 1], for sources before the current one.
     @usableFromInline var perSource: [UInt64]
+    /// The current source and its counts so far (sources come one after another: plain scalars
+    /// per packet, folded into `perSource` when the source changes).
+    @usableFromInline var currentSource: UInt32 = 0
+    @usableFromInline var currentPackets: UInt64 = 0
+    @usableFromInline var currentBytes: UInt64 = 0
 
     @usableFromInline static let reasons = DecodeReason.allCases.count
     @usableFromInline static let stride = DecodeLayer.allCases.count * DecodeReason.allCases.count
@@ -69,14 +74,32 @@ struct Counters: Sendable {
     }
 
     @inlinable mutating func source(_ s: UInt32, _ wire: UInt32) {
-        let i = 2 * Int(min(s, 4095))  // a bound on the table, whatever a caller passes
-        if i + 1 >= perSource.count { growSources(i) }
-        perSource[i] &+= 1
-        perSource[i + 1] &+= UInt64(wire)
+        if s != currentSource { switchSource(s) }
+        currentPackets &+= 1
+        currentBytes &+= UInt64(wire)
     }
 
-    @usableFromInline mutating func growSources(_ i: Int) {
-        perSource += [UInt64](repeating: 0, count: i + 2 - perSource.count + 16)
+    @usableFromInline mutating func switchSource(_ s: UInt32) {
+        fold()
+        currentSource = min(s, 4095)  // a bound on the table, whatever a caller passes
+    }
+
+    /// Moves the current source's counts into `perSource`.
+    mutating func fold() {
+        let i = 2 * Int(currentSource)
+        if i + 1 >= perSource.count { perSource += [UInt64](repeating: 0, count: i + 2 - perSource.count + 16) }
+        perSource[i] &+= currentPackets
+        perSource[i + 1] &+= currentBytes
+        currentPackets = 0
+        currentBytes = 0
+    }
+
+    /// Packets and bytes of source `s`.
+    func sourceTally(_ s: Int) -> Tally {
+        var t = Tally()
+        if 2 * s + 1 < perSource.count { t = Tally(packets: perSource[2 * s], bytes: perSource[2 * s + 1]) }
+        if s == Int(currentSource) { t = t + Tally(packets: currentPackets, bytes: currentBytes) }
+        return t
     }
 
     func accounting() -> Accounting {

@@ -383,15 +383,30 @@ public struct FlowAnalyzer: Sendable {
         let flows = includeFlows ? flowRecords() : []
         var sources: [SourceInfo] = []
         for (i, name) in sourceNames.enumerated() {
-            let p = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i] : 0
-            let b = 2 * i + 1 < counters.perSource.count ? counters.perSource[2 * i + 1] : 0
-            sources.append(SourceInfo(name: name, packets: p, bytes: b, error: sourceErrors[UInt32(i)]))
+            let t = counters.sourceTally(i)
+            sources.append(SourceInfo(name: name, packets: t.packets, bytes: t.bytes, error: sourceErrors[UInt32(i)]))
         }
         let roles = configuration.roles
         return AnalysisSnapshot(
             sources: sources, flows: flows, accounting: counters.accounting(), inventoryKnown: !roles.isUnknown,
             hosts: includeFlows ? coverage(flows) : [], outbound: includeFlows ? outboundStatus(flows) : [],
             vlanInKey: vlanInKey)
+    }
+
+    /// Streams every flow, classified and in creation order, to `visit`, and returns the snapshot
+    /// without `flows` but with `hosts` and `outbound` computed from them: reports of millions of
+    /// flows (JSON Lines, CSV, the table's summary) never hold every record at once.
+    public func snapshot(streaming visit: (FlowRecord) throws -> Void) rethrows -> AnalysisSnapshot {
+        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
+        let roles = configuration.roles
+        try forEachFlow { f in
+            if !roles.isUnknown { acc.add(f) }
+            try visit(f)
+        }
+        var s = snapshot(includeFlows: false)
+        s.hosts = coverage(acc)
+        s.outbound = outboundStatus(acc)
+        return s
     }
 
     /// Every flow, classified, in creation order.

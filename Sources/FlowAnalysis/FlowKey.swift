@@ -28,10 +28,19 @@ struct FlowKey: Equatable, Sendable {
         self.layer = layer
     }
 
+    /// Field by field on the raw words (IPAddress's synthesized `==` lives in another module and
+    /// is not inlinable).
+    @inlinable static func == (x: FlowKey, y: FlowKey) -> Bool {
+        x.a.low == y.a.low && x.b.low == y.b.low && x.a.high == y.a.high && x.b.high == y.b.high
+            && x.vlan == y.vlan && x.aPort == y.aPort && x.bPort == y.bPort && x.proto == y.proto
+            && x.version == y.version && x.layer == y.layer
+    }
+
     /// The canonical key of a packet from (src, sport) to (dst, dport), and whether the sender is A.
     @inlinable static func make(src: IPAddress, sport: UInt16, dst: IPAddress, dport: UInt16, proto: UInt8,
                                 version: UInt8, vlan: UInt64, layer: UInt8) -> (FlowKey, fromA: Bool) {
-        let srcFirst = src < dst || (src == dst && sport <= dport)
+        let srcFirst = src.high != dst.high ? src.high < dst.high
+            : src.low != dst.low ? src.low < dst.low : sport <= dport
         if srcFirst {
             return (FlowKey(a: src, b: dst, aPort: sport, bPort: dport, proto: proto, version: version,
                             vlan: vlan, layer: layer), true)
@@ -62,6 +71,7 @@ struct FlowKey: Equatable, Sendable {
     /// 64-bit hash (multiply–xorshift mixing; not keyed: flow tables of captures are not adversarial
     /// enough to need SipHash, and linear probing with a good mix keeps chains short).
     @inlinable var hash: UInt64 {
+        @inline(__always) get {
         @inline(__always) func mix(_ x: UInt64) -> UInt64 {
             var z = x &* 0x9E37_79B9_7F4A_7C15
             z ^= z >> 29
@@ -74,5 +84,6 @@ struct FlowKey: Equatable, Sendable {
         h = mix(h ^ b.low)
         h = mix(h ^ a.high ^ (b.high &* 0x100_0000_01B3))
         return h
+        }
     }
 }

@@ -87,7 +87,7 @@ struct Vantage: Sendable, Equatable {
     // MARK: history
 
     /// Records history letter `code` (upper case; lower-cased for the responder) the first time.
-    @inlinable mutating func history(_ letter: UInt8, bit: UInt16, fromOrig: Bool) {
+    @inlinable @inline(__always) mutating func history(_ letter: UInt8, bit: UInt16, fromOrig: Bool) {
         let b: UInt16 = fromOrig ? bit : bit << 8
         if historySeen & b != 0 { return }
         historySeen |= b
@@ -134,46 +134,58 @@ struct Vantage: Sendable, Equatable {
     /// TCP: history letters (Zeek's `update_history`) and the endpoint state machine (Zeek's
     /// `UpdateStateMachine`), without sequence numbers (so a repeated SYN is recorded once).
     @inlinable mutating func tcp(fromOrig: Bool, flags: UInt16, payload: UInt32, frame: UInt64) {
+        if fromOrig { orig.flags |= flags } else { resp.flags |= flags }
+        let control = flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst)
+        let ack = flags & TCPFlag.ack != 0
+
+        // Fast path, most packets of a connection: no SYN/FIN/RST, endpoint established.
+        if control == 0 {
+            if payload > 0 {
+                history(0x44, bit: 1 << 3, fromOrig: fromOrig)                  // D
+            } else if ack {
+                history(0x41, bit: 1 << 2, fromOrig: fromOrig)                  // A
+            }
+            // Without SYN/FIN/RST only an inactive endpoint moves (to partial or established).
+            if (fromOrig ? orig.state : resp.state) != .inactive { return }
+        } else {
+            let syn = control & TCPFlag.syn != 0
+            let fin = control & TCPFlag.fin != 0
+            let rst = control & TCPFlag.rst != 0
+            // Evidence frames.
+            if syn && !ack && fromOrig && synFrame == 0 { synFrame = frame }
+            if syn && ack && !fromOrig && synAckFrame == 0 { synAckFrame = frame }
+            if rst && !fromOrig && respRSTFrame == 0 { respRSTFrame = frame }
+            // History: one control flag gives its letter, several give I (FIN+RST) or Q.
+            if control & (control &- 1) != 0 {
+                if fin && rst { history(0x49, bit: 1 << 6, fromOrig: fromOrig) }  // I
+                else { history(0x51, bit: 1 << 7, fromOrig: fromOrig) }           // Q
+            } else if syn {
+                if ack { history(0x48, bit: 1 << 1, fromOrig: fromOrig) }         // H
+                else { history(0x53, bit: 1 << 0, fromOrig: fromOrig) }           // S
+            } else if fin {
+                history(0x46, bit: 1 << 4, fromOrig: fromOrig)                   // F
+            } else {
+                history(0x52, bit: 1 << 5, fromOrig: fromOrig)                   // R
+            }
+        }
+        if fromOrig {
+            Vantage.step(&orig, &resp, isOrig: true, origState: orig.state, flags: flags, payload: payload)
+        } else {
+            Vantage.step(&resp, &orig, isOrig: false, origState: orig.state, flags: flags, payload: payload)
+        }
+    }
+
+    /// Zeek's endpoint state machine for a packet sent by `ep`.
+    @inlinable static func step(_ ep: inout SideCounters, _ peer: inout SideCounters, isOrig: Bool,
+                                origState: EndpointState, flags: UInt16, payload: UInt32) {
         let syn = flags & TCPFlag.syn != 0
         let fin = flags & TCPFlag.fin != 0
         let rst = flags & TCPFlag.rst != 0
         let ack = flags & TCPFlag.ack != 0
-        if fromOrig { orig.flags |= flags } else { resp.flags |= flags }
-
-        // Evidence frames.
-        if syn && !ack && fromOrig && synFrame == 0 { synFrame = frame }
-        if syn && ack && !fromOrig && synAckFrame == 0 { synAckFrame = frame }
-        if rst {
-            if !fromOrig && respRSTFrame == 0 { respRSTFrame = frame }
-        }
-
-        // History.
-        let control = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0)
-        if control > 1 {
-            if fin && rst { history(0x49, bit: 1 << 6, fromOrig: fromOrig) }  // I
-            else { history(0x51, bit: 1 << 7, fromOrig: fromOrig) }          // Q
-        } else if control == 1 {
-            if syn {
-                if ack { history(0x48, bit: 1 << 1, fromOrig: fromOrig) }    // H
-                else { history(0x53, bit: 1 << 0, fromOrig: fromOrig) }      // S
-            } else if fin {
-                history(0x46, bit: 1 << 4, fromOrig: fromOrig)              // F
-            } else {
-                history(0x52, bit: 1 << 5, fromOrig: fromOrig)              // R
-            }
-        } else if payload > 0 {
-            history(0x44, bit: 1 << 3, fromOrig: fromOrig)                  // D
-        } else if ack {
-            history(0x41, bit: 1 << 2, fromOrig: fromOrig)                  // A
-        }
-
-        // State machine.
-        var ep = fromOrig ? orig : resp
-        var peer = fromOrig ? resp : orig
         switch ep.state {
         case .inactive:
             if syn {
-                if fromOrig {
+                if isOrig {
                     ep.set(ack ? .synAckSent : .synSent)
                 } else {
                     if !ack && peer.state == .synAckSent { peer.set(.established) }
@@ -184,8 +196,7 @@ struct Vantage: Sendable, Equatable {
             if fin { ep.set(.closed) }
             if rst { ep.set(.reset) }
             if ep.state == .inactive {
-                let origState = fromOrig ? ep.state : peer.state
-                if !fromOrig && payload == 0 && origState == .synSent {
+                if !isOrig && payload == 0 && origState == .synSent {
                     // An ACK of the SYN before the SYN-ACK (some stacks do this): not a partial connection.
                 } else if ack && peer.state == .established {
                     ep.set(.established)
@@ -208,13 +219,6 @@ struct Vantage: Sendable, Equatable {
             if rst && peer.state != .closed { ep.set(.reset) }
         case .reset:
             break
-        }
-        if fromOrig {
-            orig = ep
-            resp = peer
-        } else {
-            resp = ep
-            orig = peer
         }
     }
 
@@ -303,7 +307,7 @@ extension FlowState {
         current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame)
         if ts > lastTs { lastTs = ts }
         if ts < firstTs { firstTs = ts }
-        if h.proto == .tcp {
+        if h.proto.rawValue == 6 {  // TCP (raw value: no cross-module static accessor per packet)
             if h.hasTCPFlags { current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload, frame: frame) }
         } else {
             current.datagram(fromOrig: fromOrig, payload: payload)

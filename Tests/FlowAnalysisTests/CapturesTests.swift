@@ -226,3 +226,85 @@ let corpusFiles = listDirectory(corpusDir).filter {
         #expect(s.flows.allSatisfy { $0.sources.count == 1 })
     }
 }
+
+@Suite struct MutationTests {
+    /// Seeded mutation of every corpus frame (bytes flipped, frames cut short): the analyzer never
+    /// traps, and the accounting still balances.
+    @Test(.enabled(if: !corpusFiles.isEmpty))
+    func mutatedFramesKeepTheAccountingBalanced() throws {
+        let catalog = try #require(builtInCatalog)
+        var a = FlowAnalyzer(configuration: AnalyzerConfiguration(catalog: catalog, maxFlows: 5_000))
+        var rng = SplitMix(seed: 0x5EED)
+        var fed: UInt64 = 0
+        for (i, file) in corpusFiles.enumerated() {
+            let index = a.addSource(name: file)
+            guard var reader = try? CaptureReader(path: "\(corpusDir)/\(file)", sourceIndex: index) else { continue }
+            var record = CaptureRecord()
+            while let bytes = try? reader.next(&record) {
+                var copy = [UInt8](bytes)
+                for round in 0..<4 {
+                    var m = copy
+                    if !m.isEmpty {
+                        for _ in 0..<(1 + Int(rng.next() % 4)) {
+                            m[Int(rng.next() % UInt64(m.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+                        }
+                        if round == 3 { m.removeLast(Int(rng.next() % UInt64(m.count))) }
+                    }
+                    var r = record
+                    r.capturedLength = UInt32(m.count)
+                    m.withUnsafeBytes { a.process(r, $0) }
+                    fed += 1
+                }
+                copy.removeAll()
+            }
+            if i % 16 == 0 { _ = a.expire(nowNanos: .max) }
+        }
+        let s = a.snapshot()
+        #expect(s.accounting.total.packets == fed)
+        #expect(s.accounting.isBalanced)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct CompressedInputTests {
+    /// A gzip- or zstd-compressed capture gives the same flows as the plain one.
+    @Test(.enabled(if: fileExists(capturesDir + "/dcos-cluster.pcap")), arguments: ["gzip", "zstd"])
+    func compressedCaptureGivesTheSameFlows(_ tool: String) throws {
+        let path = "/usr/bin/\(tool)"
+        guard FileManager.default.isExecutableFile(atPath: path) else { return }
+        let src = capturesDir + "/dcos-cluster.pcap"
+        let dst = NSTemporaryDirectory() + "portolan-flow-\(getpid()).pcap.\(tool == "gzip" ? "gz" : "zst")"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = ["-c", "-q", src]
+        FileManager.default.createFile(atPath: dst, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dst))
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        try out.close()
+        defer { try? FileManager.default.removeItem(atPath: dst) }
+        #expect(p.terminationStatus == 0)
+        let catalog = try #require(builtInCatalog)
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let plain = analyze([src], configuration: config).0.snapshot()
+        let (a, _, errors) = analyze([dst], configuration: config)
+        #expect(errors == [nil])
+        let packed = a.snapshot()
+        #expect(packed.flows.count == plain.flows.count)
+        #expect(packed.flows.map(\.clientBytes) == plain.flows.map(\.clientBytes))
+        #expect(packed.accounting == plain.accounting)
+    }
+}
