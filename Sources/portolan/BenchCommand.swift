@@ -350,7 +350,10 @@ enum ParallelAnalysis {
         var analyzer = FlowAnalyzer(configuration: config)
         let source = analyzer.addSource(name: file.path)
         let decoder = PacketDecoder(options: config.decoderOptions)
-        var reader = try CaptureReader(file: file, sourceIndex: source)
+        // Its own mapping of the file: readers release the pages behind them, and on a shared
+        // mapping the thread ahead would release pages the other has yet to read.
+        let own = file.isMapped ? try MappedFile(path: file.path) : file
+        var reader = try CaptureReader(file: own, sourceIndex: source)
         var record = CaptureRecord()
         var summary = PacketSummary()
         let n = UInt64(threads)
