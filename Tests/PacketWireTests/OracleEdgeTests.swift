@@ -184,6 +184,15 @@ enum EdgeFixtures {
         #expect(bare.outer.version == 0 && bare.stop?.reason == .unsupportedProtocol)
     }
 
+    @Test func vlanTagCutAfterTCIKeepsItsID() {
+        // qinqIPv4UDP: 802.1ad S-tag 200, 802.1Q tag 2001, IPv4/UDP. Cut 2 bytes into the second tag.
+        let s = decode(Fixtures.qinqIPv4UDP, length: 14 + 4 + 2)
+        #expect(s.vlanCount == 2 && s.vlan(0) == 200 && s.vlan(1) == 2001)
+        #expect(s.stop?.layer == .vlan && s.stop?.reason == .truncated)
+        let one = decode(Fixtures.qinqIPv4UDP, length: 14 + 4 + 1)
+        #expect(one.vlanCount == 1 && one.vlan(0) == 200)
+    }
+
     @Test func pppoeVersionByteNotChecked() {
         let s = decode(EdgeFixtures.pppoeVersion2)
         #expect(s.outer.version == 4 && s.outer.destination == addr("100.64.0.2") && s.outer.destinationPort == 53)
