@@ -281,6 +281,7 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline mutating func matchICMPError(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64,
                                                    record: CaptureRecord) -> Bool {
         let q = summary.quoted
+        if q.partial { return false }   // quote cut before its destination: cannot name a flow
         if q.proto.hasPorts && !q.hasPorts { return false }
         let (key, fromA) = FlowKey.make(src: q.source, sport: q.hasPorts ? q.sourcePort : 0, dst: q.destination,
                                         dport: q.hasPorts ? q.destinationPort : 0, proto: q.proto.rawValue,

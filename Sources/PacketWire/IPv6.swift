@@ -55,9 +55,12 @@
         while isExtension(h.proto.rawValue) {
             count += 1
             guard count <= Cursor.maxExtensionHeaders else { return .stopped(.tooDeep, needed: 0) }
-            // Like tshark, an options or routing header cut short still reports its next-header
-            // byte when captured; a cut Fragment header reports nothing.
-            guard end - at >= 1 else { return .stopped(.truncated, needed: extMinLength) }
+            // Like tshark 4.0, a Routing header cut short still reports its next-header byte when
+            // captured, Hop-by-Hop and Destination Options need their length byte too, and a cut
+            // Fragment header reports nothing.
+            guard end - at >= (h.proto.rawValue == 43 ? 1 : 2) else {
+                return .stopped(.truncated, needed: h.proto.rawValue == 44 ? fragHeaderLength : extMinLength)
+            }
             let next = IPProtocol(b.u8(at + extNextHeader))  // checked: 1 byte at `at`
             if h.proto.rawValue == 44 {
                 guard end - at >= fragHeaderLength else { return .stopped(.truncated, needed: fragHeaderLength) }

@@ -1,11 +1,18 @@
 /// MPLS label stack entries (label 20 bits, TC 3, bottom-of-stack 1, TTL 8), then a payload with
 /// no protocol field: guessed like tshark (BCP 4928 / RFC 4385) from the first nibble after the
 /// bottom label: 4 = IPv4, 6 = IPv6, 0 = pseudowire control word before Ethernet (when Ethernet
-/// only makes sense after it), otherwise Ethernet without control word.
+/// only makes sense after it), 1 = associated channel header (IPv4/IPv6 channels followed),
+/// otherwise Ethernet without control word. After the GAL (label 13) only an associated channel
+/// header is accepted.
 @usableFromInline enum MPLS {
     @inlinable static var labelEntry: Int { 0 }
     @inlinable static var entryLength: Int { labelEntry + 4 }
     @inlinable static var controlWordLength: Int { 4 }
+    /// The Generic Associated Channel Label (RFC 5586).
+    @inlinable static var gal: UInt32 { 13 }
+    /// Associated channel header: 0001, version, reserved, channel type (a PPP DLL number).
+    @inlinable static var achChannelType: Int { 2 }
+    @inlinable static var achLength: Int { achChannelType + 2 }
 
     @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
         while true {
@@ -14,7 +21,15 @@
             let entry = b.be32(c.at + labelEntry)  // checked: entryLength bytes at c.at
             s.mplsLabelCount += 1
             c.at += entryLength
-            if entry & 0x100 != 0 { break }
+            if entry & 0x100 != 0 {
+                // Generic Associated Channel Label (RFC 5586): only an associated channel header
+                // may follow (tshark does not look for IP or Ethernet after it either).
+                if entry >> 12 == gal {
+                    guard c.available >= 1 else { return c.stop(&s, .mpls, .truncated, needed: achLength) }
+                    guard b.u8(c.at) >> 4 == 1 else { return c.stop(&s, .mpls, .unsupportedProtocol) }  // checked: 1 byte
+                }
+                break
+            }
         }
         guard c.available >= 1 else { return c.stop(&s, .mpls, .truncated, needed: 1) }
         switch b.u8(c.at) >> 4 {  // checked: 1 byte at c.at
@@ -30,7 +45,14 @@
             }
             return .ethernet
         case 1:
-            return c.stop(&s, .mpls, .unsupportedProtocol)   // associated channel (RFC 5586)
+            // Associated channel header (RFC 4385 / 5586): IPv4 and IPv6 channels are decoded
+            // (as tshark does); other channels (BFD, OAM, …) end the walk.
+            guard c.available >= achLength else { return c.stop(&s, .mpls, .truncated, needed: achLength) }
+            switch b.be16(c.at + achChannelType) {  // checked: achLength bytes at c.at
+            case 0x0021: c.at += achLength; return .ipv4
+            case 0x0057: c.at += achLength; return .ipv6
+            default: return c.stop(&s, .mpls, .unsupportedProtocol)
+            }
         default:
             return .ethernet
         }

@@ -1,6 +1,7 @@
 /// Linux NFLOG (LINKTYPE_NFLOG 239): family, version, resource id, then TLVs (length and type in
 /// host byte order — little-endian in practice — length including the 4-byte TLV header, padded
-/// to 4). TLV type 9 (NFULA_PAYLOAD) holds the IP packet of the header's family.
+/// to 4). TLV type 9 (NFULA_PAYLOAD) holds the IP packet of the header's family; a payload TLV
+/// cut by the snap length is not decoded (tshark shows nothing of it either).
 @usableFromInline enum NFLOG {
     @inlinable static var family: Int { 0 }
     @inlinable static var version: Int { family + 1 }
@@ -24,7 +25,9 @@
             let type = b.le16(c.at + tlvType) & 0x7FFF
             guard length >= tlvHeaderLength else { return c.stop(&s, .link, .badLength) }
             if type == payloadType {
-                c.end = min(c.end, c.at + length)
+                // tshark 4.0 dissects the payload only when the whole TLV was captured.
+                guard length <= c.available else { return c.stop(&s, .link, .truncated, needed: length) }
+                c.end = c.at + length
                 c.at += tlvHeaderLength
                 switch af {
                 case 2: return c.dispatch(etherType: 0x0800, &s)

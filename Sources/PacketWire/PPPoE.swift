@@ -1,5 +1,6 @@
 /// PPPoE session header (EtherType 0x8864): version/type, code, session id, payload length;
-/// a PPP protocol field follows.
+/// a PPP protocol field follows. The version/type byte (0x11) is not checked: tshark 4.0 decodes
+/// the session whatever it holds.
 @usableFromInline enum PPPoE {
     @inlinable static var versionType: Int { 0 }
     @inlinable static var code: Int { versionType + 1 }
@@ -10,7 +11,6 @@
     @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
         guard c.available >= headerLength else { return c.stop(&s, .pppoe, .truncated, needed: headerLength) }
         // checked: headerLength bytes at c.at
-        guard b.u8(c.at + versionType) == 0x11 else { return c.stop(&s, .pppoe, .badVersion) }
         let length = Int(b.be16(c.at + payloadLength))
         c.at += headerLength
         c.end = min(c.end, c.at + length)   // the session length bounds the PPP frame

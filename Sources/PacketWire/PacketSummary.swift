@@ -18,7 +18,7 @@ public struct IPHeaderSummary: Sendable, Equatable {
     public var hasPorts: Bool = false
     public var sourcePort: UInt16 = 0
     public var destinationPort: UInt16 = 0
-    /// True when the TCP flags were read (needs 14 bytes of TCP header).
+    /// True when the TCP flags were read (needs 16 bytes of TCP header, as tshark).
     public var hasTCPFlags: Bool = false
     /// 12 bits: 0x001 FIN … 0x080 CWR, 0x100 NS/AE, 0xE00 reserved.
     public var tcpFlags: UInt16 = 0
@@ -44,6 +44,10 @@ public struct QuotedHeader: Sendable, Equatable {
     public var hasPorts: Bool = false
     public var sourcePort: UInt16 = 0
     public var destinationPort: UInt16 = 0
+    /// True when the quote ends inside the fixed IP header after the source address (an ICMP error
+    /// captured with a short snap length): `version`, `source` and `proto` are valid; `destination`
+    /// and the ports were not captured. tshark shows the same fields for such a quote.
+    public var partial: Bool = false
 
     @inlinable public init() {}
 }

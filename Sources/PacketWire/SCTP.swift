@@ -1,4 +1,6 @@
 /// SCTP common header (RFC 9260): ports, verification tag, checksum; chunks are not walked.
+/// Unlike TCP/UDP/DCCP, tshark 4.0 shows SCTP ports only when the whole 12-byte common header
+/// was captured, and so do we.
 @usableFromInline enum SCTP {
     @inlinable static var sourcePort: Int { 0 }
     @inlinable static var destinationPort: Int { sourcePort + 2 }
@@ -7,9 +9,9 @@
     @inlinable static var headerLength: Int { checksum + 4 }
 
     @inlinable static func decode(_ b: UnsafeRawBufferPointer, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
-        guard TransportPorts.read(b, c, &s) else { return c.stop(&s, .sctp, .truncated, needed: headerLength) }
-        s.inner.transportPayloadLength = TransportPorts.statedPayload(c, headerLength: headerLength)
         guard c.available >= headerLength else { return c.stop(&s, .sctp, .truncated, needed: headerLength) }
+        _ = TransportPorts.read(b, c, &s)   // checked above: headerLength ≥ 4 bytes at c.at
+        s.inner.transportPayloadLength = TransportPorts.statedPayload(c, headerLength: headerLength)
         return .done
     }
 }

@@ -43,7 +43,8 @@ public enum SummaryTSV {
             let q = s.quoted
             if h.hasICMP && q.version != 0 {
                 appendAddress(q.source, version: q.version, &out); out.append(tab)
-                appendAddress(q.destination, version: q.version, &out); out.append(tab)
+                if !q.partial { appendAddress(q.destination, version: q.version, &out) }
+                out.append(tab)
                 appendDecimal(UInt64(q.proto.rawValue), &out); out.append(tab)
                 if q.hasPorts {
                     appendDecimal(UInt64(q.sourcePort), &out); out.append(tab)

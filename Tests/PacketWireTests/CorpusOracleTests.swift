@@ -11,6 +11,32 @@ struct OraclePolicy: Sendable {
 }
 
 /// Every remaining disagreement with the oracle (outer mode), and why we keep it.
+///
+/// Policy classes (checked against tshark 4.0 on captures outside the corpus as well: loopback and
+/// network-namespace captures and crafted frames; the entries below are the corpus instances):
+/// - Partial outer IP header. An IPv4 header cut after its source (16–19 bytes) or an IPv6 header
+///   cut after its source (24–39 bytes): tshark shows version, source and protocol; we report no
+///   IP header (stop: truncated) because a header without its destination cannot key a flow.
+///   (A partial *quoted* header in an ICMP error is reported, with `QuotedHeader.partial`.)
+/// - Outer IPv4 header whose options were cut by the snap length: tshark parses the options
+///   before it shows `ip.dst` and so omits the destination; we report it (it was captured).
+/// - Malformed options: an IPv4 option too short for its fixed fields (timestamp, record route,
+///   source route, router alert or security with length 2, timestamp with 3) or an IPv6
+///   Hop-by-Hop / Destination Options TLV running past its header makes tshark throw inside the
+///   option and show nothing after the IP header; we skip options by the header length and
+///   decode the transport header.
+/// - IPv6 AH: tshark walks AH as an IPv6 extension header and shows the ports of the header
+///   after it while the protocol column stays 51; we stop at AH as for IPv4 (protocol 51, no
+///   ports).
+/// - ICMPv6 message of exactly 1 captured byte: tshark shows the type without a code; we need
+///   both bytes.
+/// - MPLS pseudowire Ethernet (first nibble 0 with a control word, or other nibbles): tshark
+///   decodes it only when both MAC addresses have a known manufacturer (OUI database); we decode
+///   Ethernet by the EtherType alone.
+/// - 802.1ad S-tag (0x88A8) followed by another 0x88A8 tag: tshark's ieee8021ad layer shows only
+///   the innermost id; we list every tag.
+/// - LLC/SNAP-encapsulated IP (Linux SLL protocol 0x0004, 802.3 length frames): tshark decodes it;
+///   we stop at the link layer as non-IP.
 let oraclePolicies: [OraclePolicy] = [
     OraclePolicy(
         file: "tcpdump__arista_ether.pcap", frames: [2, 7, 10, 14], columns: ["ipver", "src", "dst", "proto", "vlans"],

@@ -39,9 +39,13 @@ import Testing
     }
 
     @Test func quoteTooShortForAnIPHeader() {
-        let s = decode(Fixtures.icmpUnreachUDP, length: 14 + 20 + 8 + 19)
+        // 15 quoted bytes end inside the source address: no quote. (16–19 bytes give a partial
+        // quote with source and protocol, as tshark shows; see OracleEdgeTests.)
+        let s = decode(Fixtures.icmpUnreachUDP, length: 14 + 20 + 8 + 15)
         #expect(s.outer.hasICMP && s.outer.icmpType == 3)
         #expect(s.quoted == QuotedHeader())
+        let partial = decode(Fixtures.icmpUnreachUDP, length: 14 + 20 + 8 + 19)
+        #expect(partial.quoted.partial && partial.quoted.source == addr("10.0.0.2") && partial.quoted.destination == .zero)
     }
 
     @Test func echoIsNotAnError() {
