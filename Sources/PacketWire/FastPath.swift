@@ -18,93 +18,107 @@
     static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary) -> Bool {
         let count = b.count
         guard count >= minFrame + VLANTag.headerLength else { return false }
+        // First every check, keeping only offsets and lengths; then, with nothing left that can
+        // fail, one straight run of stores into `s` (no temporaries, no field written twice).
         // checked: minFrame + 4 bytes at 0 (every load of the link layer and the first 20 bytes
         // after it, with or without the tag)
         var type = b.be16(Ethernet.etherType)
-        var o = Ethernet.headerLength
+        var ip = Ethernet.headerLength
         var vlanCount: UInt8 = 0
-        var vlan: UInt16 = 0
         if type == 0x8100 {
-            vlan = b.be16(o + VLANTag.tci) & 0x0FFF
-            type = b.be16(o + VLANTag.etherType)
-            o &+= VLANTag.headerLength  // 14 + 4: no overflow
+            type = b.be16(ip + VLANTag.etherType)
+            ip &+= VLANTag.headerLength  // 14 + 4: no overflow
             vlanCount = 1
         }
-        var h = IPHeaderSummary()
-        var end = count
-        var datagramEnd: Int
+        let v4: Bool
+        let proto: UInt8
+        let ipPayload: UInt32
+        let at: Int           // transport header
+        let datagramEnd: Int
         if type == 0x0800 {
-            // checked: IPv4.minHeaderLength bytes at o (by the frame check above)
-            let vihl = b.u8(o + IPv4.versionIHL)
+            // checked: IPv4.minHeaderLength bytes at ip (by the frame check above)
+            let vihl = b.u8(ip + IPv4.versionIHL)
             guard vihl >> 4 == 4 else { return false }
             let hlen = Int(vihl & 0x0F) &* 4
-            let total = Int(b.be16(o + IPv4.totalLength))
-            let frag = b.be16(o + IPv4.flagsFragment)
+            let total = Int(b.be16(ip + IPv4.totalLength))
+            let frag = b.be16(ip + IPv4.flagsFragment)
             // Fragments, TSO's total length 0, bad lengths and cut options take the layered way.
-            guard hlen >= IPv4.minHeaderLength, total >= hlen, frag & 0x3FFF == 0, hlen <= count &- o else {
+            guard hlen >= IPv4.minHeaderLength, total >= hlen, frag & 0x3FFF == 0, hlen <= count &- ip else {
                 return false
             }
-            h.version = 4
-            h.source = IPAddress(v4: b.be32(o + IPv4.source))
-            h.destination = IPAddress(v4: b.be32(o + IPv4.destination))
-            h.proto = IPProtocol(b.u8(o + IPv4.proto))
-            h.ttl = b.u8(o + IPv4.ttl)
-            h.ipPayloadLength = UInt32(truncatingIfNeeded: total &- hlen)  // total ≥ hlen
-            datagramEnd = o &+ total  // < 2^17 + frame length
-            h.offset = UInt32(truncatingIfNeeded: o)
-            o &+= hlen
+            v4 = true
+            proto = b.u8(ip + IPv4.proto)
+            ipPayload = UInt32(truncatingIfNeeded: total &- hlen)  // total ≥ hlen
+            at = ip &+ hlen
+            datagramEnd = ip &+ total  // < 2^17 + frame length
         } else if type == 0x86DD {
-            guard count &- o >= IPv6.headerLength else { return false }
-            // checked: IPv6.headerLength bytes at o
-            guard b.u8(o) >> 4 == 6 else { return false }
-            let stated = Int(b.be16(o + IPv6.payloadLength))
-            let next = b.u8(o + IPv6.nextHeader)
+            guard count &- ip >= IPv6.headerLength else { return false }
+            // checked: IPv6.headerLength bytes at ip
+            guard b.u8(ip) >> 4 == 6 else { return false }
+            let stated = Int(b.be16(ip + IPv6.payloadLength))
+            proto = b.u8(ip + IPv6.nextHeader)
             // Jumbograms / offload (length 0) and extension headers take the layered way.
-            guard stated != 0, !IPv6.isExtension(next) else { return false }
-            h.version = 6
-            h.source = IPAddress(high: b.be64(o + IPv6.source), low: b.be64(o + IPv6.source + 8))
-            h.destination = IPAddress(high: b.be64(o + IPv6.destination), low: b.be64(o + IPv6.destination + 8))
-            h.proto = IPProtocol(next)
-            h.ttl = b.u8(o + IPv6.hopLimit)
-            h.ipPayloadLength = UInt32(truncatingIfNeeded: stated)
-            h.offset = UInt32(truncatingIfNeeded: o)
-            o &+= IPv6.headerLength
-            datagramEnd = o &+ stated  // < 2^16 + frame length
+            guard stated != 0, !IPv6.isExtension(proto) else { return false }
+            v4 = false
+            ipPayload = UInt32(truncatingIfNeeded: stated)
+            at = ip &+ IPv6.headerLength
+            datagramEnd = at &+ stated  // < 2^16 + frame length
         } else {
             return false
         }
-        if datagramEnd < end { end = datagramEnd }
-        let available = end &- o  // may be negative when the datagram is shorter than its header
-        switch h.proto.rawValue {
-        case 6:
+        let available = min(count, datagramEnd) &- at  // ≥ 0: the datagram holds its own header
+        let isTCP = proto == 6
+        var tcpFlags: UInt16 = 0
+        let transportPayload: Int
+        if isTCP {
             guard available >= TCP.minHeaderLength else { return false }
-            // checked: TCP.minHeaderLength bytes at o
-            let field = b.be16(o + TCP.offsetFlags)
+            // checked: TCP.minHeaderLength bytes at `at`
+            let field = b.be16(at + TCP.offsetFlags)
             let thlen = Int(field >> 12) &* 4
             guard thlen >= TCP.minHeaderLength, available >= thlen else { return false }
-            h.sourcePort = b.be16(o + TCP.sourcePort)
-            h.destinationPort = b.be16(o + TCP.destinationPort)
-            h.hasPorts = true
-            h.tcpFlags = field & 0x0FFF
-            h.hasTCPFlags = true
-            h.transportPayloadLength = UInt32(truncatingIfNeeded: max(0, datagramEnd &- o &- thlen))
-        case 17:
+            tcpFlags = field & 0x0FFF
+            transportPayload = max(0, datagramEnd &- at &- thlen)
+        } else if proto == 17 {
             guard available >= UDP.headerLength else { return false }
-            // checked: UDP.headerLength bytes at o
-            let src = b.be16(o + UDP.sourcePort), dst = b.be16(o + UDP.destinationPort)
+            // checked: UDP.headerLength bytes at `at`
+            let src = b.be16(at + UDP.sourcePort), dst = b.be16(at + UDP.destinationPort)
             // Any port that may start a tunnel (or Teredo) takes the layered way.
             guard !isTunnelPort(src), !isTunnelPort(dst), !vxlanPorts.contains(dst) else { return false }
-            let stated = Int(b.be16(o + UDP.length))
-            h.sourcePort = src
-            h.destinationPort = dst
-            h.hasPorts = true
-            h.transportPayloadLength = stated >= UDP.headerLength
-                ? UInt32(truncatingIfNeeded: stated &- UDP.headerLength)
-                : UInt32(truncatingIfNeeded: max(0, datagramEnd &- o &- UDP.headerLength))
-        default:
+            let stated = Int(b.be16(at + UDP.length))
+            transportPayload = stated >= UDP.headerLength
+                ? stated &- UDP.headerLength : max(0, datagramEnd &- at &- UDP.headerLength)
+        } else {
             return false
         }
-        s.fill(etherType: EtherType(type), vlanCount: vlanCount, vlan: vlan, header: h)
+
+        s = PacketSummary()
+        s.etherType = EtherType(type)
+        s.vlanCount = vlanCount
+        // checked: the tag's TCI lies inside the frame check
+        s.vlans.0 = vlanCount != 0 ? b.be16(Ethernet.headerLength + VLANTag.tci) & 0x0FFF : 0
+        s.outer.offset = UInt32(truncatingIfNeeded: ip)
+        // checked: the IPv4 / IPv6 header at ip, above
+        if v4 {
+            s.outer.version = 4
+            s.outer.source = IPAddress(v4: b.be32(ip + IPv4.source))
+            s.outer.destination = IPAddress(v4: b.be32(ip + IPv4.destination))
+            s.outer.ttl = b.u8(ip + IPv4.ttl)
+        } else {
+            s.outer.version = 6
+            s.outer.source = IPAddress(high: b.be64(ip + IPv6.source), low: b.be64(ip + IPv6.source + 8))
+            s.outer.destination = IPAddress(high: b.be64(ip + IPv6.destination), low: b.be64(ip + IPv6.destination + 8))
+            s.outer.ttl = b.u8(ip + IPv6.hopLimit)
+        }
+        s.outer.proto = IPProtocol(proto)
+        s.outer.ipPayloadLength = ipPayload
+        // checked: 8 (UDP) or 20 (TCP) bytes at `at`, above
+        s.outer.sourcePort = b.be16(at + TransportPorts.sourcePort)
+        s.outer.destinationPort = b.be16(at + TransportPorts.destinationPort)
+        s.outer.hasPorts = true
+        s.outer.hasTCPFlags = isTCP
+        s.outer.tcpFlags = tcpFlags
+        s.outer.transportPayloadLength = UInt32(truncatingIfNeeded: transportPayload)
+        s.inner = s.outer  // one IP header: `inner` is `outer`
         return true
     }
 
@@ -113,19 +127,5 @@
     static func isTunnelPort(_ p: UInt16) -> Bool {
         p == UDP.genevePort || p == UDP.mplsPort || p == UDP.gtpUserPort || p == UDP.vxlanGPEPort
             || p == UDP.teredoPort
-    }
-}
-
-extension PacketSummary {
-    /// The whole summary of an untunnelled Ethernet frame: every field written once.
-    @inlinable @inline(__always)
-    mutating func fill(etherType: EtherType, vlanCount: UInt8, vlan: UInt16, header: IPHeaderSummary) {
-        self = PacketSummary()
-        self.linkType = .ethernet
-        self.etherType = etherType
-        self.vlanCount = vlanCount
-        self.vlans.0 = vlan
-        self.outer = header
-        self.inner = header
     }
 }

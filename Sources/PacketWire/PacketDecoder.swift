@@ -143,7 +143,8 @@ public struct PacketDecoder: Sendable {
         count = n
     }
 
-    @inlinable func contains(_ port: UInt16) -> Bool {
+    @inlinable @inline(__always)
+    func contains(_ port: UInt16) -> Bool {
         if count > 0 && ports.0 == port { return true }
         if count > 1 && ports.1 == port { return true }
         if count > 2 && ports.2 == port { return true }
