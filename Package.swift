@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile"]),
         .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis"]),
         .testTarget(name: "PortolanCLITests", dependencies: ["portolan"]),
+        .testTarget(name: "TrafficSynthTests", dependencies: ["TrafficSynth", "CaptureFile", "PacketWire", "PortCatalog", "FlowAnalysis"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -394,6 +394,22 @@ public struct FlowAnalyzer: Sendable {
             vlanInKey: vlanInKey)
     }
 
+    /// Streams every flow, classified and in creation order, to `visit`, and returns the snapshot
+    /// without `flows` but with `hosts` and `outbound` computed from them: reports of millions of
+    /// flows (JSON Lines, CSV, the table's summary) never hold every record at once.
+    public func snapshot(streaming visit: (FlowRecord) throws -> Void) rethrows -> AnalysisSnapshot {
+        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
+        let roles = configuration.roles
+        try forEachFlow { f in
+            if !roles.isUnknown { acc.add(f) }
+            try visit(f)
+        }
+        var s = snapshot(includeFlows: false)
+        s.hosts = coverage(acc)
+        s.outbound = outboundStatus(acc)
+        return s
+    }
+
     /// Every flow, classified, in creation order.
     public func flowRecords() -> [FlowRecord] {
         var out: [FlowRecord] = []

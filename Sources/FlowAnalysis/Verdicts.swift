@@ -182,6 +182,18 @@ extension FlowAnalyzer {
     /// Per inventory host (single addresses and CIDRs), the entries its roles serve, split into
     /// exercised (some flow with this host as server was attributed to the entry) and not.
     func coverage(_ flows: [FlowRecord]) -> [HostCoverage] {
+        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
+        for i in flows.indices { acc.add(flows[i]) }
+        return coverage(acc)
+    }
+
+    func outboundStatus(_ flows: [FlowRecord]) -> [OutboundStatus] {
+        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
+        for i in flows.indices { acc.add(flows[i]) }
+        return outboundStatus(acc)
+    }
+
+    func coverage(_ acc: CoverageAccumulator) -> [HostCoverage] {
         let roles = configuration.roles
         guard !roles.isUnknown else { return [] }
         let infos = configuration.classifier.entryInfos
@@ -197,12 +209,19 @@ extension FlowAnalyzer {
                 groups.append([h])
             }
         }
+        // Each host looks up its addresses among the servers the flows exercised (a CIDR item
+        // scans the distinct servers, not the flows).
+        let byServer = acc.byServer
         var out: [HostCoverage] = []
         for g in groups {
             let bits = g.reduce(UInt64(0)) { $0 | $1.roleBits }
             var used = Set<Int32>()
-            for f in flows where f.entryID >= 0 && g.contains(where: { $0.contains(f.server, version: f.ipVersion) }) {
-                used.insert(f.entryID)
+            for h in g {
+                if h.prefixLength >= (h.version == 4 ? 32 : 128) {
+                    if let e = byServer[ServerKey(address: h.address, version: h.version)] { used.formUnion(e) }
+                } else {
+                    for (k, e) in byServer where h.contains(k.address, version: k.version) { used.formUnion(e) }
+                }
             }
             var ex: [EntryRef] = [], un: [EntryRef] = []
             for (i, e) in infos.enumerated() where e.roleBits & bits != 0 && e.scope != .outbound && e.ports != nil {
@@ -219,11 +238,14 @@ extension FlowAnalyzer {
 
     /// Per inventory host with a role that an outbound entry names (Dynatrace nodes → Mission
     /// Control): whether any flow from it to one of the entry's destinations was answered.
-    func outboundStatus(_ flows: [FlowRecord]) -> [OutboundStatus] {
+    func outboundStatus(_ acc: CoverageAccumulator) -> [OutboundStatus] {
         let roles = configuration.roles
         guard !roles.isUnknown else { return [] }
         let infos = configuration.classifier.entryInfos
         var out: [OutboundStatus] = []
+        let outbound = infos.filter { $0.scope == .outbound }
+        guard !outbound.isEmpty else { return [] }
+        let toDestinations = acc.toDestinations
         for (i, e) in infos.enumerated() where e.scope == .outbound {
             let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
                                ports: e.portText)
@@ -240,7 +262,8 @@ extension FlowAnalyzer {
             for g in groups {
                 var attempts = 0
                 var reached = false
-                for f in flows where f.proto == e.proto && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
+                for f in toDestinations where f.proto == e.proto
+                    && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
                     && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
                     attempts += 1
                     if f.serverPackets > f.icmpErrors && !f.verdicts.contains(where: \.isBlocked) { reached = true }
@@ -250,6 +273,29 @@ extension FlowAnalyzer {
             }
         }
         return out
+    }
+}
+
+/// A server address of some flow.
+struct ServerKey: Hashable {
+    var address: IPAddress
+    var version: UInt8
+}
+
+/// What host coverage and outbound status need from the flows, gathered one flow at a time: the
+/// entries each server exercised, and the (few) flows to an outbound destination.
+struct CoverageAccumulator {
+    let outbound: [EntryInfo]
+    var byServer: [ServerKey: Set<Int32>] = [:]
+    var toDestinations: [FlowRecord] = []
+
+    init(outbound: [EntryInfo]) { self.outbound = outbound }
+
+    mutating func add(_ f: FlowRecord) {
+        if f.entryID >= 0 { byServer[ServerKey(address: f.server, version: f.ipVersion), default: []].insert(f.entryID) }
+        if !outbound.isEmpty && outbound.contains(where: { $0.hasDestination(f.server, version: f.ipVersion) }) {
+            toDestinations.append(f)
+        }
     }
 }
 

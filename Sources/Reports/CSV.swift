@@ -10,35 +10,97 @@ public let csvHeader = [
     "files", "evidence_file",
 ]
 
-/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
-func csvField(_ s: String) -> String {
-    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+/// Appends one field with RFC 4180 quoting: a field with a comma, quote or line break is quoted,
+/// its quotes doubled.
+func appendCSVField(_ s: String, to out: inout [UInt8]) {
+    let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+        for b in buf where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return false }
+        return true
+    } ?? !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+    if plain {
+        out.append(contentsOf: s.utf8)
+        return
     }
-    return s
+    out.append(0x22)
+    for b in s.utf8 {
+        if b == 0x22 { out.append(0x22) }
+        out.append(b)
+    }
+    out.append(0x22)
+}
+
+func csvField(_ s: String) -> String {
+    var out: [UInt8] = []
+    appendCSVField(s, to: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// One CSV row (UTF-8 bytes appended in place; a `String` per field would be several times slower).
+struct CSVLine {
+    var bytes: [UInt8] = []
+    var first = true
+
+    init() { bytes.reserveCapacity(320) }
+
+    mutating func separator() {
+        if !first { bytes.append(0x2C) }
+        first = false
+    }
+
+    mutating func add(_ s: String) {
+        separator()
+        appendCSVField(s, to: &bytes)
+    }
+
+    mutating func add<I: BinaryInteger>(_ n: I) {
+        separator()
+        appendDecimal(n, to: &bytes)
+    }
+
+    mutating func add(_ list: [String], _ sep: UInt8) {
+        separator()
+        var joined: [UInt8] = []
+        for (i, x) in list.enumerated() {
+            if i > 0 { joined.append(sep) }
+            joined.append(contentsOf: x.utf8)
+        }
+        appendCSVField(String(decoding: joined, as: UTF8.self), to: &bytes)
+    }
 }
 
 func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
-    let fields: [String] = [
-        protoName(f.proto), String(f.ipVersion), addressText(f.client, f.ipVersion), String(f.clientPort),
-        addressText(f.server, f.ipVersion), String(f.serverPort), f.clientName ?? "", f.serverName ?? "",
-        f.component ?? "", f.catalogID ?? "", f.candidates.joined(separator: ";"), f.verdict.rawValue,
-        f.verdicts.map(\.rawValue).joined(separator: ";"), evidenceText(f), f.state.rawValue, f.history,
-        f.direction.rawValue, String(f.clientPackets), String(f.serverPackets), String(f.clientBytes),
-        String(f.serverBytes), String(f.clientPayloadBytes), String(f.serverPayloadBytes), String(f.icmpErrors),
-        timestampText(f.firstTimestamp), timestampText(f.lastTimestamp), String(f.firstFrame), vlanText(f) ?? "",
-        tunnelText(f.tunnel) ?? "", tunnelText(f.carries) ?? "", fileNames(f, sourceNames).joined(separator: ";"),
-        Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "",
-    ]
-    return fields.map(csvField).joined(separator: ",")
-}
-
-extension String {
-    func replacingAll(_ a: Character, with b: String) -> String {
-        var out = ""
-        for c in self {
-            if c == a { out += b } else { out.append(c) }
-        }
-        return out
-    }
+    var l = CSVLine()
+    l.add(protoName(f.proto))
+    l.add(f.ipVersion)
+    l.add(addressText(f.client, f.ipVersion))
+    l.add(f.clientPort)
+    l.add(addressText(f.server, f.ipVersion))
+    l.add(f.serverPort)
+    l.add(f.clientName ?? "")
+    l.add(f.serverName ?? "")
+    l.add(f.component ?? "")
+    l.add(f.catalogID ?? "")
+    l.add(f.candidates, 0x3B)
+    l.add(f.verdict.rawValue)
+    l.add(f.verdicts.map(\.rawValue), 0x3B)
+    l.add(evidenceText(f))
+    l.add(f.state.rawValue)
+    l.add(f.history)
+    l.add(f.direction.rawValue)
+    l.add(f.clientPackets)
+    l.add(f.serverPackets)
+    l.add(f.clientBytes)
+    l.add(f.serverBytes)
+    l.add(f.clientPayloadBytes)
+    l.add(f.serverPayloadBytes)
+    l.add(f.icmpErrors)
+    l.add(timestampText(f.firstTimestamp))
+    l.add(timestampText(f.lastTimestamp))
+    l.add(f.firstFrame)
+    l.add(vlanText(f) ?? "")
+    l.add(tunnelText(f.tunnel) ?? "")
+    l.add(tunnelText(f.carries) ?? "")
+    l.add(fileNames(f, sourceNames), 0x3B)
+    l.add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
+    return String(decoding: l.bytes, as: UTF8.self)
 }

@@ -90,9 +90,8 @@ public func timestampText(_ nanos: Int64) -> String {
     let m = neg ? -(nanos / 1000) : nanos / 1000
     let sec = m / 1_000_000
     let frac = m % 1_000_000
-    var f = String(frac)
-    while f.count < 6 { f = "0" + f }
-    return (neg ? "-" : "") + "\(sec).\(f)"
+    let f = String(frac)
+    return (neg ? "-" : "") + String(sec) + "." + String(repeating: "0", count: max(0, 6 - f.utf8.count)) + f
 }
 
 /// TCP flags as letters (tcpdump order: F S R P . U E C; "." for ACK), "" when none.

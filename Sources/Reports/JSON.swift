@@ -1,67 +1,84 @@
 import FlowAnalysis
 import PacketWire
 
-/// A tiny JSON writer: keys in the order written, strings escaped per RFC 8259.
+/// A tiny JSON writer into UTF-8 bytes (appending to a `String` is several times slower): keys in
+/// the order written, strings escaped per RFC 8259.
 struct JSONWriter {
-    var out: String
+    var bytes: [UInt8] = []
+    /// Per open container: whether a value was written (the next one needs a comma).
     var needComma: [Bool] = [false]
 
-    init(into s: String = "") { out = s }
+    init() { bytes.reserveCapacity(1024) }
+
+    /// The text so far.
+    var out: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Hands the text written so far to `sink` and starts over (keeping the nesting).
+    mutating func flush<Out: TextOutputStream>(to sink: inout Out) {
+        sink.write(out)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always) mutating func ascii(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
 
     mutating func comma() {
-        if needComma[needComma.count - 1] { out += "," }
+        if needComma[needComma.count - 1] { bytes.append(0x2C) }
         needComma[needComma.count - 1] = true
     }
 
     mutating func key(_ k: String) {
         comma()
-        appendString(k)
-        out += ":"
+        bytes.append(0x22)
+        bytes.append(contentsOf: k.utf8)  // keys are this file's own literals: nothing to escape
+        bytes.append(0x22)
+        bytes.append(0x3A)
         needComma[needComma.count - 1] = false
     }
 
     mutating func beginObject(_ k: String? = nil) {
         if let k { key(k) } else { comma() }
-        out += "{"
+        bytes.append(0x7B)
         needComma[needComma.count - 1] = true
         needComma.append(false)
     }
 
     mutating func endObject() {
         needComma.removeLast()
-        out += "}"
+        bytes.append(0x7D)
     }
 
     mutating func beginArray(_ k: String? = nil) {
         if let k { key(k) } else { comma() }
-        out += "["
+        bytes.append(0x5B)
         needComma[needComma.count - 1] = true
         needComma.append(false)
     }
 
     mutating func endArray() {
         needComma.removeLast()
-        out += "]"
+        bytes.append(0x5D)
     }
 
     mutating func value(_ s: String?) {
         comma()
-        if let s { appendString(s) } else { out += "null" }
+        if let s { appendString(s) } else { ascii("null") }
     }
 
     mutating func value<I: BinaryInteger>(_ n: I) {
         comma()
-        out += String(n)
+        appendInteger(n)
     }
 
     mutating func value(_ b: Bool) {
         comma()
-        out += b ? "true" : "false"
+        if b { ascii("true") } else { ascii("false") }
     }
 
     mutating func raw(_ text: String) {
         comma()
-        out += text
+        bytes.append(contentsOf: text.utf8)
     }
 
     mutating func field(_ k: String, _ s: String?) { key(k); value(s) }
@@ -73,40 +90,65 @@ struct JSONWriter {
         endArray()
     }
 
+    mutating func appendInteger<I: BinaryInteger>(_ n: I) { appendDecimal(n, to: &bytes) }
+
     mutating func appendString(_ s: String) {
-        // Fast path: nothing to escape (the common case: names, addresses, verdicts).
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out += "\""
-            out += s
-            out += "\""
+        bytes.append(0x22)
+        // Fast path: nothing to escape (names, addresses, verdicts), checked on the contiguous bytes.
+        let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+            for b in buf where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            return true
+        } ?? false
+        if plain {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(0x22)
             return
         }
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+        for b in s.utf8 {
+            switch b {
+            case 0x22: ascii("\\\"")
+            case 0x5C: ascii("\\\\")
+            case 0x0A: ascii("\\n")
+            case 0x0D: ascii("\\r")
+            case 0x09: ascii("\\t")
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                ascii("\\u00")
+                bytes.append(hex[Int(b >> 4)])
+                bytes.append(hex[Int(b & 0xF)])
             default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
+                bytes.append(b)
             }
         }
-        out += "\""
+        bytes.append(0x22)
+    }
+}
+
+/// Appends the decimal digits of `n` (no `String` on the way).
+func appendDecimal<I: BinaryInteger>(_ n: I, to bytes: inout [UInt8]) {
+    if n < 0 { bytes.append(0x2D) }
+    var m = UInt64(n.magnitude)  // every magnitude written here fits in 64 bits
+    if m < 10 {
+        bytes.append(0x30 &+ UInt8(m))
+        return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, in a fixed 24-byte buffer
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buf in
+        while m > 0 {
+            buf[23 - count] = 0x30 &+ UInt8(m % 10)  // count < 20: inside the buffer
+            m /= 10
+            count += 1
+        }
+        bytes.append(contentsOf: buf[(24 - count)...])
     }
 }
 
 /// One flow as a JSON object (the fields of JSON Lines, CSV and the `flows` array of JSON).
 func flowJSON(_ f: FlowRecord, sourceNames: [String], into out: inout String) {
-    var w = JSONWriter(into: out)
+    var w = JSONWriter()
     writeFlow(f, sourceNames: sourceNames, &w)
-    out = w.out
+    out += w.out
 }
 
 func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
@@ -240,67 +282,87 @@ func entryJSON(_ e: EntryRef, _ w: inout JSONWriter) {
 }
 
 func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) {
+    var j = JSONReportStream(s, to: &out)
+    for i in s.flows.indices { j.add(s.flows[i], to: &out) }
+    j.finish(s, to: &out)
+}
+
+/// The JSON report written while the flows stream: the head (sources, inventory, accounting),
+/// then each flow, then what needs every flow (counts per verdict, host coverage, outbound). The
+/// document is the same whether the flows come from a snapshot or from
+/// `FlowAnalyzer.snapshot(streaming:)`.
+public struct JSONReportStream {
     var w = JSONWriter()
-    w.beginObject()
-    w.beginArray("sources")
-    for src in s.sources {
+    let names: [String]
+    var flowCount = 0
+    var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
+
+    /// Writes the head; `head` needs its sources, flags and accounting (not its flows).
+    public init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out) {
+        names = head.sources.map(\.name)
         w.beginObject()
-        w.field("name", src.name)
-        w.field("packets", src.packets)
-        w.field("bytes", src.bytes)
-        w.field("error", src.error)
-        w.endObject()
-    }
-    w.endArray()
-    w.field("inventory", s.inventoryKnown)
-    w.field("vlan_in_key", s.vlanInKey)
-    w.field("flow_count", s.flows.count)
-    w.beginObject("verdict_counts")
-    for (v, n) in s.verdictCounts { w.field(v.rawValue, n) }
-    w.endObject()
-    writeAccounting(s.accounting, &w)
-    w.beginArray("hosts")
-    for h in s.hosts {
-        w.beginObject()
-        w.field("name", h.name)
-        w.field("addresses", h.addresses)
-        w.field("roles", h.roles)
-        w.beginArray("exercised")
-        for e in h.exercised { entryJSON(e, &w) }
-        w.endArray()
-        w.beginArray("unexercised")
-        for e in h.unexercised { entryJSON(e, &w) }
-        w.endArray()
-        w.endObject()
-    }
-    w.endArray()
-    w.beginArray("outbound")
-    for o in s.outbound {
-        w.beginObject()
-        w.field("name", o.name)
-        w.field("address", o.address)
-        w.field("component", o.entry.component)
-        w.field("catalog", o.entry.catalogID)
-        w.field("reached", o.reached)
-        w.field("attempts", o.attempts)
-        w.endObject()
-    }
-    w.endArray()
-    w.beginArray("flows")
-    out.write(w.out)
-    w.out = ""
-    let names = s.sources.map(\.name)
-    for f in s.flows {
-        writeFlow(f, sourceNames: names, &w)
-        if w.out.utf8.count > 1 << 16 {
-            out.write(w.out)
-            w.out = ""
+        w.beginArray("sources")
+        for src in head.sources {
+            w.beginObject()
+            w.field("name", src.name)
+            w.field("packets", src.packets)
+            w.field("bytes", src.bytes)
+            w.field("error", src.error)
+            w.endObject()
         }
+        w.endArray()
+        w.field("inventory", head.inventoryKnown)
+        w.field("vlan_in_key", head.vlanInKey)
+        writeAccounting(head.accounting, &w)
+        w.beginArray("flows")
+        w.flush(to: &out)
     }
-    w.endArray()
-    w.endObject()
-    w.out += "\n"
-    out.write(w.out)
+
+    public mutating func add<Out: TextOutputStream>(_ f: FlowRecord, to out: inout Out) {
+        flowCount += 1
+        verdictCounts[f.verdict.rank] += 1
+        writeFlow(f, sourceNames: names, &w)
+        if w.bytes.count > 1 << 16 { w.flush(to: &out) }
+    }
+
+    /// Writes the tail; `tail` needs its hosts and outbound status.
+    public mutating func finish<Out: TextOutputStream>(_ tail: AnalysisSnapshot, to out: inout Out) {
+        w.endArray()
+        w.field("flow_count", flowCount)
+        w.beginObject("verdict_counts")
+        for v in Verdict.allCases where verdictCounts[v.rank] > 0 { w.field(v.rawValue, verdictCounts[v.rank]) }
+        w.endObject()
+        w.beginArray("hosts")
+        for h in tail.hosts {
+            w.beginObject()
+            w.field("name", h.name)
+            w.field("addresses", h.addresses)
+            w.field("roles", h.roles)
+            w.beginArray("exercised")
+            for e in h.exercised { entryJSON(e, &w) }
+            w.endArray()
+            w.beginArray("unexercised")
+            for e in h.unexercised { entryJSON(e, &w) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.beginArray("outbound")
+        for o in tail.outbound {
+            w.beginObject()
+            w.field("name", o.name)
+            w.field("address", o.address)
+            w.field("component", o.entry.component)
+            w.field("catalog", o.entry.catalogID)
+            w.field("reached", o.reached)
+            w.field("attempts", o.attempts)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        w.bytes.append(0x0A)
+        w.flush(to: &out)
+    }
 }
 
 // MARK: - Live: one compact line per interval

@@ -6,6 +6,21 @@ import PacketWire
 struct TableReport {
     let snapshot: AnalysisSnapshot
     let options: ReportOptions
+    let summary: TableSummary
+
+    /// From a snapshot that holds its flows.
+    init(snapshot: AnalysisSnapshot, options: ReportOptions) {
+        var t = TableSummary(options: options)
+        for i in snapshot.flows.indices { t.add(snapshot.flows[i]) }
+        self.init(snapshot: snapshot, options: options, summary: t)
+    }
+
+    /// From a snapshot without flows and the summary of its streamed flows.
+    init(snapshot: AnalysisSnapshot, options: ReportOptions, summary: TableSummary) {
+        self.snapshot = snapshot
+        self.options = options
+        self.summary = summary
+    }
 
     func paint(_ s: String, _ code: String) -> String { options.color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
     func bold(_ s: String) -> String { paint(s, "1") }
@@ -17,9 +32,9 @@ struct TableReport {
         let s = snapshot
         let a = s.accounting
         let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
-        let problems = s.flows.filter(\.isProblem).count
+        let problems = summary.problemCount
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
-                  + "\(byteText(a.total.bytes)), \(group(UInt64(s.flows.count))) flows, \(group(UInt64(problems))) with problems\n")
+                  + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
             var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
             if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
@@ -38,31 +53,12 @@ struct TableReport {
     // MARK: components
 
     func writeComponents<Out: TextOutputStream>(_ out: inout Out) {
-        var rowIndex: [String: Int] = [:]
-        var names: [String] = []
-        var rowList: [ComponentRow] = []
+        let rowList = summary.rows
         // The catalog id is added only when two catalogs use one component name.
-        var catalogsOf: [String: Set<String>] = [:]
-        for f in snapshot.flows { if let c = f.component { catalogsOf[c, default: []].insert(f.catalogID ?? "") } }
-        for f in snapshot.flows {
-            let name = f.component.map { catalogsOf[$0]!.count > 1 ? "\($0) (\(f.catalogID ?? ""))" : $0 }
-                ?? "(no catalog entry)"
-            let i: Int
-            if let j = rowIndex[name] {
-                i = j
-            } else {
-                i = rowList.count
-                rowIndex[name] = i
-                names.append(name)
-                rowList.append(ComponentRow())
-            }
-            // In place: copying a row would copy its host set.
-            rowList[i].flows += 1
-            rowList[i].packets += f.packets
-            rowList[i].bytes += f.bytes
-            rowList[i].hosts.insert(f.server)
-            rowList[i].hosts.insert(f.client)
-            if f.isProblem { rowList[i].problems += 1 }
+        var catalogsOf: [String: Int] = [:]
+        for r in rowList { if let c = r.component { catalogsOf[c, default: 0] += 1 } }
+        let names = rowList.map { r in
+            r.component.map { catalogsOf[$0]! > 1 ? "\($0) (\(r.catalogID ?? ""))" : $0 } ?? "(no catalog entry)"
         }
         var order = Array(rowList.indices)
         order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
@@ -85,18 +81,17 @@ struct TableReport {
     // MARK: problems
 
     func writeProblems<Out: TextOutputStream>(_ out: inout Out) {
-        let problems = snapshot.flows.filter(\.isProblem)
-        out.write(bold("Problems") + (problems.isEmpty ? ": none\n\n" : "\n"))
-        guard !problems.isEmpty else { return }
-        for v in Verdict.allCases where v != .expected {
-            let flows = problems.filter { $0.verdict == v }
-            if flows.isEmpty { continue }
-            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(flows.count) flow\(flows.count == 1 ? "" : "s"))"
+        let limit = options.maxFlowsPerVerdict
+        let counts = summary.verdictCounts
+        let total = summary.problemCount
+        out.write(bold("Problems") + (total == 0 ? ": none\n\n" : "\n"))
+        guard total > 0 else { return }
+        for v in Verdict.allCases where v != .expected && counts[v.rank] > 0 {
+            let n = counts[v.rank]
+            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(group(UInt64(n))) flow\(n == 1 ? "" : "s"))"
                       + verdictHint(v) + "\n")
-            for f in flows.prefix(options.maxFlowsPerVerdict) { writeFlowLine(f, &out) }
-            if flows.count > options.maxFlowsPerVerdict {
-                out.write("  … \(flows.count - options.maxFlowsPerVerdict) more (use --format jsonl for all)\n")
-            }
+            for f in summary.shown[v.rank] { writeFlowLine(f, &out) }
+            if n > limit { out.write("  … \(group(UInt64(n - limit))) more (use --format jsonl for all)\n") }
         }
         out.write("\n")
     }
@@ -225,11 +220,61 @@ struct TableReport {
 
 /// One line of the component summary.
 struct ComponentRow {
+    var component: String?
+    var catalogID: String?
     var flows = 0
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
     var hosts = Set<IPAddress>()
     var problems = 0
+}
+
+/// What the table needs from the flows, gathered one flow at a time: rows per component, counts
+/// per primary verdict, and the first problem flows of each verdict. So `analyze --format table`
+/// never holds every flow record (`FlowAnalyzer.snapshot(streaming:)`).
+public struct TableSummary {
+    let limit: Int
+    var rows: [ComponentRow] = []
+    var rowIndex: [String: Int] = [:]
+    var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
+    var shown = [[FlowRecord]](repeating: [], count: Verdict.allCases.count)
+    public private(set) var flowCount = 0
+
+    public init(options: ReportOptions = ReportOptions()) { limit = options.maxFlowsPerVerdict }
+
+    public var problemCount: Int { flowCount - verdictCounts[Verdict.expected.rank] }
+
+    public mutating func add(_ f: FlowRecord) {
+        flowCount += 1
+        let key = f.component.map { $0 + "\u{0}" + (f.catalogID ?? "") } ?? ""
+        let i: Int
+        if let j = rowIndex[key] {
+            i = j
+        } else {
+            i = rows.count
+            rowIndex[key] = i
+            rows.append(ComponentRow(component: f.component, catalogID: f.catalogID))
+        }
+        // In place: copying a row would copy its host set.
+        rows[i].flows += 1
+        rows[i].packets += f.clientPackets + f.serverPackets
+        rows[i].bytes += f.clientBytes + f.serverBytes
+        rows[i].hosts.insert(f.server)
+        rows[i].hosts.insert(f.client)
+        let r = f.verdict.rank
+        verdictCounts[r] += 1
+        if f.verdict != .expected {
+            rows[i].problems += 1
+            if shown[r].count < limit { shown[r].append(f) }
+        }
+    }
+}
+
+/// The table of a snapshot without flows (`FlowAnalyzer.snapshot(streaming:)`) and the summary of
+/// the flows streamed from it.
+public func writeTable<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, summary: TableSummary,
+                                              options: ReportOptions = ReportOptions(), to out: inout Out) {
+    TableReport(snapshot: snapshot, options: options, summary: summary).write(to: &out)
 }
 
 // MARK: - Text helpers

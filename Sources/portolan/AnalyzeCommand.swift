@@ -93,10 +93,6 @@ struct AnalyzeCommand: ParsableCommand {
                 }
             }
         }
-        // JSON Lines and CSV are streamed flow by flow; table and JSON need the whole snapshot.
-        let streaming = fmt == .jsonl || fmt == .csv
-        let snapshot = analyzer.snapshot(includeFlows: !streaming)
-
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
         let noColor = (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty == false
         let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
@@ -109,17 +105,31 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             out = FileOutput(fd: STDOUT_FILENO)
         }
+        // Flows are streamed one record at a time: JSON Lines and CSV rows as they come, the table
+        // from a running summary, JSON between its head and its tail. No format holds every record.
         var failed = false
-        if streaming {
+        switch fmt {
+        case .jsonl, .csv:
             if fmt == .csv { out.write(csvHeaderLine) }
-            let names = snapshot.sources.map(\.name)
-            analyzer.forEachFlow { f in
+            let names = sourceNames(analyzer)
+            _ = analyzer.snapshot { f in
                 out.write(renderFlow(f, format: fmt, sourceNames: names))
                 if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
             }
-        } else {
-            write(snapshot, format: fmt, options: options, to: &out)
-            failed = snapshot.flows.contains { f in f.verdicts.contains(where: failSet.contains) }
+        case .table:
+            var summary = TableSummary(options: options)
+            let snapshot = analyzer.snapshot { f in
+                summary.add(f)
+                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
+            }
+            writeTable(snapshot, summary: summary, options: options, to: &out)
+        case .json:
+            var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
+            let tail = analyzer.snapshot { f in
+                stream.add(f, to: &out)
+                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
+            }
+            stream.finish(tail, to: &out)
         }
         guard out.close() || output == nil else {
             throw analyzeFail("cannot write \(output ?? "-"): \(String(cString: strerror(errno)))")
@@ -127,6 +137,11 @@ struct AnalyzeCommand: ParsableCommand {
         if badInput { throw ExitCode(2) }
         if failed { throw ExitCode(1) }
     }
+}
+
+/// The source names, in source order (what flow records' `sources` index).
+func sourceNames(_ a: FlowAnalyzer) -> [String] {
+    a.snapshot(includeFlows: false).sources.map(\.name)
 }
 
 struct AnalyzeUsageError: Error {

@@ -35,6 +35,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Conversations in progress at once in the generated capture.") var concurrent: Int = 8_192
     @Option(help: "Times each stage runs; the fastest run is reported.") var repeats: Int = 3
     @Flag(help: "Only generate (with --write); measure nothing.") var generateOnly = false
+    @Flag(help: "With --file: give the analyzer TrafficSynth's inventory (for captures it generated).")
+    var synthInventory = false
     @Option(help: ArgumentHelp("Run one stage once and print its result only (for callgrind): read, decode, classify or analyze.",
                                visibility: .hidden))
     var only: String?
@@ -91,7 +93,7 @@ struct BenchCommand: ParsableCommand {
         var inventory = Inventory()
         do {
             catalog = try CompiledCatalog.builtIn()
-            if file == nil {
+            if file == nil || synthInventory {
                 for spec in SynthTopology.roleSpecs { try inventory.addRole(spec, catalog: catalog) }
             }
         } catch {
@@ -348,7 +350,10 @@ enum ParallelAnalysis {
         var analyzer = FlowAnalyzer(configuration: config)
         let source = analyzer.addSource(name: file.path)
         let decoder = PacketDecoder(options: config.decoderOptions)
-        var reader = try CaptureReader(file: file, sourceIndex: source)
+        // Its own mapping of the file: readers release the pages behind them, and on a shared
+        // mapping the thread ahead would release pages the other has yet to read.
+        let own = file.isMapped ? try MappedFile(path: file.path) : file
+        var reader = try CaptureReader(file: own, sourceIndex: source)
         var record = CaptureRecord()
         var summary = PacketSummary()
         let n = UInt64(threads)

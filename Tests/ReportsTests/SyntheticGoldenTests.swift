@@ -1,11 +1,14 @@
 import FlowAnalysis
+import Foundation
 import PacketWire
 import Reports
 import Testing
 
 /// Goldens from packets built here (no capture involved): every verdict, IPv4 and IPv6, a VLAN
 /// stack, a VXLAN carrier and its inner flow, an ICMP error, non-IP and undecodable frames.
-func syntheticSnapshot() -> AnalysisSnapshot {
+func syntheticSnapshot() -> AnalysisSnapshot { syntheticAnalyzer().snapshot() }
+
+func syntheticAnalyzer() -> FlowAnalyzer {
     let catalog = StaticCatalog(entries: [
         EntryInfo(catalogID: "demo", component: "Master API", proto: .tcp, ports: 5050...5050, roleBits: 1),
         EntryInfo(catalogID: "demo", component: "Agent API", proto: .tcp, ports: 5051...5051, roleBits: 2),
@@ -116,7 +119,7 @@ func syntheticSnapshot() -> AnalysisSnapshot {
     source = 1
     frame = 0
     tcp("10.0.0.2", 40001, "10.0.0.1", 5050, Array(handshake.prefix(3)))
-    return a.snapshot()
+    return a
 }
 
 @Suite struct SyntheticGoldenTests {
@@ -132,5 +135,50 @@ func syntheticSnapshot() -> AnalysisSnapshot {
         let s = syntheticSnapshot()
         let seen = Set(s.flows.flatMap(\.verdicts))
         #expect(seen == Set(Verdict.allCases))
+    }
+}
+
+@Suite struct StreamingTests {
+    /// The streamed table (running summary, no records kept) and streamed coverage are the same as
+    /// the report of the whole snapshot.
+    @Test func streamedTableEqualsTheWholeSnapshotTable() {
+        let a = syntheticAnalyzer()
+        var summary = TableSummary()
+        var streamed: [FlowRecord] = []
+        let s = a.snapshot { f in
+            summary.add(f)
+            streamed.append(f)
+        }
+        #expect(s.flows.isEmpty)
+        var text = ""
+        writeTable(s, summary: summary, to: &text)
+        let whole = a.snapshot()
+        #expect(text == render(whole, format: .table))
+        #expect(streamed == whole.flows)
+        #expect(s.hosts == whole.hosts && s.outbound == whole.outbound)
+
+        var json = ""
+        var stream = JSONReportStream(a.snapshot(includeFlows: false), to: &json)
+        let tail = a.snapshot { stream.add($0, to: &json) }
+        stream.finish(tail, to: &json)
+        #expect(json == render(whole, format: .json))
+    }
+}
+
+@Suite struct EscapingTests {
+    /// Names from user catalogs may hold quotes, commas, backslashes and control characters: JSON
+    /// and CSV stay parseable and give the name back unchanged.
+    @Test func awkwardNamesRoundTrip() throws {
+        var f = try #require(syntheticSnapshot().flows.first)
+        let name = "Odd \"name\", with\\ back\tslash\nand \u{1} bell — ünï"
+        f.component = name
+        f.firstTimestamp = -1_500_000
+        let line = renderFlow(f, format: .jsonl, sourceNames: ["a.pcap"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(obj["component"] as? String == name)
+        #expect((obj["first_ts"] as? NSNumber)?.doubleValue == -0.0015)
+        #expect((obj["client_bytes"] as? NSNumber)?.uint64Value == f.clientBytes)
+        let row = renderFlow(f, format: .csv, sourceNames: ["a.pcap"])
+        #expect(row.contains("\"Odd \"\"name\"\", with\\ back\tslash\nand \u{1} bell — ünï\""))
     }
 }
