@@ -475,7 +475,6 @@ extension AnalysisSnapshot {
     static func merging(_ parts: [AnalysisSnapshot]) -> AnalysisSnapshot {
         guard var out = parts.first else { return AnalysisSnapshot() }
         for p in parts.dropFirst() {
-            out.flows += p.flows
             for (i, s) in p.sources.enumerated() where i < out.sources.count {
                 out.sources[i].packets += s.packets
                 out.sources[i].bytes += s.bytes
@@ -493,8 +492,28 @@ extension AnalysisSnapshot {
                 out.outbound[i].reached = out.outbound[i].reached || o.reached
             }
         }
-        out.flows.sort { $0.firstFrame < $1.firstFrame }
+        out.flows = mergeByFirstFrame(parts.map(\.flows))
         return out
+    }
+}
+
+/// Merges flow lists each already in first-frame order (an analyzer of one source lists flows in
+/// creation order) without sorting the records: an index merge, then one pass that copies.
+func mergeByFirstFrame(_ lists: [[FlowRecord]]) -> [FlowRecord] {
+    for l in lists where zip(l, l.dropFirst()).contains(where: { $0.firstFrame > $1.firstFrame }) {
+        return lists.flatMap { $0 }.sorted { $0.firstFrame < $1.firstFrame }
+    }
+    var out: [FlowRecord] = []
+    out.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+    var next = [Int](repeating: 0, count: lists.count)
+    while true {
+        var best = -1
+        for (k, l) in lists.enumerated() where next[k] < l.count {
+            if best < 0 || l[next[k]].firstFrame < lists[best][next[best]].firstFrame { best = k }
+        }
+        if best < 0 { return out }
+        out.append(lists[best][next[best]])
+        next[best] += 1
     }
 }
 
