@@ -259,32 +259,40 @@ enum Stages {
     }
 }
 
-/// `--threads N`: every thread walks the whole mapping, but gives its analyzer only the packets
-/// that map to it, so each flow sees all its packets, in order, on one thread; the snapshots are
-/// then merged.
+/// `--threads N`: every thread maps and walks the whole file, but gives its analyzer only the
+/// packets that map to it, so each flow sees all its packets, in order, on one thread; the
+/// snapshots are then merged.
 ///
-/// A packet maps by a direction-independent hash of its outer IP address pair (as RSS does in
-/// its 2-tuple mode): every flow between two hosts, a tunnel's carrier flows (whose two directions
-/// often differ in UDP source port) and the inner flows they carry stay together. An ICMP error
-/// maps by the addresses it quotes, so it meets the flow it refers to; frames without IP go to
-/// thread 0. For Ethernet/VLAN frames of IPv4/IPv6 carrying TCP, UDP, GRE or IP-in-IP, a peek
-/// at the addresses decides and only the owner decodes; anything else is decoded by every
-/// thread. Limit: an inner flow whose packets cross different tunnel endpoint pairs is split.
+/// A TCP packet outside any tunnel maps by a direction-independent hash of its 5-tuple; every
+/// other packet by a hash of its outer address pair (as RSS does in its 2-tuple mode), so a
+/// tunnel's carrier flows (whose two directions often differ in UDP source port) and the inner
+/// flows they carry stay together, and UDP never needs to know which ports are tunnels. An ICMP
+/// error maps by the header it quotes (5-tuple for TCP, else addresses), so it meets its flow;
+/// frames without IP go to thread 0. A peek at the bytes decides for plain Ethernet/VLAN +
+/// IPv4/IPv6 frames carrying TCP, UDP, GRE or IP-in-IP, so only the owner decodes them; other
+/// frames are decoded by every thread. Limit: an inner flow whose packets cross different
+/// tunnel endpoint pairs is split.
 enum ParallelAnalysis {
     /// The owner hash of a decoded packet; nil for frames without IP.
     @inline(__always)
     static func flowHash(_ s: inout PacketSummary) -> UInt64? {
         let o = s.outer
         if o.version == 0 { return nil }
-        if s.tunnelDepth == 0 && s.quoted.version != 0 {
-            return endpoints(s.quoted.source, s.quoted.destination)
+        if s.tunnelDepth > 0 { return endpoints(o.source, o.destination) }
+        if s.quoted.version != 0 {
+            let q = s.quoted
+            if q.proto == .tcp && q.hasPorts {
+                return tuple(q.source, q.sourcePort, q.destination, q.destinationPort)
+            }
+            return endpoints(q.source, q.destination)
         }
+        if o.proto == .tcp && o.hasPorts { return tuple(o.source, o.sourcePort, o.destination, o.destinationPort) }
         return endpoints(o.source, o.destination)
     }
 
     /// The owner hash read straight from the bytes, or nil when the decoder must decide (other
-    /// link types, MPLS/PPPoE, ICMP, IPv6 extension headers, short headers). Equal to `flowHash`
-    /// of the decoded summary for every frame it answers: the same addresses, the same function.
+    /// link types, MPLS/PPPoE, ICMP, IPv6 extension headers, TCP fragments or short headers).
+    /// Equal to `flowHash` of the decoded summary for every frame it answers.
     @inline(__always)
     static func peek(_ b: UnsafeRawBufferPointer, _ linkType: LinkType) -> UInt64? {
         guard linkType == .ethernet, b.count >= 14 else { return nil }
@@ -300,26 +308,47 @@ enum ParallelAnalysis {
         }
         off += 2
         if et == 0x0800 {
-            guard off + 20 <= b.count, b[off] >> 4 == 4, b[off] & 0x0F >= 5, plain(b[off + 9]) else { return nil }
-            return endpoints(IPAddress(v4: b.be32(off + 12)), IPAddress(v4: b.be32(off + 16)))
+            guard off + 20 <= b.count, b[off] >> 4 == 4 else { return nil }
+            let ihl = Int(b[off] & 0x0F) * 4
+            let proto = b[off + 9]
+            guard ihl >= 20 else { return nil }
+            let src = IPAddress(v4: b.be32(off + 12)), dst = IPAddress(v4: b.be32(off + 16))
+            if proto == 6 {
+                // Unfragmented or first fragment, a whole TCP header inside the stated length.
+                let total = Int(b.be16(off + 2))
+                guard b.be16(off + 6) & 0x1FFF == 0, total >= ihl + 20, off + ihl + 20 <= b.count else { return nil }
+                return tuple(src, b.be16(off + ihl), dst, b.be16(off + ihl + 2))
+            }
+            return plain(proto) ? endpoints(src, dst) : nil
         }
         if et == 0x86DD {
-            guard off + 40 <= b.count, b[off] >> 4 == 6, plain(b[off + 6]) else { return nil }
-            return endpoints(IPAddress(high: b.be64(off + 8), low: b.be64(off + 16)),
-                             IPAddress(high: b.be64(off + 24), low: b.be64(off + 32)))
+            guard off + 40 <= b.count, b[off] >> 4 == 6 else { return nil }
+            let next = b[off + 6]
+            let src = IPAddress(high: b.be64(off + 8), low: b.be64(off + 16))
+            let dst = IPAddress(high: b.be64(off + 24), low: b.be64(off + 32))
+            if next == 6 {
+                guard Int(b.be16(off + 4)) >= 20, off + 60 <= b.count else { return nil }
+                return tuple(src, b.be16(off + 40), dst, b.be16(off + 42))
+            }
+            return plain(next) ? endpoints(src, dst) : nil
         }
         return nil
     }
 
-    /// TCP, UDP, GRE, IPv4-in-IP, IPv6-in-IP: never an ICMP error at this layer.
+    /// UDP, GRE, IPv4-in-IP, IPv6-in-IP: never an ICMP error at this layer, mapped by addresses.
     @inline(__always) static func plain(_ proto: UInt8) -> Bool {
-        proto == 6 || proto == 17 || proto == 47 || proto == 4 || proto == 41
+        proto == 17 || proto == 47 || proto == 4 || proto == 41
     }
 
     @inline(__always)
     static func endpoints(_ a: IPAddress, _ b: IPAddress) -> UInt64 {
         // Sum of the two address hashes: the same whichever side sent the packet.
         mix(mix(a.high ^ mix(a.low)) &+ mix(b.high ^ mix(b.low)))
+    }
+
+    @inline(__always)
+    static func tuple(_ a: IPAddress, _ ap: UInt16, _ b: IPAddress, _ bp: UInt16) -> UInt64 {
+        mix(mix(a.high ^ mix(a.low ^ UInt64(ap) << 48)) &+ mix(b.high ^ mix(b.low ^ UInt64(bp) << 48)) ^ 6)
     }
 
     @inline(__always)
@@ -475,7 +504,6 @@ extension AnalysisSnapshot {
     static func merging(_ parts: [AnalysisSnapshot]) -> AnalysisSnapshot {
         guard var out = parts.first else { return AnalysisSnapshot() }
         for p in parts.dropFirst() {
-            out.flows += p.flows
             for (i, s) in p.sources.enumerated() where i < out.sources.count {
                 out.sources[i].packets += s.packets
                 out.sources[i].bytes += s.bytes
@@ -493,8 +521,32 @@ extension AnalysisSnapshot {
                 out.outbound[i].reached = out.outbound[i].reached || o.reached
             }
         }
-        out.flows.sort { $0.firstFrame < $1.firstFrame }
+        out.flows = mergeByFirstFrame(parts.map(\.flows))
         return out
+    }
+}
+
+/// Merges flow lists each already in first-frame order (an analyzer of one source lists flows in
+/// creation order) without sorting the records: the first frames are read once, the merge runs
+/// on them, and each record is copied once into place.
+func mergeByFirstFrame(_ lists: [[FlowRecord]]) -> [FlowRecord] {
+    let frames = lists.map { l in l.withUnsafeBufferPointer { b in b.map { $0.firstFrame } } }
+    for f in frames where zip(f, f.dropFirst()).contains(where: { $0 > $1 }) {
+        return lists.flatMap { $0 }.sorted { $0.firstFrame < $1.firstFrame }
+    }
+    var out: [FlowRecord] = []
+    out.reserveCapacity(frames.reduce(0) { $0 + $1.count })
+    var next = [Int](repeating: 0, count: lists.count)
+    while true {
+        var best = -1
+        var bestFrame = UInt64.max
+        for k in 0..<frames.count where next[k] < frames[k].count && frames[k][next[k]] < bestFrame {
+            best = k
+            bestFrame = frames[k][next[k]]
+        }
+        if best < 0 { return out }
+        out.append(lists[best][next[best]])
+        next[best] += 1
     }
 }
 
