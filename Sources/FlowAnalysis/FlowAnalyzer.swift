@@ -398,11 +398,33 @@ public struct FlowAnalyzer: Sendable {
     /// without `flows` but with `hosts` and `outbound` computed from them: reports of millions of
     /// flows (JSON Lines, CSV, the table's summary) never hold every record at once.
     public func snapshot(streaming visit: (FlowRecord) throws -> Void) rethrows -> AnalysisSnapshot {
+        try snapshot(streamingSummaries: { _, record in try visit(record()) })
+    }
+
+    /// Streams every flow in creation order as a summary (plain values, no string or array made)
+    /// and a function that builds its full record, for reports that count most flows and print
+    /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
+    public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
+        -> AnalysisSnapshot {
         var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
         let roles = configuration.roles
-        try forEachFlow { f in
-            if !roles.isUnknown { acc.add(f) }
-            try visit(f)
+        let rolesKnown = !roles.isUnknown
+        try forEachPosition { pos in
+            let key = table.keys[pos]
+            let s = table.states[pos]
+            let v = representative(s)
+            let clientBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.a : key.b, version: key.version) : 0
+            let serverBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.b : key.a, version: key.version) : 0
+            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+            // Closures passed straight as arguments: non-escaping, no context allocated.
+            if rolesKnown {
+                acc.add(f) {
+                    record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+                }
+            }
+            try visit(f) {
+                record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+            }
         }
         var s = snapshot(includeFlows: false)
         s.hosts = coverage(acc)
@@ -421,8 +443,17 @@ public struct FlowAnalyzer: Sendable {
     /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
     /// Lines or CSV writer never holds millions of records at once).
     public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        try forEachPosition { try body(record(key: table.keys[$0], state: table.states[$0])) }
+    }
+
+    /// Dense positions in creation order: the dense order itself unless a flow was removed (live).
+    func forEachPosition(_ body: (Int) throws -> Void) rethrows {
+        if !table.reordered {
+            for i in table.keys.indices { try body(i) }
+            return
+        }
         var order = Array(table.keys.indices)
         order.sort { table.states[$0].serial < table.states[$1].serial }
-        for i in order { try body(record(key: table.keys[i], state: table.states[i])) }
+        for i in order { try body(i) }
     }
 }

@@ -102,12 +102,11 @@ struct Vantage: Sendable, Equatable {
     }
 
     var historyString: String {
-        var s = ""
-        for i in 0..<Int(historyCount) {
-            let w = i < 8 ? historyLow >> (8 * UInt64(i)) : historyHigh >> (8 * UInt64(i - 8))
-            s.unicodeScalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: w)))
+        if historyCount == 0 { return "" }
+        let n = Int(historyCount)
+        return withUnsafeBytes(of: (historyLow.littleEndian, historyHigh.littleEndian)) {
+            String(decoding: UnsafeRawBufferPointer(rebasing: $0[0..<n]), as: UTF8.self)
         }
-        return s
     }
 
     // MARK: packets

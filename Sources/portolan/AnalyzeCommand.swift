@@ -118,10 +118,11 @@ struct AnalyzeCommand: ParsableCommand {
             }
         case .table:
             var summary = TableSummary(options: options)
-            let snapshot = analyzer.snapshot { f in
-                summary.add(f)
-                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
-            }
+            let failBits = Verdict.bits(failSet)
+            let snapshot = analyzer.snapshot(streamingSummaries: { f, record in
+                summary.add(f, record: record)
+                if f.verdictBits & failBits != 0 { failed = true }
+            })
             writeTable(snapshot, summary: summary, options: options, to: &out)
         case .json:
             var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
