@@ -25,58 +25,22 @@ public struct CompiledClassifier: PortClassifying {
                              ports: e.ports, roleBits: compiled.entryRoles[i].bits, scope: scope,
                              destinations: e.destinations, overlay: e.overlay)
         }
-        (slots, lists) = CompiledClassifier.candidateLists(compiled)
     }
-
-    /// The compiled candidates then the outbound entries of the port (Transport, port) → index
-    /// into `lists`; consecutive ports with the same list share it. Built once: a flow's
-    /// classification then never builds an array.
-    let slots: [UInt32]
-    let lists: [[Int32]]
 
     public func candidateIDs(_ proto: IPProtocol, _ port: UInt16) -> [Int32] {
-        guard let t = Transport(proto) else { return [] }
-        return lists[Int(slots[Int(t.rawValue) << 16 | Int(port)])]
+        var ids: [Int32] = []
+        forEachCandidate(proto, port) { ids.append($0) }
+        return ids
     }
 
-    static func candidateLists(_ compiled: CompiledCatalog) -> ([UInt32], [[Int32]]) {
-        var slots = [UInt32](repeating: 0, count: 2 << 16)
-        var lists: [[Int32]] = [[]]
-        for t in [Transport.tcp, Transport.udp] {
-            let outbound = compiled.outboundEntries.filter { compiled.entries[Int($0)].transport == t }
-            var prev: [Int32] = []
-            var prevSlot: UInt32 = 0
-            for port in 0...Int(UInt16.max) {
-                let p = UInt16(port)
-                let c = compiled.candidates(t, p)
-                // Same list as the previous port? (compared in place, no array made)
-                var n = 0
-                var same = true
-                for id in c {
-                    if n >= prev.count || prev[n] != id { same = false; break }
-                    n += 1
-                }
-                if same {
-                    for id in outbound where compiled.entries[Int(id)].ports?.contains(p) ?? false {
-                        if n >= prev.count || prev[n] != id { same = false; break }
-                        n += 1
-                    }
-                }
-                if !same || n != prev.count {
-                    var ids = Array(c)
-                    for id in outbound where compiled.entries[Int(id)].ports?.contains(p) ?? false { ids.append(id) }
-                    if ids.isEmpty {
-                        prevSlot = 0
-                    } else {
-                        prevSlot = UInt32(lists.count)
-                        lists.append(ids)
-                    }
-                    prev = ids
-                }
-                slots[Int(t.rawValue) << 16 | port] = prevSlot
-            }
+    /// The compiled candidates (an allocation-free view), then the outbound entries of the port.
+    public func forEachCandidate(_ proto: IPProtocol, _ port: UInt16, _ body: (Int32) -> Void) {
+        guard let t = Transport(proto) else { return }
+        for id in compiled.candidates(t, port) { body(id) }
+        for id in compiled.outboundEntries {
+            let e = compiled.entries[Int(id)]
+            if e.transport == t && (e.ports?.contains(port) ?? false) { body(id) }
         }
-        return (slots, lists)
     }
 
     public func hasCandidates(_ proto: IPProtocol, _ port: UInt16) -> Bool {

@@ -205,7 +205,8 @@ public struct FlowAnalyzer: Sendable {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
-        let state = FlowState(current: v, serial: nextSerial, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
+        let state = FlowState(current: v, serial: FlowState.origin(record, inner: key.layer != 0),
+                              ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
         return table.insert(key, hash: hash, state: state)
     }

@@ -278,7 +278,7 @@ struct FlowState: Sendable {
     @usableFromInline var best: Int32 = -1
     /// Bit s = source s saw this flow (bit 63 also stands for every source ≥ 63).
     @usableFromInline var sources: UInt64
-    /// Creation order, for stable output.
+    /// Creation order, for stable output: `origin` of the packet that created the flow.
     @usableFromInline var serial: UInt64
     @usableFromInline var firstTs: Int64
     @usableFromInline var lastTs: Int64
@@ -298,6 +298,13 @@ struct FlowState: Sendable {
 }
 
 extension FlowState {
+    /// Where a flow began, as one ordered number: source, frame, then the frame's outer flow before
+    /// its inner one. Sources are read one after another and frames in order, so this is the
+    /// creation order of one analyzer, and the merge order of analyzers that split the packets.
+    @inlinable static func origin(_ record: CaptureRecord, inner: Bool) -> UInt64 {
+        UInt64(min(record.sourceIndex, 0x3_FFFF)) << 46 | min(record.frameNumber, (1 << 45) - 1) << 1 | (inner ? 1 : 0)
+    }
+
     /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
     /// state machine or the datagram history.
     @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {

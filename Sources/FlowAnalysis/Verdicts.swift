@@ -197,15 +197,13 @@ extension FlowAnalyzer {
         // Rule verdict.
         if key.proto == 6 || key.proto == 17 {
             let infos = catalog.entryInfos
-            let ids = catalog.candidateIDs(proto, serverPort)
             var outbound: Int32 = -1, firstServing: Int32 = -1, forRole: Int32 = -1
-            for id in ids {
-                let e = infos[Int(id)]
-                if e.scope == .outbound {
-                    if outbound < 0 && e.hasDestination(server, version: key.version) { outbound = id }
+            catalog.forEachCandidate(proto, serverPort) { id in
+                if infos[Int(id)].scope == .outbound {
+                    if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
                 } else {
                     if firstServing < 0 { firstServing = id }
-                    if forRole < 0 && e.roleBits & serverBits != 0 { forRole = id }
+                    if forRole < 0 && infos[Int(id)].roleBits & serverBits != 0 { forRole = id }
                 }
             }
             if outbound >= 0 {

@@ -1,0 +1,149 @@
+import PacketWire
+
+// `--threads N`: every thread walks the whole input, but its analyzer takes only the frames that
+// belong to it, so each flow sees all its packets, in order, on one thread; the analyzers are
+// then merged (`FlowAnalyzer.merged`) into one that reports exactly what a single analyzer would.
+//
+// A frame belongs to part `hash(outer IP address pair) mod N` (direction-independent, as RSS's
+// 2-tuple mode): every flow between two hosts, a tunnel's carrier flows (whose two directions
+// often differ in UDP source port) and the inner flows they carry stay together. An ICMP error
+// belongs to the addresses it quotes, so it meets its flow; frames without IP go to part 0. For
+// Ethernet/VLAN frames of IPv4/IPv6 carrying TCP, UDP, GRE or IP-in-IP a peek at the addresses
+// decides and only the owner decodes; other frames are decoded by every part.
+//
+// Limit: an inner flow carried between different tunnel endpoint pairs (ERSPAN copies from two
+// sensors, ECMP across VTEPs) lands on two parts; `merged` finds the key twice and returns nil,
+// and the caller analyses on one thread instead.
+
+extension FlowAnalyzer {
+    /// Processes the frame if part `part` of `parts` owns it (see above); other frames are ignored.
+    @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer, part: Int,
+                                            of parts: Int) {
+        let n = UInt64(parts)
+        if let h = FlowPartition.peek(bytes, record.linkType) {
+            if h % n == UInt64(part) { process(record, bytes) }
+            return
+        }
+        decoder.decode(bytes, linkType: record.linkType, into: &summary)
+        let owner = FlowPartition.owner(summary).map { $0 % n } ?? 0
+        if owner == UInt64(part) { ingest(record) }
+    }
+
+    /// One analyzer for analyzers that were fed disjoint parts of the same sources (`process(_:_:part:of:)`):
+    /// flows in creation order, the accounting and per-source counts summed. nil when a flow key
+    /// is in two parts (an inner flow between different tunnel endpoint pairs) or a part removed
+    /// flows (live): then only one analyzer over everything gives the right answer.
+    public static func merged(_ parts: [FlowAnalyzer]) -> FlowAnalyzer? {
+        guard var out = parts.first else { return nil }
+        if parts.count == 1 { return out }
+        if parts.contains(where: { $0.table.reordered || $0.maxFlows > 0 }) { return nil }
+        let keys = parts.map(\.table.keys)
+        let states = parts.map(\.table.states)
+        var total = 0
+        var offsets: [Int32] = []
+        var finished: [Vantage] = []
+        for p in parts {
+            total += p.table.count
+            offsets.append(Int32(finished.count))
+            finished += p.finished
+        }
+        var table = FlowTable(initialCapacity: total)
+        var heads = [Int](repeating: 0, count: parts.count)
+        // k-way merge on the creation order (serial: source, frame, layer), parts being few.
+        while true {
+            var best = -1
+            var bestSerial = UInt64.max
+            for i in 0..<parts.count where heads[i] < keys[i].count {
+                let s = states[i][heads[i]].serial
+                if best < 0 || s < bestSerial {
+                    best = i
+                    bestSerial = s
+                }
+            }
+            if best < 0 { break }
+            let pos = heads[best]
+            heads[best] += 1
+            let key = keys[best][pos]
+            var state = states[best][pos]
+            if state.best >= 0 { state.best += offsets[best] }
+            let h = key.hash
+            if table.find(key, hash: h) >= 0 { return nil }
+            _ = table.insert(key, hash: h, state: state)
+        }
+        out.table = table
+        out.finished = finished
+        for p in parts.dropFirst() {
+            out.counters.merge(p.counters)
+            for (s, e) in p.sourceErrors where out.sourceErrors[s] == nil { out.sourceErrors[s] = e }
+        }
+        return out
+    }
+}
+
+/// Which part of `--threads N` a frame belongs to.
+public enum FlowPartition {
+    /// The owner hash of a decoded frame; nil for frames without IP (part 0).
+    @inlinable static func owner(_ s: PacketSummary) -> UInt64? {
+        if s.outer.version == 0 { return nil }
+        if s.tunnelDepth == 0 && s.quoted.version != 0 {
+            return endpoints(s.quoted.source, s.quoted.destination)
+        }
+        return endpoints(s.outer.source, s.outer.destination)
+    }
+
+    /// The owner hash read straight from the bytes, or nil when the decoder must decide (other
+    /// link types, MPLS/PPPoE, ICMP, IPv6 extension headers, short headers). Equal to `owner` of
+    /// the decoded summary for every frame it answers: the same addresses, the same function.
+    @inlinable static func peek(_ b: UnsafeRawBufferPointer, _ linkType: LinkType) -> UInt64? {
+        guard linkType == .ethernet, b.count >= 14 else { return nil }
+        // Every load below is at an offset checked against b.count just before it.
+        var off = 12
+        var et = be16(b, off)
+        var tags = 0
+        while et == 0x8100 || et == 0x88A8 || et == 0x9100 {
+            tags += 1
+            guard tags <= 4, off + 6 <= b.count else { return nil }
+            off += 4
+            et = be16(b, off)
+        }
+        off += 2
+        if et == 0x0800 {
+            guard off + 20 <= b.count, b[off] >> 4 == 4, b[off] & 0x0F >= 5, plain(b[off + 9]) else { return nil }
+            return endpoints(IPAddress(v4: be32(b, off + 12)), IPAddress(v4: be32(b, off + 16)))
+        }
+        if et == 0x86DD {
+            guard off + 40 <= b.count, b[off] >> 4 == 6, plain(b[off + 6]) else { return nil }
+            return endpoints(IPAddress(high: be64(b, off + 8), low: be64(b, off + 16)),
+                             IPAddress(high: be64(b, off + 24), low: be64(b, off + 32)))
+        }
+        return nil
+    }
+
+    /// TCP, UDP, GRE, IPv4-in-IP, IPv6-in-IP: never an ICMP error at this layer.
+    @inlinable @inline(__always) static func plain(_ proto: UInt8) -> Bool {
+        proto == 6 || proto == 17 || proto == 47 || proto == 4 || proto == 41
+    }
+
+    @inlinable @inline(__always) static func endpoints(_ a: IPAddress, _ b: IPAddress) -> UInt64 {
+        // Sum of the two address hashes: the same whichever side sent the packet.
+        mix(mix(a.high ^ mix(a.low)) &+ mix(b.high ^ mix(b.low)))
+    }
+
+    @inlinable @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    // Callers check `o + size <= b.count` first.
+    @inlinable @inline(__always) static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
+        UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+    }
+    @inlinable @inline(__always) static func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
+    }
+    @inlinable @inline(__always) static func be64(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt64 {
+        UInt64(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt64.self))
+    }
+}
