@@ -65,8 +65,13 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var summary = PacketSummary()
     @usableFromInline var table: FlowTable
     @usableFromInline var counters = Counters()
-    /// Vantages of flows from sources already finished (the best one per flow).
+    /// Multi-source side table, at `FlowState.best`: per flow seen by several sources, the best
+    /// vantage of the sources already finished, the sources that saw it, and its origin.
     @usableFromInline var finished: [Vantage] = []
+    @usableFromInline var finishedSources: [UInt64] = []
+    @usableFromInline var finishedOrigin: [UInt64] = []
+    /// ICMP errors side table, at `Vantage.icmpIndex`.
+    @usableFromInline var icmp: [ICMPTally] = []
     @usableFromInline var nextSerial: UInt64 = 0
     @usableFromInline let vlanInKey: Bool
     @usableFromInline let maxFlows: Int
@@ -94,6 +99,20 @@ public struct FlowAnalyzer: Sendable {
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message
     }
+
+    /// The sources that saw a flow (bit s = source s; bit 63 also stands for every source ≥ 63).
+    func sources(of s: FlowState) -> UInt64 {
+        s.best < 0 ? sourceBit(s.current.source) : finishedSources[Int(s.best)]
+    }
+
+    /// Where a flow began (`FlowState.origin`): its creation order.
+    func origin(key: FlowKey, state s: FlowState) -> UInt64 {
+        s.best < 0 ? FlowState.origin(source: s.current.source, frame: s.current.firstFrame, inner: key.layer != 0)
+            : finishedOrigin[Int(s.best)]
+    }
+
+    /// The ICMP errors of a vantage.
+    func icmp(of v: Vantage) -> ICMPTally { v.icmpIndex < 0 ? ICMPTally() : icmp[Int(v.icmpIndex)] }
 
     /// Number of flows in the table.
     public var flowCount: Int { table.count }
@@ -205,8 +224,7 @@ public struct FlowAnalyzer: Sendable {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
-        let state = FlowState(current: v, serial: FlowState.origin(record, inner: key.layer != 0),
-                              ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
+        let state = FlowState(current: v, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
         return table.insert(key, hash: hash, state: state)
     }
@@ -219,6 +237,8 @@ public struct FlowAnalyzer: Sendable {
         let b = Int(table.states[pos].best)
         if b < 0 {
             finished.append(cur)
+            finishedSources.append(sourceBit(cur.source))
+            finishedOrigin.append(FlowState.origin(source: cur.source, frame: cur.firstFrame, inner: key.layer != 0))
             table.states[pos].best = Int32(finished.count - 1)
         } else if cur.packets > finished[b].packets {
             finished[b] = cur
@@ -226,7 +246,7 @@ public struct FlowAnalyzer: Sendable {
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
                                            frame: record.frameNumber)
-        table.states[pos].sources |= sourceBit(record.sourceIndex)
+        finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
     }
 
     /// Who is the client, from the first packet a vantage sees of a flow. A TCP SYN names its
@@ -307,17 +327,23 @@ public struct FlowAnalyzer: Sendable {
             || (h.proto == .icmpv6 && h.icmpType == 1)
         let ts = record.timestampNanos
         if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
-        table.states[pos].current.icmpPackets &+= 1
-        table.states[pos].current.icmpBytes &+= UInt64(record.originalLength)
-        if fromA == table.states[pos].current.origIsA {
-            table.states[pos].current.icmpQuotingOrigPackets &+= 1
-            table.states[pos].current.icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+        var i = Int(table.states[pos].current.icmpIndex)
+        if i < 0 {
+            i = icmp.count
+            icmp.append(ICMPTally())
+            table.states[pos].current.icmpIndex = Int32(i)
         }
-        if unreachable && table.states[pos].current.unreachableFrame == 0 {
-            table.states[pos].current.unreachableFrame = frame
-            table.states[pos].current.icmpType = h.icmpType
-            table.states[pos].current.icmpCode = h.icmpCode
-            table.states[pos].current.icmpVersion = h.proto == .icmpv6 ? 6 : 4
+        icmp[i].icmpPackets &+= 1
+        icmp[i].icmpBytes &+= UInt64(record.originalLength)
+        if fromA == table.states[pos].current.origIsA {
+            icmp[i].icmpQuotingOrigPackets &+= 1
+            icmp[i].icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+        }
+        if unreachable && icmp[i].unreachableFrame == 0 {
+            icmp[i].unreachableFrame = frame
+            icmp[i].icmpType = h.icmpType
+            icmp[i].icmpCode = h.icmpCode
+            icmp[i].icmpVersion = h.proto == .icmpv6 ? 6 : 4
         }
         return true
     }
@@ -454,7 +480,8 @@ public struct FlowAnalyzer: Sendable {
             return
         }
         var order = Array(table.keys.indices)
-        order.sort { table.states[$0].serial < table.states[$1].serial }
+        let origins = order.map { origin(key: table.keys[$0], state: table.states[$0]) }
+        order.sort { origins[$0] < origins[$1] }
         for i in order { try body(i) }
     }
 }

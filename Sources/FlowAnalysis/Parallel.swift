@@ -39,13 +39,25 @@ extension FlowAnalyzer {
         if parts.contains(where: { $0.table.reordered || $0.maxFlows > 0 }) { return nil }
         let keys = parts.map(\.table.keys)
         let states = parts.map(\.table.states)
+        let origins = parts.map(\.finishedOrigin)
         var total = 0
         var offsets: [Int32] = []
+        var icmpOffsets: [Int32] = []
         var finished: [Vantage] = []
+        var finishedSources: [UInt64] = []
+        var finishedOrigin: [UInt64] = []
+        var icmp: [ICMPTally] = []
         for p in parts {
             total += p.table.count
             offsets.append(Int32(finished.count))
-            finished += p.finished
+            icmpOffsets.append(Int32(icmp.count))
+            for var v in p.finished {
+                if v.icmpIndex >= 0 { v.icmpIndex += Int32(icmp.count) }
+                finished.append(v)
+            }
+            finishedSources += p.finishedSources
+            finishedOrigin += p.finishedOrigin
+            icmp += p.icmp
         }
         var table = FlowTable(initialCapacity: total)
         var heads = [Int](repeating: 0, count: parts.count)
@@ -54,7 +66,11 @@ extension FlowAnalyzer {
             var best = -1
             var bestSerial = UInt64.max
             for i in 0..<parts.count where heads[i] < keys[i].count {
-                let s = states[i][heads[i]].serial
+                let state = states[i][heads[i]]
+                let s = state.best < 0
+                    ? FlowState.origin(source: state.current.source, frame: state.current.firstFrame,
+                                       inner: keys[i][heads[i]].layer != 0)
+                    : origins[i][Int(state.best)]
                 if best < 0 || s < bestSerial {
                     best = i
                     bestSerial = s
@@ -66,12 +82,16 @@ extension FlowAnalyzer {
             let key = keys[best][pos]
             var state = states[best][pos]
             if state.best >= 0 { state.best += offsets[best] }
+            if state.current.icmpIndex >= 0 { state.current.icmpIndex += icmpOffsets[best] }
             let h = key.hash
             if table.find(key, hash: h) >= 0 { return nil }
             _ = table.insert(key, hash: h, state: state)
         }
         out.table = table
         out.finished = finished
+        out.finishedSources = finishedSources
+        out.finishedOrigin = finishedOrigin
+        out.icmp = icmp
         for p in parts.dropFirst() {
             out.counters.merge(p.counters)
             for (s, e) in p.sourceErrors where out.sourceErrors[s] == nil { out.sourceErrors[s] = e }

@@ -124,12 +124,13 @@ extension FlowAnalyzer {
     func summary(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
                  serverBits: UInt64) -> (FlowSummary, Decision) {
         let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        let ic = icmp(of: v)
         let f = FlowSummary(
             proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
             clientPort: v.origIsA ? key.aPort : key.bPort, server: v.origIsA ? key.b : key.a,
             serverPort: v.origIsA ? key.bPort : key.aPort, componentID: d.componentID, entryID: d.entryID,
-            verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ v.icmpPackets,
-            bytes: v.orig.bytes &+ v.resp.bytes &+ v.icmpBytes)
+            verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ ic.icmpPackets,
+            bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes)
         return (f, d)
     }
 
@@ -143,13 +144,15 @@ extension FlowAnalyzer {
         let version = key.version
         let roles = configuration.roles
         let roleNames = configuration.classifier.roleNameList
+        let ic = icmp(of: v)
 
         let sources: [UInt32]
-        if s.sources & (s.sources &- 1) == 0 {
-            sources = singleSourceLists[s.sources.trailingZeroBitCount & 63]
+        let bits = self.sources(of: s)
+        if bits & (bits &- 1) == 0 {
+            sources = singleSourceLists[bits.trailingZeroBitCount & 63]
         } else {
             var list: [UInt32] = []
-            for i in 0..<64 where s.sources & (1 << UInt64(i)) != 0 { list.append(UInt32(i)) }
+            for i in 0..<64 where bits & (1 << UInt64(i)) != 0 { list.append(UInt32(i)) }
             sources = list
         }
         let vlans = key.vlan == 0 ? [] : FlowKey.vlanIDs(key.vlan)
@@ -164,12 +167,12 @@ extension FlowAnalyzer {
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
             direction: v.inferred ? .inferred : .observed,
-            clientPackets: v.orig.packets &+ (v.icmpPackets &- v.icmpQuotingOrigPackets),
-            serverPackets: v.resp.packets &+ v.icmpQuotingOrigPackets,
-            clientBytes: v.orig.bytes &+ (v.icmpBytes &- v.icmpQuotingOrigBytes),
-            serverBytes: v.resp.bytes &+ v.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
-            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: v.icmpPackets,
-            icmpErrorBytes: v.icmpBytes, icmpType: v.icmpType, icmpCode: v.icmpCode,
+            clientPackets: v.orig.packets &+ (ic.icmpPackets &- ic.icmpQuotingOrigPackets),
+            serverPackets: v.resp.packets &+ ic.icmpQuotingOrigPackets,
+            clientBytes: v.orig.bytes &+ (ic.icmpBytes &- ic.icmpQuotingOrigBytes),
+            serverBytes: v.resp.bytes &+ ic.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
+            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: ic.icmpPackets,
+            icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
             evidenceSource: v.source, sources: sources)
         describe(&r, vantage: v, decision: d)
@@ -192,6 +195,7 @@ extension FlowAnalyzer {
         let proto = IPProtocol(key.proto)
         let server = v.origIsA ? key.b : key.a
         let serverPort = v.origIsA ? key.bPort : key.aPort
+        let ic = icmp(of: v)
         var d = Decision()
 
         // Rule verdict.
@@ -248,13 +252,13 @@ extension FlowAnalyzer {
         // Blocked verdicts (carriers of tunnels are one-way by nature: never blocked-drop).
         if key.proto == 6 {
             let clientTalked = v.historySeen & ((1 << 2) | (1 << 3)) != 0  // A or D from the client
-            if v.synFrame != 0 && v.resp.packets == 0 && v.icmpPackets == 0 && !clientTalked { d.add(.blockedDrop) }
+            if v.synFrame != 0 && v.resp.packets == 0 && ic.icmpPackets == 0 && !clientTalked { d.add(.blockedDrop) }
             if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 { d.add(.blockedRST) }
         } else if !(s.carrier && s.tunnel != TunnelKind.none.rawValue) && v.orig.packets > 0 && v.resp.packets == 0
-                    && v.icmpPackets == 0 && !isGroupAddress(server, version: key.version) && proto.hasPorts {
+                    && ic.icmpPackets == 0 && !isGroupAddress(server, version: key.version) && proto.hasPorts {
             d.add(.blockedDrop)
         }
-        if v.unreachableFrame != 0 { d.add(.blockedICMP) }
+        if ic.unreachableFrame != 0 { d.add(.blockedICMP) }
         return d
     }
 
@@ -262,6 +266,7 @@ extension FlowAnalyzer {
     func describe(_ r: inout FlowRecord, vantage v: Vantage, decision d: Decision) {
         let infos = configuration.classifier.entryInfos
         let first = v.firstFrame
+        let ic = icmp(of: v)
         if d.componentID >= 0 {
             r.component = infos[Int(d.componentID)].component
             r.catalogID = infos[Int(d.componentID)].catalogID
@@ -300,8 +305,8 @@ extension FlowAnalyzer {
                 evidence.append(VerdictEvidence(verdict: .blockedRST, frames: [v.synFrame, v.respRSTFrame],
                                                 note: "SYN answered by RST"))
             case .blockedICMP:
-                evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [v.unreachableFrame],
-                                                note: unreachableText(version: v.icmpVersion, code: v.icmpCode)))
+                evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [ic.unreachableFrame],
+                                                note: unreachableText(version: ic.icmpVersion, code: ic.icmpCode)))
             default:
                 let note: String
                 switch d.rule {
