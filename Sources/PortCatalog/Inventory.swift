@@ -138,7 +138,9 @@ public struct Inventory: Sendable {
     public static func parse(yaml: String, file: String, catalog: CompiledCatalog) throws(CatalogError) -> Inventory {
         let r = YAMLReader(file: file)
         var inv = Inventory()
-        guard let root = try r.compose(yaml) else { return inv }
+        // An empty inventory would silently leave every role unknown: say so instead.
+        let empty = "the inventory names no hosts and no networks (leave out --inventory to analyse without roles)"
+        guard let root = try r.compose(yaml) else { throw CatalogError(file: file, line: 1, column: 1, empty) }
         let top = try r.mapping(root, "the inventory", allowed: ["networks", "hosts"])
         if let n = top["networks"] {
             for item in try r.list(n.value, "networks") {
@@ -175,6 +177,7 @@ public struct Inventory: Sendable {
                                           version: net.version, roles: roles))
             }
         }
+        if inv.hosts.isEmpty && inv.networks.isEmpty { throw r.error(root, empty) }
         return inv
     }
 }

@@ -26,15 +26,21 @@ struct OraclePolicy: Sendable {
 ///   option and show nothing after the IP header; we skip options by the header length and
 ///   decode the transport header.
 /// - IPv6 AH: tshark walks AH as an IPv6 extension header and shows the ports of the header
-///   after it while the protocol column stays 51; we stop at AH as for IPv4 (protocol 51, no
-///   ports).
+///   after it while the protocol column stays 51 (or becomes the next header of an options
+///   header after AH); we stop at AH as for IPv4 (protocol 51, no ports).
+/// - IPv6 payload length 0 without a Hop-by-Hop header: tshark shows nothing after the fixed
+///   header; we read what was captured (segmentation offload / BIG TCP captures).
 /// - ICMPv6 message of exactly 1 captured byte: tshark shows the type without a code; we need
 ///   both bytes.
 /// - MPLS pseudowire Ethernet (first nibble 0 with a control word, or other nibbles): tshark
 ///   decodes it only when both MAC addresses have a known manufacturer (OUI database); we decode
 ///   Ethernet by the EtherType alone.
 /// - 802.1ad S-tag (0x88A8) followed by another 0x88A8 tag: tshark's ieee8021ad layer shows only
-///   the innermost id; we list every tag.
+///   the innermost 802.1Q id (or none); we list every tag.
+/// - NFLOG: tshark walks every TLV, up to the frame's original length, before it dissects the
+///   payload; a snap length that cuts after the payload TLV (original length > captured) or a
+///   malformed TLV after it makes it show nothing. We decode a wholly captured payload TLV (the
+///   kernel writes the payload last, so real captures only cut inside it, where we agree).
 /// - LLC/SNAP-encapsulated IP (Linux SLL protocol 0x0004, 802.3 length frames): tshark decodes it;
 ///   we stop at the link layer as non-IP.
 let oraclePolicies: [OraclePolicy] = [

@@ -61,6 +61,19 @@ func expectInventoryError(_ yaml: String, at token: String, plus: Int = 0, _ mes
         #expect(inv.roles(of: mapped.address, version: 6).isEmpty)
     }
 
+    @Test func anEmptyInventoryIsAnError() throws {
+        let c = try CompiledCatalog.builtIn()
+        for (yaml, line) in [("", 1), ("# nothing yet\n", 1), ("hosts: []\nnetworks: []\n", 1), ("\nhosts:\n", 2)] {
+            do {
+                _ = try Inventory.parse(yaml: yaml, file: "inv.yaml", catalog: c)
+                Issue.record("no error for \(yaml.debugDescription)")
+            } catch {
+                #expect(error.description.hasPrefix("inv.yaml:\(line):"), "\(error)")
+                #expect(error.message.contains("no hosts and no networks"), "\(error)")
+            }
+        }
+    }
+
     @Test func withoutNetworksTheClusterIsTheHosts() throws {
         let c = try CompiledCatalog.builtIn()
         let inv = try Inventory.parse(yaml: "hosts:\n  - address: 10.0.0.1\n    roles: [dcos-master]\n  - address: 10.0.1.0/30\n",
