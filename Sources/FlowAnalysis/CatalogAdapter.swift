@@ -13,6 +13,10 @@ public struct CompiledClassifier: PortClassifying {
     public init(_ compiled: CompiledCatalog) {
         self.compiled = compiled
         roleNameList = compiled.roleNames
+        outbound = compiled.outboundEntries.compactMap { id in
+            let e = compiled.entries[Int(id)]
+            return e.ports.map { (id, e.transport, $0) }
+        }
         overlayPorts = compiled.overlayUDPPorts
         entryInfos = compiled.entries.enumerated().map { i, e in
             let scope: EntryScope
@@ -37,11 +41,11 @@ public struct CompiledClassifier: PortClassifying {
     public func forEachCandidate(_ proto: IPProtocol, _ port: UInt16, _ body: (Int32) -> Void) {
         guard let t = Transport(proto) else { return }
         for id in compiled.candidates(t, port) { body(id) }
-        for id in compiled.outboundEntries {
-            let e = compiled.entries[Int(id)]
-            if e.transport == t && (e.ports?.contains(port) ?? false) { body(id) }
-        }
+        for o in outbound where o.transport == t && o.ports.contains(port) { body(o.id) }
     }
+
+    /// The outbound entries with ports, as plain values (a `CatalogEntry` copy retains its strings).
+    let outbound: [(id: Int32, transport: Transport, ports: ClosedRange<UInt16>)]
 
     public func hasCandidates(_ proto: IPProtocol, _ port: UInt16) -> Bool {
         guard let t = Transport(proto) else { return false }

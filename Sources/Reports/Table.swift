@@ -225,8 +225,45 @@ struct ComponentRow {
     var flows = 0
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
-    var hosts = Set<IPAddress>()
+    var hosts = AddressSet()
     var problems = 0
+}
+
+/// A set of addresses with a multiply–xorshift hash (no SipHash per insert): the hosts of a
+/// component row, two inserts per flow.
+struct AddressSet {
+    var slots: [IPAddress] = []
+    var used: [Bool] = []
+    private(set) var count = 0
+
+    @inline(__always) static func hash(_ a: IPAddress) -> Int {
+        var z = (a.high ^ (a.low &* 0x9E37_79B9_7F4A_7C15))
+        z ^= z >> 29
+        z = z &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: z ^ (z >> 32))
+    }
+
+    mutating func insert(_ a: IPAddress) {
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = AddressSet.hash(a) & mask
+        while used[i] {
+            if slots[i].high == a.high && slots[i].low == a.low { return }
+            i = (i + 1) & mask
+        }
+        slots[i] = a
+        used[i] = true
+        count += 1
+    }
+
+    mutating func grow() {
+        let old = zip(slots, used).filter(\.1).map(\.0)
+        let cap = max(16, slots.count * 2)
+        slots = [IPAddress](repeating: IPAddress.zero, count: cap)
+        used = [Bool](repeating: false, count: cap)
+        count = 0
+        for a in old { insert(a) }
+    }
 }
 
 /// What the table needs from the flows, gathered one flow at a time: rows per component, counts
