@@ -19,14 +19,13 @@ extension FlowAnalyzer {
     /// Processes the frame if part `part` of `parts` owns it (see above); other frames are ignored.
     @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer, part: Int,
                                             of parts: Int) {
-        let n = UInt64(parts)
         if let h = FlowPartition.peek(bytes, record.linkType) {
-            if h % n == UInt64(part) { process(record, bytes) }
+            if FlowPartition.part(h, of: parts) == part { process(record, bytes) }
             return
         }
         decoder.decode(bytes, linkType: record.linkType, into: &summary)
-        let owner = FlowPartition.owner(summary).map { $0 % n } ?? 0
-        if owner == UInt64(part) { ingest(record) }
+        let owner = FlowPartition.owner(summary).map { FlowPartition.part($0, of: parts) } ?? 0
+        if owner == part { ingest(record) }
     }
 
     /// One analyzer for analyzers that were fed disjoint parts of the same sources (`process(_:_:part:of:)`):
@@ -145,8 +144,13 @@ public enum FlowPartition {
     }
 
     @inlinable @inline(__always) static func endpoints(_ a: IPAddress, _ b: IPAddress) -> UInt64 {
-        // Sum of the two address hashes: the same whichever side sent the packet.
-        mix(mix(a.high ^ mix(a.low)) &+ mix(b.high ^ mix(b.low)))
+        // Sums and xor of the two addresses: the same whichever side sent the packet.
+        mix((a.low &+ b.low) ^ mix((a.high &+ b.high) ^ (a.low ^ b.low) &* 0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// The part (of `parts`) of an owner hash: the high word of hash × parts (no division).
+    @inlinable @inline(__always) static func part(_ h: UInt64, of parts: Int) -> Int {
+        Int(truncatingIfNeeded: h.multipliedFullWidth(by: UInt64(parts)).high)
     }
 
     @inlinable @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
