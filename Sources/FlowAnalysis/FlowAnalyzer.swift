@@ -144,8 +144,8 @@ public struct FlowAnalyzer: Sendable {
         let truncated = record.capturedLength < record.originalLength
         if truncated { counters.truncated.add(wire) }
 
-        let outer = summary.outer
-        guard outer.version != 0 else {
+        // Fields are read from `summary` in place: a copy of an 80-byte header per packet shows.
+        guard summary.outer.version != 0 else {
             if let stop = summary.stop {
                 counters.undecodableFrame(stop, wire)
             } else {
@@ -160,27 +160,27 @@ public struct FlowAnalyzer: Sendable {
         var inFlows = 0
 
         // The outer (or only) IP header.
-        if outer.hasPorts {
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
+        if summary.outer.hasPorts {
+            update(inner: false, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
             inFlows += 1
-        } else if carrier && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
+        } else if carrier
+                    && (summary.outer.proto == .gre || summary.outer.proto == .ipip || summary.outer.proto == .ipv6) {
             // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
+            update(inner: false, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
             inFlows += 1
         }
         var matched = false
         if tunnelled {
-            let inner = summary.inner
-            if inner.version != 0 {
-                if inner.hasPorts {
-                    update(inner, layer: tunnel, vlan: vlan, tunnel: tunnel, carrier: false, record: record)
+            if summary.inner.version != 0 {
+                if summary.inner.hasPorts {
+                    update(inner: true, layer: tunnel, vlan: vlan, tunnel: tunnel, carrier: false, record: record)
                     inFlows += 1
-                } else if inner.hasICMP && summary.quoted.version != 0 {
-                    matched = matchICMPError(inner, layer: tunnel, vlan: vlan, record: record)
+                } else if summary.inner.hasICMP && summary.quoted.version != 0 {
+                    matched = matchICMPError(summary.inner, layer: tunnel, vlan: vlan, record: record)
                 }
             }
-        } else if outer.hasICMP && summary.quoted.version != 0 {
-            matched = matchICMPError(outer, layer: 0, vlan: vlan, record: record)
+        } else if summary.outer.hasICMP && summary.quoted.version != 0 {
+            matched = matchICMPError(summary.outer, layer: 0, vlan: vlan, record: record)
         }
 
         if inFlows > 0 {
@@ -193,30 +193,48 @@ public struct FlowAnalyzer: Sendable {
         } else if let stop = summary.stop {
             counters.undecodableFrame(stop, wire)
         } else {
-            let h = tunnelled && summary.inner.version != 0 ? summary.inner : outer
+            let h = tunnelled && summary.inner.version != 0 ? summary.inner : summary.outer
             counters.other(h.proto.rawValue, wire)
             if h.isFragment && h.fragmentOffset != 0 { counters.fragments.add(wire) }
             if h.hasICMP && summary.quoted.version != 0 { counters.icmpUnmatched.add(wire) }
         }
     }
 
-    /// Counts one packet in the flow of header `h` (created if new).
-    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64, tunnel: UInt8,
-                                           carrier: Bool, record: CaptureRecord) {
-        let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
-                                        dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
+    /// Counts one packet in the flow of the outer or inner header of `summary` (created if new).
+    @usableFromInline mutating func update(inner: Bool, layer: UInt8, vlan: UInt64, tunnel: UInt8, carrier: Bool,
+                                           record: CaptureRecord) {
+        let key: FlowKey, fromA: Bool
+        let proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool
+        if inner {
+            (key, fromA) = FlowKey.make(src: summary.inner.source, sport: summary.inner.sourcePort,
+                                        dst: summary.inner.destination, dport: summary.inner.destinationPort,
+                                        proto: summary.inner.proto.rawValue, version: summary.inner.version,
                                         vlan: vlan, layer: layer)
+            proto = summary.inner.proto.rawValue
+            payload = summary.inner.transportPayloadLength
+            flags = summary.inner.tcpFlags
+            hasFlags = summary.inner.hasTCPFlags
+        } else {
+            (key, fromA) = FlowKey.make(src: summary.outer.source, sport: summary.outer.sourcePort,
+                                        dst: summary.outer.destination, dport: summary.outer.destinationPort,
+                                        proto: summary.outer.proto.rawValue, version: summary.outer.version,
+                                        vlan: vlan, layer: layer)
+            proto = summary.outer.proto.rawValue
+            payload = summary.outer.transportPayloadLength
+            flags = summary.outer.tcpFlags
+            hasFlags = summary.outer.hasTCPFlags
+        }
         let hash = key.hash
-        let ts = record.timestampNanos
         var pos = table.find(key, hash: hash)
         if pos < 0 {
-            pos = create(key, hash: hash, fromA: fromA, h, tunnel: carrier ? summary.tunnel.rawValue : tunnel,
-                         carrier: carrier, record: record)
+            pos = create(key, hash: hash, fromA: fromA, inner ? summary.inner : summary.outer,
+                         tunnel: carrier ? summary.tunnel.rawValue : tunnel, carrier: carrier, record: record)
         } else if table.states[pos].current.source != record.sourceIndex {
-            switchSource(pos, key: key, fromA: fromA, h, record: record)
+            switchSource(pos, key: key, fromA: fromA, inner ? summary.inner : summary.outer, record: record)
         }
         // One access to the element: the whole update happens in place.
-        table.states[pos].packet(fromA: fromA, h, wire: record.originalLength, frame: record.frameNumber, ts: ts)
+        table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
+                                 wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,

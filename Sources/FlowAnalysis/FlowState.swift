@@ -340,14 +340,25 @@ extension FlowState {
 
     /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
     /// state machine or the datagram history.
-    @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {
+    @inlinable mutating func packet(fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
+                                    wire: UInt32, frame: UInt64, ts: Int64) {
         let fromOrig = fromA == current.origIsA
-        let payload = h.transportPayloadLength
         current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame)
         if ts > lastTs { lastTs = ts }
         if ts < firstTs { firstTs = ts }
-        if h.proto.rawValue == 6 {  // TCP (raw value: no cross-module static accessor per packet)
-            if h.hasTCPFlags { current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload, frame: frame) }
+        if proto == 6 {  // TCP (raw value: no cross-module static accessor per packet)
+            guard hasFlags else { return }
+            // Most packets of a connection change nothing: no SYN/FIN/RST, no flag bit this side
+            // has not sent before, the history letter (D or A) already recorded, and the
+            // endpoint past inactive. `Vantage.tcp` would return having done nothing.
+            if flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) == 0 {
+                let sent = fromOrig ? current.orig.flags : current.resp.flags
+                let letter: UInt16 = payload > 0 ? 1 << 3 : flags & TCPFlag.ack != 0 ? 1 << 2 : 0
+                let seen = current.historySeen & (fromOrig ? letter : letter << 8) == (fromOrig ? letter : letter << 8)
+                let state = fromOrig ? current.orig.state : current.resp.state
+                if flags & ~sent == 0 && seen && state != .inactive { return }
+            }
+            current.tcp(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame)
         } else {
             current.datagram(fromOrig: fromOrig, payload: payload)
         }
