@@ -13,6 +13,10 @@ public struct CompiledClassifier: PortClassifying {
     public init(_ compiled: CompiledCatalog) {
         self.compiled = compiled
         roleNameList = compiled.roleNames
+        outbound = compiled.outboundEntries.compactMap { id in
+            let e = compiled.entries[Int(id)]
+            return e.ports.map { (id, e.transport, $0) }
+        }
         overlayPorts = compiled.overlayUDPPorts
         entryInfos = compiled.entries.enumerated().map { i, e in
             let scope: EntryScope
@@ -28,14 +32,20 @@ public struct CompiledClassifier: PortClassifying {
     }
 
     public func candidateIDs(_ proto: IPProtocol, _ port: UInt16) -> [Int32] {
-        guard let t = Transport(proto) else { return [] }
-        var ids = Array(compiled.candidates(t, port))
-        for id in compiled.outboundEntries {
-            let e = compiled.entries[Int(id)]
-            if e.transport == t && (e.ports?.contains(port) ?? false) { ids.append(id) }
-        }
+        var ids: [Int32] = []
+        forEachCandidate(proto, port) { ids.append($0) }
         return ids
     }
+
+    /// The compiled candidates (an allocation-free view), then the outbound entries of the port.
+    public func forEachCandidate(_ proto: IPProtocol, _ port: UInt16, _ body: (Int32) -> Void) {
+        guard let t = Transport(proto) else { return }
+        for id in compiled.candidates(t, port) { body(id) }
+        for o in outbound where o.transport == t && o.ports.contains(port) { body(o.id) }
+    }
+
+    /// The outbound entries with ports, as plain values (a `CatalogEntry` copy retains its strings).
+    let outbound: [(id: Int32, transport: Transport, ports: ClosedRange<UInt16>)]
 
     public func hasCandidates(_ proto: IPProtocol, _ port: UInt16) -> Bool {
         guard let t = Transport(proto) else { return false }

@@ -128,10 +128,18 @@ public protocol PortClassifying: Sendable {
     var roleNameList: [String] { get }
     /// Candidate entry ids for (protocol, port), most specific first.
     func candidateIDs(_ proto: IPProtocol, _ port: UInt16) -> [Int32]
+    /// The same ids, one at a time, without building an array (default: `candidateIDs`).
+    func forEachCandidate(_ proto: IPProtocol, _ port: UInt16, _ body: (Int32) -> Void)
     /// Whether any entry lists (protocol, port): a likely server port. Must not allocate.
     func hasCandidates(_ proto: IPProtocol, _ port: UInt16) -> Bool
     /// UDP ports that carry VXLAN.
     var overlayPorts: [UInt16] { get }
+}
+
+extension PortClassifying {
+    public func forEachCandidate(_ proto: IPProtocol, _ port: UInt16, _ body: (Int32) -> Void) {
+        for id in candidateIDs(proto, port) { body(id) }
+    }
 }
 
 /// What the analyzer needs from the inventory (addresses → roles, and which networks are the cluster).

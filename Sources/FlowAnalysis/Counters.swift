@@ -94,6 +94,48 @@ struct Counters: Sendable {
         currentBytes = 0
     }
 
+    /// Adds the counts of another part of the same sources (`FlowAnalyzer.merged`).
+    mutating func merge(_ other: Counters) {
+        var o = other
+        o.fold()
+        fold()
+        total = total + o.total
+        flows = flows + o.flows
+        icmpMatched = icmpMatched + o.icmpMatched
+        otherIP = otherIP + o.otherIP
+        fragments = fragments + o.fragments
+        icmpUnmatched = icmpUnmatched + o.icmpUnmatched
+        nonIP = nonIP + o.nonIP
+        undecodable = undecodable + o.undecodable
+        truncated = truncated + o.truncated
+        truncatedInFlows = truncatedInFlows + o.truncatedInFlows
+        tunnelled = tunnelled + o.tunnelled
+        evictedFlows &+= o.evictedFlows
+        for i in otherByProto.indices { otherByProto[i] &+= o.otherByProto[i] }
+        for i in undecodableBy.indices { undecodableBy[i] &+= o.undecodableBy[i] }
+        // Non-IP types in first-seen order: this part's first, then the other's new ones.
+        for j in 0..<32 where o.etherCounts[2 * j] > 0 {
+            let t = o.etherTypes[j]
+            var i = 0
+            while i < etherTypeCount && etherTypes[i] != t { i += 1 }
+            if i == etherTypeCount {
+                if etherTypeCount < 31 && !(j == 31 && t == 0xFFFF) {
+                    etherTypes[i] = t
+                    etherTypeCount += 1
+                } else {
+                    i = 31
+                    etherTypes[31] = 0xFFFF
+                }
+            }
+            etherCounts[2 * i] &+= o.etherCounts[2 * j]
+            etherCounts[2 * i + 1] &+= o.etherCounts[2 * j + 1]
+        }
+        if o.perSource.count > perSource.count {
+            perSource += [UInt64](repeating: 0, count: o.perSource.count - perSource.count)
+        }
+        for i in o.perSource.indices { perSource[i] &+= o.perSource[i] }
+    }
+
     /// Packets and bytes of source `s`.
     func sourceTally(_ s: Int) -> Tally {
         var t = Tally()

@@ -65,8 +65,13 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var summary = PacketSummary()
     @usableFromInline var table: FlowTable
     @usableFromInline var counters = Counters()
-    /// Vantages of flows from sources already finished (the best one per flow).
+    /// Multi-source side table, at `FlowState.best`: per flow seen by several sources, the best
+    /// vantage of the sources already finished, the sources that saw it, and its origin.
     @usableFromInline var finished: [Vantage] = []
+    @usableFromInline var finishedSources: [UInt64] = []
+    @usableFromInline var finishedOrigin: [UInt64] = []
+    /// ICMP errors side table, at `Vantage.icmpIndex`.
+    @usableFromInline var icmp: [ICMPTally] = []
     @usableFromInline var nextSerial: UInt64 = 0
     @usableFromInline let vlanInKey: Bool
     @usableFromInline let maxFlows: Int
@@ -94,6 +99,20 @@ public struct FlowAnalyzer: Sendable {
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message
     }
+
+    /// The sources that saw a flow (bit s = source s; bit 63 also stands for every source ≥ 63).
+    func sources(of s: FlowState) -> UInt64 {
+        s.best < 0 ? sourceBit(s.current.source) : finishedSources[Int(s.best)]
+    }
+
+    /// Where a flow began (`FlowState.origin`): its creation order.
+    func origin(key: FlowKey, state s: FlowState) -> UInt64 {
+        s.best < 0 ? FlowState.origin(source: s.current.source, frame: s.current.firstFrame, inner: key.layer != 0)
+            : finishedOrigin[Int(s.best)]
+    }
+
+    /// The ICMP errors of a vantage.
+    func icmp(of v: Vantage) -> ICMPTally { v.icmpIndex < 0 ? ICMPTally() : icmp[Int(v.icmpIndex)] }
 
     /// Number of flows in the table.
     public var flowCount: Int { table.count }
@@ -125,8 +144,8 @@ public struct FlowAnalyzer: Sendable {
         let truncated = record.capturedLength < record.originalLength
         if truncated { counters.truncated.add(wire) }
 
-        let outer = summary.outer
-        guard outer.version != 0 else {
+        // Fields are read from `summary` in place: a copy of an 80-byte header per packet shows.
+        guard summary.outer.version != 0 else {
             if let stop = summary.stop {
                 counters.undecodableFrame(stop, wire)
             } else {
@@ -141,27 +160,27 @@ public struct FlowAnalyzer: Sendable {
         var inFlows = 0
 
         // The outer (or only) IP header.
-        if outer.hasPorts {
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
+        if summary.outer.hasPorts {
+            update(inner: false, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
             inFlows += 1
-        } else if carrier && (outer.proto == .gre || outer.proto == .ipip || outer.proto == .ipv6) {
+        } else if carrier
+                    && (summary.outer.proto == .gre || summary.outer.proto == .ipip || summary.outer.proto == .ipv6) {
             // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
-            update(outer, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
+            update(inner: false, layer: 0, vlan: vlan, tunnel: 0, carrier: true, record: record)
             inFlows += 1
         }
         var matched = false
         if tunnelled {
-            let inner = summary.inner
-            if inner.version != 0 {
-                if inner.hasPorts {
-                    update(inner, layer: tunnel, vlan: vlan, tunnel: tunnel, carrier: false, record: record)
+            if summary.inner.version != 0 {
+                if summary.inner.hasPorts {
+                    update(inner: true, layer: tunnel, vlan: vlan, tunnel: tunnel, carrier: false, record: record)
                     inFlows += 1
-                } else if inner.hasICMP && summary.quoted.version != 0 {
-                    matched = matchICMPError(inner, layer: tunnel, vlan: vlan, record: record)
+                } else if summary.inner.hasICMP && summary.quoted.version != 0 {
+                    matched = matchICMPError(summary.inner, layer: tunnel, vlan: vlan, record: record)
                 }
             }
-        } else if outer.hasICMP && summary.quoted.version != 0 {
-            matched = matchICMPError(outer, layer: 0, vlan: vlan, record: record)
+        } else if summary.outer.hasICMP && summary.quoted.version != 0 {
+            matched = matchICMPError(summary.outer, layer: 0, vlan: vlan, record: record)
         }
 
         if inFlows > 0 {
@@ -174,30 +193,48 @@ public struct FlowAnalyzer: Sendable {
         } else if let stop = summary.stop {
             counters.undecodableFrame(stop, wire)
         } else {
-            let h = tunnelled && summary.inner.version != 0 ? summary.inner : outer
+            let h = tunnelled && summary.inner.version != 0 ? summary.inner : summary.outer
             counters.other(h.proto.rawValue, wire)
             if h.isFragment && h.fragmentOffset != 0 { counters.fragments.add(wire) }
             if h.hasICMP && summary.quoted.version != 0 { counters.icmpUnmatched.add(wire) }
         }
     }
 
-    /// Counts one packet in the flow of header `h` (created if new).
-    @usableFromInline mutating func update(_ h: IPHeaderSummary, layer: UInt8, vlan: UInt64, tunnel: UInt8,
-                                           carrier: Bool, record: CaptureRecord) {
-        let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
-                                        dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
+    /// Counts one packet in the flow of the outer or inner header of `summary` (created if new).
+    @usableFromInline mutating func update(inner: Bool, layer: UInt8, vlan: UInt64, tunnel: UInt8, carrier: Bool,
+                                           record: CaptureRecord) {
+        let key: FlowKey, fromA: Bool
+        let proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool
+        if inner {
+            (key, fromA) = FlowKey.make(src: summary.inner.source, sport: summary.inner.sourcePort,
+                                        dst: summary.inner.destination, dport: summary.inner.destinationPort,
+                                        proto: summary.inner.proto.rawValue, version: summary.inner.version,
                                         vlan: vlan, layer: layer)
+            proto = summary.inner.proto.rawValue
+            payload = summary.inner.transportPayloadLength
+            flags = summary.inner.tcpFlags
+            hasFlags = summary.inner.hasTCPFlags
+        } else {
+            (key, fromA) = FlowKey.make(src: summary.outer.source, sport: summary.outer.sourcePort,
+                                        dst: summary.outer.destination, dport: summary.outer.destinationPort,
+                                        proto: summary.outer.proto.rawValue, version: summary.outer.version,
+                                        vlan: vlan, layer: layer)
+            proto = summary.outer.proto.rawValue
+            payload = summary.outer.transportPayloadLength
+            flags = summary.outer.tcpFlags
+            hasFlags = summary.outer.hasTCPFlags
+        }
         let hash = key.hash
-        let ts = record.timestampNanos
         var pos = table.find(key, hash: hash)
         if pos < 0 {
-            pos = create(key, hash: hash, fromA: fromA, h, tunnel: carrier ? summary.tunnel.rawValue : tunnel,
-                         carrier: carrier, record: record)
+            pos = create(key, hash: hash, fromA: fromA, inner ? summary.inner : summary.outer,
+                         tunnel: carrier ? summary.tunnel.rawValue : tunnel, carrier: carrier, record: record)
         } else if table.states[pos].current.source != record.sourceIndex {
-            switchSource(pos, key: key, fromA: fromA, h, record: record)
+            switchSource(pos, key: key, fromA: fromA, inner ? summary.inner : summary.outer, record: record)
         }
         // One access to the element: the whole update happens in place.
-        table.states[pos].packet(fromA: fromA, h, wire: record.originalLength, frame: record.frameNumber, ts: ts)
+        table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
+                                 wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,
@@ -205,7 +242,7 @@ public struct FlowAnalyzer: Sendable {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
-        let state = FlowState(current: v, serial: nextSerial, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
+        let state = FlowState(current: v, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
         return table.insert(key, hash: hash, state: state)
     }
@@ -218,6 +255,8 @@ public struct FlowAnalyzer: Sendable {
         let b = Int(table.states[pos].best)
         if b < 0 {
             finished.append(cur)
+            finishedSources.append(sourceBit(cur.source))
+            finishedOrigin.append(FlowState.origin(source: cur.source, frame: cur.firstFrame, inner: key.layer != 0))
             table.states[pos].best = Int32(finished.count - 1)
         } else if cur.packets > finished[b].packets {
             finished[b] = cur
@@ -225,7 +264,7 @@ public struct FlowAnalyzer: Sendable {
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
                                            frame: record.frameNumber)
-        table.states[pos].sources |= sourceBit(record.sourceIndex)
+        finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
     }
 
     /// Who is the client, from the first packet a vantage sees of a flow. A TCP SYN names its
@@ -306,17 +345,23 @@ public struct FlowAnalyzer: Sendable {
             || (h.proto == .icmpv6 && h.icmpType == 1)
         let ts = record.timestampNanos
         if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
-        table.states[pos].current.icmpPackets &+= 1
-        table.states[pos].current.icmpBytes &+= UInt64(record.originalLength)
-        if fromA == table.states[pos].current.origIsA {
-            table.states[pos].current.icmpQuotingOrigPackets &+= 1
-            table.states[pos].current.icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+        var i = Int(table.states[pos].current.icmpIndex)
+        if i < 0 {
+            i = icmp.count
+            icmp.append(ICMPTally())
+            table.states[pos].current.icmpIndex = Int32(i)
         }
-        if unreachable && table.states[pos].current.unreachableFrame == 0 {
-            table.states[pos].current.unreachableFrame = frame
-            table.states[pos].current.icmpType = h.icmpType
-            table.states[pos].current.icmpCode = h.icmpCode
-            table.states[pos].current.icmpVersion = h.proto == .icmpv6 ? 6 : 4
+        icmp[i].icmpPackets &+= 1
+        icmp[i].icmpBytes &+= UInt64(record.originalLength)
+        if fromA == table.states[pos].current.origIsA {
+            icmp[i].icmpQuotingOrigPackets &+= 1
+            icmp[i].icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+        }
+        if unreachable && icmp[i].unreachableFrame == 0 {
+            icmp[i].unreachableFrame = frame
+            icmp[i].icmpType = h.icmpType
+            icmp[i].icmpCode = h.icmpCode
+            icmp[i].icmpVersion = h.proto == .icmpv6 ? 6 : 4
         }
         return true
     }
@@ -398,11 +443,33 @@ public struct FlowAnalyzer: Sendable {
     /// without `flows` but with `hosts` and `outbound` computed from them: reports of millions of
     /// flows (JSON Lines, CSV, the table's summary) never hold every record at once.
     public func snapshot(streaming visit: (FlowRecord) throws -> Void) rethrows -> AnalysisSnapshot {
+        try snapshot(streamingSummaries: { _, record in try visit(record()) })
+    }
+
+    /// Streams every flow in creation order as a summary (plain values, no string or array made)
+    /// and a function that builds its full record, for reports that count most flows and print
+    /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
+    public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
+        -> AnalysisSnapshot {
         var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
         let roles = configuration.roles
-        try forEachFlow { f in
-            if !roles.isUnknown { acc.add(f) }
-            try visit(f)
+        let rolesKnown = !roles.isUnknown
+        try forEachPosition { pos in
+            let key = table.keys[pos]
+            let s = table.states[pos]
+            let v = representative(s)
+            let clientBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.a : key.b, version: key.version) : 0
+            let serverBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.b : key.a, version: key.version) : 0
+            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+            // Closures passed straight as arguments: non-escaping, no context allocated.
+            if rolesKnown {
+                acc.add(f) {
+                    record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+                }
+            }
+            try visit(f) {
+                record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+            }
         }
         var s = snapshot(includeFlows: false)
         s.hosts = coverage(acc)
@@ -421,8 +488,18 @@ public struct FlowAnalyzer: Sendable {
     /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
     /// Lines or CSV writer never holds millions of records at once).
     public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        try forEachPosition { try body(record(key: table.keys[$0], state: table.states[$0])) }
+    }
+
+    /// Dense positions in creation order: the dense order itself unless a flow was removed (live).
+    func forEachPosition(_ body: (Int) throws -> Void) rethrows {
+        if !table.reordered {
+            for i in table.keys.indices { try body(i) }
+            return
+        }
         var order = Array(table.keys.indices)
-        order.sort { table.states[$0].serial < table.states[$1].serial }
-        for i in order { try body(record(key: table.keys[i], state: table.states[i])) }
+        let origins = order.map { origin(key: table.keys[$0], state: table.states[$0]) }
+        order.sort { origins[$0] < origins[$1] }
+        for i in order { try body(i) }
     }
 }

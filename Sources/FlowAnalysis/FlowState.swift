@@ -39,75 +39,96 @@ struct SideCounters: Sendable, Equatable {
 /// Everything one vantage point (one source) saw of a flow: the two directions (originator and
 /// responder, Zeek's `orig`/`resp`, which are the client and the server), the TCP state machine,
 /// the history and the evidence frames. Frame numbers are 1-based within the source; 0 = none.
+///
+/// 105 bytes (a flow's state is 128): frames after the first are kept as 32-bit offsets from it
+/// (a flow spanning more than 4 G frames of one source keeps its last ones saturated), the
+/// history as 4-bit letter codes, and the ICMP errors quoting the flow (few flows have any) in
+/// the analyzer's side table at `icmpIndex`.
 @usableFromInline
 struct Vantage: Sendable, Equatable {
+    @usableFromInline var orig = SideCounters()
+    @usableFromInline var resp = SideCounters()
     @usableFromInline var source: UInt32
+    @usableFromInline var firstFrame: UInt64
+    /// Zeek history letters in order, 4 bits each (`historyLetters` index × 2, + 1 for the responder).
+    @usableFromInline var historyCodes: UInt64 = 0
+    /// Frame − firstFrame of the last packet; (frame − firstFrame + 1) of the evidence frames, 0 = none.
+    @usableFromInline var lastOffset: UInt32 = 0
+    @usableFromInline var synOffset: UInt32 = 0
+    @usableFromInline var synAckOffset: UInt32 = 0
+    @usableFromInline var respRSTOffset: UInt32 = 0
+    /// Index of this vantage's ICMP errors in `FlowAnalyzer.icmp`, -1 for none.
+    @usableFromInline var icmpIndex: Int32 = -1
+    /// Bit per (letter, side) already recorded.
+    @usableFromInline var historySeen: UInt16 = 0
+    @usableFromInline var historyCount: UInt8 = 0
     /// Whether the originator (client) is endpoint A of the key.
     @usableFromInline var origIsA: Bool
     /// Client and server were inferred (catalog, then port heuristics), not seen in a handshake.
     @usableFromInline var inferred: Bool
-    @usableFromInline var orig = SideCounters()
-    @usableFromInline var resp = SideCounters()
-    /// Zeek history letters in order, one ASCII byte each (up to 16), low byte first.
-    @usableFromInline var historyLow: UInt64 = 0
-    @usableFromInline var historyHigh: UInt64 = 0
-    @usableFromInline var historyCount: UInt8 = 0
-    /// Bit per (letter, side) already recorded.
-    @usableFromInline var historySeen: UInt16 = 0
-    @usableFromInline var firstFrame: UInt64
-    @usableFromInline var lastFrame: UInt64
-    /// First pure SYN from the originator; first SYN-ACK from the responder.
-    @usableFromInline var synFrame: UInt64 = 0
-    @usableFromInline var synAckFrame: UInt64 = 0
-    /// First RST from the responder.
-    @usableFromInline var respRSTFrame: UInt64 = 0
-    /// ICMP errors quoting this flow.
-    @usableFromInline var icmpPackets: UInt64 = 0
-    @usableFromInline var icmpBytes: UInt64 = 0
-    /// Of those: errors quoting a packet the originator sent (they travel to the originator, so
-    /// reports count them on the responder's side, as the error answers the client's packet).
-    @usableFromInline var icmpQuotingOrigPackets: UInt64 = 0
-    @usableFromInline var icmpQuotingOrigBytes: UInt64 = 0
-    /// First destination-unreachable: its frame, type and code.
-    @usableFromInline var unreachableFrame: UInt64 = 0
-    @usableFromInline var icmpType: UInt8 = 0
-    @usableFromInline var icmpCode: UInt8 = 0
-    @usableFromInline var icmpVersion: UInt8 = 0
 
     @inlinable init(source: UInt32, origIsA: Bool, inferred: Bool, frame: UInt64) {
         self.source = source
         self.origIsA = origIsA
         self.inferred = inferred
         self.firstFrame = frame
-        self.lastFrame = frame
+    }
+
+    /// A frame's offset from the first (saturated; a frame before the first, which one source's
+    /// frames never are, counts as the first).
+    @inlinable @inline(__always) func offset(_ frame: UInt64) -> UInt32 {
+        frame > firstFrame ? UInt32(clamping: frame &- firstFrame) : 0
+    }
+
+    @inlinable var lastFrame: UInt64 {
+        get { firstFrame &+ UInt64(lastOffset) }
+        set { lastOffset = offset(newValue) }
+    }
+    /// First pure SYN from the originator; first SYN-ACK from the responder.
+    @inlinable var synFrame: UInt64 {
+        get { synOffset == 0 ? 0 : firstFrame &+ UInt64(synOffset &- 1) }
+        set { synOffset = newValue == 0 ? 0 : min(offset(newValue), UInt32.max - 1) &+ 1 }
+    }
+    @inlinable var synAckFrame: UInt64 {
+        get { synAckOffset == 0 ? 0 : firstFrame &+ UInt64(synAckOffset &- 1) }
+        set { synAckOffset = newValue == 0 ? 0 : min(offset(newValue), UInt32.max - 1) &+ 1 }
+    }
+    /// First RST from the responder.
+    @inlinable var respRSTFrame: UInt64 {
+        get { respRSTOffset == 0 ? 0 : firstFrame &+ UInt64(respRSTOffset &- 1) }
+        set { respRSTOffset = newValue == 0 ? 0 : min(offset(newValue), UInt32.max - 1) &+ 1 }
     }
 
     @inlinable var packets: UInt64 { orig.packets &+ resp.packets }
 
     // MARK: history
 
-    /// Records history letter `code` (upper case; lower-cased for the responder) the first time.
+    /// Records history letter `letter` (upper case; lower-cased for the responder) the first
+    /// time; `bit` is 1 << its index in `historyLetters`.
     @inlinable @inline(__always) mutating func history(_ letter: UInt8, bit: UInt16, fromOrig: Bool) {
         let b: UInt16 = fromOrig ? bit : bit << 8
         if historySeen & b != 0 { return }
         historySeen |= b
-        let c = UInt64(fromOrig ? letter : letter | 0x20)
+        let code = UInt64(bit.trailingZeroBitCount << 1 | (fromOrig ? 0 : 1))
         // 16 slots: 8 letters × 2 sides, each recorded once, so this never overflows.
-        if historyCount < 8 {
-            historyLow |= c << (8 * UInt64(historyCount))
-        } else {
-            historyHigh |= c << (8 * UInt64(historyCount - 8))
-        }
+        historyCodes |= code << (4 * UInt64(historyCount))
         historyCount &+= 1
     }
 
+    /// The letters of the history codes, in bit order.
+    static let historyLetters: [UInt8] = Array("SHADFRIQ".utf8)
+
     var historyString: String {
-        var s = ""
-        for i in 0..<Int(historyCount) {
-            let w = i < 8 ? historyLow >> (8 * UInt64(i)) : historyHigh >> (8 * UInt64(i - 8))
-            s.unicodeScalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: w)))
+        if historyCount == 0 { return "" }
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let n = Int(historyCount)
+        return withUnsafeMutableBytes(of: &bytes) { buf in
+            for i in 0..<n {
+                let code = Int(historyCodes >> (4 * UInt64(i)) & 0xF)
+                buf[i] = Vantage.historyLetters[code >> 1] | (code & 1 == 0 ? 0 : 0x20)
+            }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
-        return s
     }
 
     // MARK: packets
@@ -123,7 +144,7 @@ struct Vantage: Sendable, Equatable {
             resp.bytes &+= UInt64(wire)
             resp.payload &+= UInt64(payload)
         }
-        lastFrame = frame
+        lastOffset = offset(frame)
     }
 
     /// UDP and other port protocols: Zeek records `D`/`d` for packets with payload.
@@ -269,28 +290,22 @@ public enum ConnState: String, Sendable, CaseIterable {
     case S0, S1, SF, REJ, S2, S3, RSTO, RSTR, RSTOS0, RSTRH, SH, SHR, OTH
 }
 
-/// Per-flow state in the table: the vantage currently being fed, a link to the best finished
-/// vantage (multi-file runs), and flow-wide facts.
+/// Per-flow state in the table: the vantage currently being fed, a link to the flow's entry in
+/// the multi-source side table (flows seen by several sources), and flow-wide facts. 128 bytes.
 @usableFromInline
 struct FlowState: Sendable {
     @usableFromInline var current: Vantage
-    /// Index into the analyzer's finished-vantage store of the vantage with the most packets among
-    /// the sources already finished for this flow, or -1.
-    @usableFromInline var best: Int32 = -1
-    /// Bit s = source s saw this flow (bit 63 also stands for every source ≥ 63).
-    @usableFromInline var sources: UInt64
-    /// Creation order, for stable output.
-    @usableFromInline var serial: UInt64
-    @usableFromInline var firstTs: Int64
-    @usableFromInline var lastTs: Int64
     /// For an inner flow: the tunnel that carried it. For a carrier: the tunnel it carries.
     @usableFromInline var tunnel: UInt8
     @usableFromInline var carrier: Bool
+    /// Index into the analyzer's multi-source side table (`finished`, `finishedSources`,
+    /// `finishedOrigin`), or -1 while only one source saw the flow.
+    @usableFromInline var best: Int32 = -1
+    @usableFromInline var firstTs: Int64
+    @usableFromInline var lastTs: Int64
 
-    @inlinable init(current: Vantage, serial: UInt64, ts: Int64, tunnel: UInt8, carrier: Bool) {
+    @inlinable init(current: Vantage, ts: Int64, tunnel: UInt8, carrier: Bool) {
         self.current = current
-        self.sources = sourceBit(current.source)
-        self.serial = serial
         self.firstTs = ts
         self.lastTs = ts
         self.tunnel = tunnel
@@ -298,17 +313,52 @@ struct FlowState: Sendable {
     }
 }
 
+/// ICMP errors quoting one vantage of a flow (a side table: most flows have none).
+@usableFromInline
+struct ICMPTally: Sendable, Equatable {
+    @usableFromInline var icmpPackets: UInt64 = 0
+    @usableFromInline var icmpBytes: UInt64 = 0
+    /// Of those: errors quoting a packet the originator sent (they travel to the originator, so
+    /// reports count them on the responder's side, as the error answers the client's packet).
+    @usableFromInline var icmpQuotingOrigPackets: UInt64 = 0
+    @usableFromInline var icmpQuotingOrigBytes: UInt64 = 0
+    /// First destination-unreachable: its frame, type and code.
+    @usableFromInline var unreachableFrame: UInt64 = 0
+    @usableFromInline var icmpType: UInt8 = 0
+    @usableFromInline var icmpCode: UInt8 = 0
+    @usableFromInline var icmpVersion: UInt8 = 0
+    @usableFromInline init() {}
+}
+
 extension FlowState {
+    /// Where a flow began, as one ordered number: source, frame, then the frame's outer flow before
+    /// its inner one. Sources are read one after another and frames in order, so this is the
+    /// creation order of one analyzer, and the merge order of analyzers that split the packets.
+    @inlinable static func origin(source: UInt32, frame: UInt64, inner: Bool) -> UInt64 {
+        UInt64(min(source, 0x3_FFFF)) << 46 | min(frame, (1 << 45) - 1) << 1 | (inner ? 1 : 0)
+    }
+
     /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
     /// state machine or the datagram history.
-    @inlinable mutating func packet(fromA: Bool, _ h: IPHeaderSummary, wire: UInt32, frame: UInt64, ts: Int64) {
+    @inlinable mutating func packet(fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
+                                    wire: UInt32, frame: UInt64, ts: Int64) {
         let fromOrig = fromA == current.origIsA
-        let payload = h.transportPayloadLength
         current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame)
         if ts > lastTs { lastTs = ts }
         if ts < firstTs { firstTs = ts }
-        if h.proto.rawValue == 6 {  // TCP (raw value: no cross-module static accessor per packet)
-            if h.hasTCPFlags { current.tcp(fromOrig: fromOrig, flags: h.tcpFlags, payload: payload, frame: frame) }
+        if proto == 6 {  // TCP (raw value: no cross-module static accessor per packet)
+            guard hasFlags else { return }
+            // Most packets of a connection change nothing: no SYN/FIN/RST, no flag bit this side
+            // has not sent before, the history letter (D or A) already recorded, and the
+            // endpoint past inactive. `Vantage.tcp` would return having done nothing.
+            if flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) == 0 {
+                let sent = fromOrig ? current.orig.flags : current.resp.flags
+                let letter: UInt16 = payload > 0 ? 1 << 3 : flags & TCPFlag.ack != 0 ? 1 << 2 : 0
+                let seen = current.historySeen & (fromOrig ? letter : letter << 8) == (fromOrig ? letter : letter << 8)
+                let state = fromOrig ? current.orig.state : current.resp.state
+                if flags & ~sent == 0 && seen && state != .inactive { return }
+            }
+            current.tcp(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame)
         } else {
             current.datagram(fromOrig: fromOrig, payload: payload)
         }

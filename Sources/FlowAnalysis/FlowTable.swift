@@ -9,6 +9,8 @@ struct FlowTable: Sendable {
     @usableFromInline var keys: [FlowKey]
     @usableFromInline var states: [FlowState]
     @usableFromInline var mask: Int
+    /// A removal moved a flow: the dense order is no longer the creation order.
+    var reordered = false
 
     init(initialCapacity: Int = 1024) {
         var cap = 16
@@ -86,6 +88,7 @@ struct FlowTable: Sendable {
         index[hole] = 0
         let last = keys.count - 1
         if pos != last {
+            reordered = true
             let s = slot(of: last)
             keys[pos] = keys[last]
             states[pos] = states[last]

@@ -24,6 +24,82 @@ import PacketWire
 // The primary verdict is the first in `Verdict.allCases` order: blocked-drop, blocked-rst,
 // blocked-icmp, outside-to-internal, wrong-role, unexpected-port, expected.
 
+/// Why the rule verdict of a flow was reached: the note its evidence prints.
+@usableFromInline
+enum RuleNote: UInt8, Sendable {
+    case outboundDestination, noCatalogPort, rolesUnknown, serverNotInInventory, clusterOnlyFromOutside, none,
+         servedBy, noCatalogProtocol
+}
+
+/// A flow's verdicts as plain values: decided without a string or an array, so reports that only
+/// count flows (the table) never format the flows they do not print. `record` turns it into
+/// evidence with frames and notes.
+@usableFromInline
+struct Decision: Sendable {
+    /// Bit `Verdict.rank` for each verdict that applies.
+    var bits: UInt8 = 0
+    var rule: RuleNote = .none
+    /// The entry naming the flow's component (-1: none).
+    var componentID: Int32 = -1
+    /// The entry the flow exercised (-1: none, or wrong-role).
+    var entryID: Int32 = -1
+    /// 1: list the candidates when several components list the port; 2: list them always.
+    var listCandidates: UInt8 = 0
+
+    mutating func add(_ v: Verdict) { bits |= 1 << UInt8(v.rank) }
+    var primary: Verdict { bits == 0 ? .expected : Verdict(rank: bits.trailingZeroBitCount) }
+}
+
+/// A flow as reports that aggregate need it (the table's components and verdict counts, host
+/// coverage): plain values, made without strings or arrays. The full `FlowRecord` is built only
+/// for the flows a report prints.
+public struct FlowSummary: Sendable {
+    public var proto: IPProtocol
+    public var ipVersion: UInt8
+    public var client: IPAddress
+    public var clientPort: UInt16
+    public var server: IPAddress
+    public var serverPort: UInt16
+    /// The entry whose component the flow is attributed to (`FlowRecord.component`), -1 for none.
+    public var componentID: Int32
+    /// `FlowRecord.entryID`: the entry the flow exercised (-1: none, or wrong-role).
+    public var entryID: Int32
+    /// The primary verdict.
+    public var verdict: Verdict
+    /// Bit `Verdict.rank` for each verdict of the flow (`FlowRecord.verdicts`).
+    public var verdictBits: UInt8
+    /// `clientPackets + serverPackets` and `clientBytes + serverBytes` of the record.
+    public var packets: UInt64
+    public var bytes: UInt64
+
+    public func has(_ v: Verdict) -> Bool { verdictBits & (1 << UInt8(v.rank)) != 0 }
+}
+
+extension Verdict {
+    /// The verdict of precedence `rank` (`allCases` builds an array on every call).
+    @inlinable public init(rank: Int) {
+        switch rank {
+        case 0: self = .blockedDrop
+        case 1: self = .blockedRST
+        case 2: self = .blockedICMP
+        case 3: self = .outsideToInternal
+        case 4: self = .wrongRole
+        case 5: self = .unexpectedPort
+        default: self = .expected
+        }
+    }
+
+    /// The bit set of `verdicts` (bit `rank` each), as `FlowSummary.verdictBits`.
+    public static func bits<S: Sequence>(_ verdicts: S) -> UInt8 where S.Element == Verdict {
+        var b: UInt8 = 0
+        for v in verdicts { b |= 1 << UInt8(v.rank) }
+        return b
+    }
+}
+
+/// Shared one-element `sources` lists: a flow seen by one source costs no allocation.
+let singleSourceLists: [[UInt32]] = (0..<64).map { [UInt32($0)] }
+
 extension FlowAnalyzer {
     /// The vantage whose counts a flow reports: the one with the most packets (ties: the earlier source).
     func representative(_ s: FlowState) -> Vantage {
@@ -37,41 +113,74 @@ extension FlowAnalyzer {
         let v = representative(s)
         let client = v.origIsA ? key.a : key.b
         let server = v.origIsA ? key.b : key.a
+        let roles = configuration.roles
+        let clientBits = roles.roleBits(of: client, version: key.version)
+        let serverBits = roles.roleBits(of: server, version: key.version)
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        return record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+    }
+
+    /// The summary of a flow and its decision, with no string and no array made.
+    func summary(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
+                 serverBits: UInt64) -> (FlowSummary, Decision) {
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        let ic = icmp(of: v)
+        let f = FlowSummary(
+            proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
+            clientPort: v.origIsA ? key.aPort : key.bPort, server: v.origIsA ? key.b : key.a,
+            serverPort: v.origIsA ? key.bPort : key.aPort, componentID: d.componentID, entryID: d.entryID,
+            verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ ic.icmpPackets,
+            bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes)
+        return (f, d)
+    }
+
+    func record(key: FlowKey, state s: FlowState, vantage v: Vantage, decision d: Decision, clientBits: UInt64,
+                serverBits: UInt64) -> FlowRecord {
+        let client = v.origIsA ? key.a : key.b
+        let server = v.origIsA ? key.b : key.a
         let clientPort = v.origIsA ? key.aPort : key.bPort
         let serverPort = v.origIsA ? key.bPort : key.aPort
         let proto = IPProtocol(key.proto)
         let version = key.version
         let roles = configuration.roles
         let roleNames = configuration.classifier.roleNameList
-        let clientBits = roles.roleBits(of: client, version: version)
-        let serverBits = roles.roleBits(of: server, version: version)
+        let ic = icmp(of: v)
 
-        var sources: [UInt32] = []
-        for i in 0..<64 where s.sources & (1 << UInt64(i)) != 0 { sources.append(UInt32(i)) }
+        let sources: [UInt32]
+        let bits = self.sources(of: s)
+        if bits & (bits &- 1) == 0 {
+            sources = singleSourceLists[bits.trailingZeroBitCount & 63]
+        } else {
+            var list: [UInt32] = []
+            for i in 0..<64 where bits & (1 << UInt64(i)) != 0 { list.append(UInt32(i)) }
+            sources = list
+        }
+        let vlans = key.vlan == 0 ? [] : FlowKey.vlanIDs(key.vlan)
 
         var r = FlowRecord(
             proto: proto, ipVersion: version, client: client, clientPort: clientPort, server: server,
             serverPort: serverPort, clientName: roles.name(of: client, version: version),
             serverName: roles.name(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
-            vlan: FlowKey.vlanIDs(key.vlan).last ?? 0, vlans: FlowKey.vlanIDs(key.vlan), tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
+            vlan: vlans.last ?? 0, vlans: vlans, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
             carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
             direction: v.inferred ? .inferred : .observed,
-            clientPackets: v.orig.packets &+ (v.icmpPackets &- v.icmpQuotingOrigPackets),
-            serverPackets: v.resp.packets &+ v.icmpQuotingOrigPackets,
-            clientBytes: v.orig.bytes &+ (v.icmpBytes &- v.icmpQuotingOrigBytes),
-            serverBytes: v.resp.bytes &+ v.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
-            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: v.icmpPackets,
-            icmpErrorBytes: v.icmpBytes, icmpType: v.icmpType, icmpCode: v.icmpCode,
+            clientPackets: v.orig.packets &+ (ic.icmpPackets &- ic.icmpQuotingOrigPackets),
+            serverPackets: v.resp.packets &+ ic.icmpQuotingOrigPackets,
+            clientBytes: v.orig.bytes &+ (ic.icmpBytes &- ic.icmpQuotingOrigBytes),
+            serverBytes: v.resp.bytes &+ ic.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
+            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: ic.icmpPackets,
+            icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
             evidenceSource: v.source, sources: sources)
-        classify(&r, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        describe(&r, vantage: v, decision: d)
         return r
     }
 
     func names(_ bits: UInt64, _ roleNames: [String]) -> [String] {
+        if bits == 0 { return [] }
         var out: [String] = []
         for (i, n) in roleNames.enumerated() where i < 64 && bits & (1 << UInt64(i)) != 0 { out.append(n) }
         return out
@@ -79,102 +188,146 @@ extension FlowAnalyzer {
 
     /// Verdicts (DESIGN.md): the rule verdict from the catalog and the inventory, plus every
     /// blocked verdict the packets show; the primary one is the first in precedence order.
-    func classify(_ r: inout FlowRecord, vantage v: Vantage, clientBits: UInt64, serverBits: UInt64) {
+    func decide(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
+                serverBits: UInt64) -> Decision {
         let catalog = configuration.classifier
         let roles = configuration.roles
-        let infos = catalog.entryInfos
-        let first = v.firstFrame
-        var evidence: [VerdictEvidence] = []
-        let startFrames = v.synFrame != 0 && v.synFrame != first ? [first, v.synFrame] : [first]
+        let proto = IPProtocol(key.proto)
+        let server = v.origIsA ? key.b : key.a
+        let serverPort = v.origIsA ? key.bPort : key.aPort
+        let ic = icmp(of: v)
+        var d = Decision()
 
         // Rule verdict.
-        if r.proto == .tcp || r.proto == .udp {
-            let ids = catalog.candidateIDs(r.proto, r.serverPort)
-            let serving = ids.filter { infos[Int($0)].scope != .outbound }
-            let outbound = ids.filter {
-                infos[Int($0)].scope == .outbound && infos[Int($0)].hasDestination(r.server, version: r.ipVersion)
+        if key.proto == 6 || key.proto == 17 {
+            let infos = catalog.entryInfos
+            var outbound: Int32 = -1, firstServing: Int32 = -1, forRole: Int32 = -1
+            catalog.forEachCandidate(proto, serverPort) { id in
+                if infos[Int(id)].scope == .outbound {
+                    if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
+                } else {
+                    if firstServing < 0 { firstServing = id }
+                    if forRole < 0 && infos[Int(id)].roleBits & serverBits != 0 { forRole = id }
+                }
             }
-            if let o = outbound.first {
-                set(&r, o, infos)
-                evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames, note: "outbound destination"))
-            } else if serving.isEmpty {
-                evidence.append(VerdictEvidence(verdict: .unexpectedPort, frames: startFrames,
-                                                note: "no catalog lists \(r.proto.name) \(r.serverPort)"))
+            if outbound >= 0 {
+                d.componentID = outbound
+                d.entryID = outbound
+                d.add(.expected)
+                d.rule = .outboundDestination
+            } else if firstServing < 0 {
+                d.add(.unexpectedPort)
+                d.rule = .noCatalogPort
             } else if roles.isUnknown || serverBits == 0 {
                 // Roles unknown for this server: the most specific entry, and every candidate when
                 // several components list the port.
-                set(&r, serving[0], infos)
-                var comps: [String] = []
-                for id in serving {
-                    let c = "\(infos[Int(id)].component) (\(infos[Int(id)].catalogID))"
-                    if !comps.contains(c) { comps.append(c) }
-                }
-                if comps.count > 1 { r.candidates = comps }
-                let note = roles.isUnknown ? "roles unknown" : "server not in the inventory"
-                evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames, note: note))
-            } else if let e = serving.first(where: { infos[Int($0)].roleBits & serverBits != 0 }) {
-                set(&r, e, infos)
-                if infos[Int(e)].scope == .cluster && !roles.inCluster(r.client, version: r.ipVersion) {
-                    evidence.append(VerdictEvidence(verdict: .outsideToInternal, frames: startFrames,
-                                                    note: "cluster-only port reached from outside"))
+                d.componentID = firstServing
+                d.entryID = firstServing
+                d.listCandidates = 1
+                d.add(.expected)
+                d.rule = roles.isUnknown ? .rolesUnknown : .serverNotInInventory
+            } else if forRole >= 0 {
+                d.componentID = forRole
+                d.entryID = forRole
+                let client = v.origIsA ? key.a : key.b
+                if infos[Int(forRole)].scope == .cluster && !roles.inCluster(client, version: key.version) {
+                    d.add(.outsideToInternal)
+                    d.rule = .clusterOnlyFromOutside
                 } else {
-                    evidence.append(VerdictEvidence(verdict: .expected, frames: startFrames))
+                    d.add(.expected)
+                    d.rule = .none
                 }
             } else {
                 // Listed, but not for this host's roles: name what the port would be.
-                set(&r, serving[0], infos)
-                r.entryID = -1
-                var comps: [String] = []
-                for id in serving {
-                    let e = infos[Int(id)]
-                    let c = "\(e.component) (\(e.catalogID))"
-                    if !comps.contains(c) { comps.append(c) }
-                }
-                r.candidates = comps
-                let roleText = r.serverRoles.joined(separator: ",")
-                evidence.append(VerdictEvidence(verdict: .wrongRole, frames: startFrames,
-                                                note: "served by \(roleText.isEmpty ? "unknown role" : roleText)"))
+                d.componentID = firstServing
+                d.listCandidates = 2
+                d.add(.wrongRole)
+                d.rule = .servedBy
             }
         } else {
-            evidence.append(VerdictEvidence(verdict: .unexpectedPort, frames: [first],
-                                            note: "no catalog lists \(r.proto.name)"))
+            d.add(.unexpectedPort)
+            d.rule = .noCatalogProtocol
         }
 
         // Blocked verdicts (carriers of tunnels are one-way by nature: never blocked-drop).
-        if r.proto == .tcp {
+        if key.proto == 6 {
             let clientTalked = v.historySeen & ((1 << 2) | (1 << 3)) != 0  // A or D from the client
-            if v.synFrame != 0 && v.resp.packets == 0 && v.icmpPackets == 0 && !clientTalked {
+            if v.synFrame != 0 && v.resp.packets == 0 && ic.icmpPackets == 0 && !clientTalked { d.add(.blockedDrop) }
+            if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 { d.add(.blockedRST) }
+        } else if !(s.carrier && s.tunnel != TunnelKind.none.rawValue) && v.orig.packets > 0 && v.resp.packets == 0
+                    && ic.icmpPackets == 0 && !isGroupAddress(server, version: key.version) && proto.hasPorts {
+            d.add(.blockedDrop)
+        }
+        if ic.unreachableFrame != 0 { d.add(.blockedICMP) }
+        return d
+    }
+
+    /// The record's component, candidates, verdicts and evidence (frames and notes) from a decision.
+    func describe(_ r: inout FlowRecord, vantage v: Vantage, decision d: Decision) {
+        let infos = configuration.classifier.entryInfos
+        let first = v.firstFrame
+        let ic = icmp(of: v)
+        if d.componentID >= 0 {
+            r.component = infos[Int(d.componentID)].component
+            r.catalogID = infos[Int(d.componentID)].catalogID
+        }
+        r.entryID = d.entryID
+        if d.listCandidates != 0 {
+            var comps: [String] = []
+            for id in configuration.classifier.candidateIDs(r.proto, r.serverPort) where infos[Int(id)].scope != .outbound {
+                let c = "\(infos[Int(id)].component) (\(infos[Int(id)].catalogID))"
+                if !comps.contains(c) { comps.append(c) }
+            }
+            if d.listCandidates == 2 || comps.count > 1 { r.candidates = comps }
+        }
+        let startFrames = v.synFrame != 0 && v.synFrame != first ? [first, v.synFrame] : [first]
+        var evidence: [VerdictEvidence] = []
+        evidence.reserveCapacity(d.bits.nonzeroBitCount)
+        var verdicts: [Verdict] = []
+        verdicts.reserveCapacity(d.bits.nonzeroBitCount)
+        var bits = d.bits
+        while bits != 0 {
+            let verdict = Verdict(rank: bits.trailingZeroBitCount)
+            bits &= bits &- 1
+            verdicts.append(verdict)
+            switch verdict {
+            case .blockedDrop where r.proto == .tcp:
                 var frames = [v.synFrame]
                 if v.lastFrame != v.synFrame { frames.append(v.lastFrame) }
                 evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames,
                                                 note: "\(v.orig.packets) SYN(s), no answer"))
-            }
-            if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 {
+            case .blockedDrop:
+                var frames = [first]
+                if v.lastFrame != first { frames.append(v.lastFrame) }
+                evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames, confidence: .low,
+                                                note: "\(v.orig.packets) datagram(s), no answer, no ICMP"))
+            case .blockedRST:
                 evidence.append(VerdictEvidence(verdict: .blockedRST, frames: [v.synFrame, v.respRSTFrame],
                                                 note: "SYN answered by RST"))
+            case .blockedICMP:
+                evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [ic.unreachableFrame],
+                                                note: unreachableText(version: ic.icmpVersion, code: ic.icmpCode)))
+            default:
+                let note: String
+                switch d.rule {
+                case .outboundDestination: note = "outbound destination"
+                case .noCatalogPort: note = "no catalog lists \(r.proto.name) \(r.serverPort)"
+                case .rolesUnknown: note = "roles unknown"
+                case .serverNotInInventory: note = "server not in the inventory"
+                case .clusterOnlyFromOutside: note = "cluster-only port reached from outside"
+                case .none: note = ""
+                case .servedBy:
+                    let roleText = r.serverRoles.joined(separator: ",")
+                    note = "served by \(roleText.isEmpty ? "unknown role" : roleText)"
+                case .noCatalogProtocol: note = "no catalog lists \(r.proto.name)"
+                }
+                let frames = d.rule == .noCatalogProtocol ? [first] : startFrames
+                evidence.append(VerdictEvidence(verdict: verdict, frames: frames, note: note))
             }
-        } else if r.carries == .none && v.orig.packets > 0 && v.resp.packets == 0 && v.icmpPackets == 0
-                    && !isGroupAddress(r.server, version: r.ipVersion) && r.proto.hasPorts {
-            var frames = [first]
-            if v.lastFrame != first { frames.append(v.lastFrame) }
-            evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames, confidence: .low,
-                                            note: "\(v.orig.packets) datagram(s), no answer, no ICMP"))
         }
-        if v.unreachableFrame != 0 {
-            evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [v.unreachableFrame],
-                                            note: unreachableText(version: v.icmpVersion, code: v.icmpCode)))
-        }
-
-        evidence.sort { $0.verdict < $1.verdict }
         r.evidence = evidence
-        r.verdicts = evidence.map(\.verdict)
-        r.verdict = evidence.first?.verdict ?? .expected
-    }
-
-    func set(_ r: inout FlowRecord, _ id: Int32, _ infos: [EntryInfo]) {
-        r.entryID = id
-        r.component = infos[Int(id)].component
-        r.catalogID = infos[Int(id)].catalogID
+        r.verdicts = verdicts
+        r.verdict = verdicts.first ?? .expected
     }
 
     // MARK: - Coverage and outbound
@@ -295,6 +448,14 @@ struct CoverageAccumulator {
         if f.entryID >= 0 { byServer[ServerKey(address: f.server, version: f.ipVersion), default: []].insert(f.entryID) }
         if !outbound.isEmpty && outbound.contains(where: { $0.hasDestination(f.server, version: f.ipVersion) }) {
             toDestinations.append(f)
+        }
+    }
+
+    /// The same from a summary: the record is built only for a flow to an outbound destination.
+    mutating func add(_ f: FlowSummary, record: () -> FlowRecord) {
+        if f.entryID >= 0 { byServer[ServerKey(address: f.server, version: f.ipVersion), default: []].insert(f.entryID) }
+        if !outbound.isEmpty && outbound.contains(where: { $0.hasDestination(f.server, version: f.ipVersion) }) {
+            toDestinations.append(record())
         }
     }
 }

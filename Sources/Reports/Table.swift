@@ -225,8 +225,45 @@ struct ComponentRow {
     var flows = 0
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
-    var hosts = Set<IPAddress>()
+    var hosts = AddressSet()
     var problems = 0
+}
+
+/// A set of addresses with a multiply–xorshift hash (no SipHash per insert): the hosts of a
+/// component row, two inserts per flow.
+struct AddressSet {
+    var slots: [IPAddress] = []
+    var used: [Bool] = []
+    private(set) var count = 0
+
+    @inline(__always) static func hash(_ a: IPAddress) -> Int {
+        var z = (a.high ^ (a.low &* 0x9E37_79B9_7F4A_7C15))
+        z ^= z >> 29
+        z = z &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: z ^ (z >> 32))
+    }
+
+    mutating func insert(_ a: IPAddress) {
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = AddressSet.hash(a) & mask
+        while used[i] {
+            if slots[i].high == a.high && slots[i].low == a.low { return }
+            i = (i + 1) & mask
+        }
+        slots[i] = a
+        used[i] = true
+        count += 1
+    }
+
+    mutating func grow() {
+        let old = zip(slots, used).filter(\.1).map(\.0)
+        let cap = max(16, slots.count * 2)
+        slots = [IPAddress](repeating: IPAddress.zero, count: cap)
+        used = [Bool](repeating: false, count: cap)
+        count = 0
+        for a in old { insert(a) }
+    }
 }
 
 /// What the table needs from the flows, gathered one flow at a time: rows per component, counts
@@ -236,6 +273,8 @@ public struct TableSummary {
     let limit: Int
     var rows: [ComponentRow] = []
     var rowIndex: [String: Int] = [:]
+    /// Component entry id + 1 → row + 1 (0: not seen yet).
+    var rowOfComponent: [Int32] = []
     var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
     var shown = [[FlowRecord]](repeating: [], count: Verdict.allCases.count)
     public private(set) var flowCount = 0
@@ -245,27 +284,57 @@ public struct TableSummary {
     public var problemCount: Int { flowCount - verdictCounts[Verdict.expected.rank] }
 
     public mutating func add(_ f: FlowRecord) {
-        flowCount += 1
         let key = f.component.map { $0 + "\u{0}" + (f.catalogID ?? "") } ?? ""
-        let i: Int
-        if let j = rowIndex[key] {
-            i = j
-        } else {
-            i = rows.count
-            rowIndex[key] = i
-            rows.append(ComponentRow(component: f.component, catalogID: f.catalogID))
+        let i = row(key, component: f.component, catalogID: f.catalogID)
+        count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
+              bytes: f.clientBytes + f.serverBytes, verdict: f.verdict) { f }
+    }
+
+    /// The same from a flow's summary (`FlowAnalyzer.snapshot(streamingSummaries:)`): rows are
+    /// found by entry id, and `record` is called only for the first flow of a component and for
+    /// the problem flows listed.
+    public mutating func add(_ f: FlowSummary, record: () -> FlowRecord) {
+        let slot = Int(f.componentID) + 1
+        if slot >= rowOfComponent.count {
+            rowOfComponent += [Int32](repeating: 0, count: slot + 16 - rowOfComponent.count)
         }
+        var i = Int(rowOfComponent[slot]) - 1
+        if i < 0 {
+            if f.componentID < 0 {
+                i = row("", component: nil, catalogID: nil)
+            } else {
+                let r = record()
+                i = row(r.component.map { $0 + "\u{0}" + (r.catalogID ?? "") } ?? "", component: r.component,
+                        catalogID: r.catalogID)
+            }
+            rowOfComponent[slot] = Int32(i + 1)
+        }
+        count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes, verdict: f.verdict,
+              record: record)
+    }
+
+    mutating func row(_ key: String, component: String?, catalogID: String?) -> Int {
+        if let j = rowIndex[key] { return j }
+        let i = rows.count
+        rowIndex[key] = i
+        rows.append(ComponentRow(component: component, catalogID: catalogID))
+        return i
+    }
+
+    mutating func count(_ i: Int, client: IPAddress, server: IPAddress, packets: UInt64, bytes: UInt64,
+                        verdict: Verdict, record: () -> FlowRecord) {
+        flowCount += 1
         // In place: copying a row would copy its host set.
         rows[i].flows += 1
-        rows[i].packets += f.clientPackets + f.serverPackets
-        rows[i].bytes += f.clientBytes + f.serverBytes
-        rows[i].hosts.insert(f.server)
-        rows[i].hosts.insert(f.client)
-        let r = f.verdict.rank
+        rows[i].packets += packets
+        rows[i].bytes += bytes
+        rows[i].hosts.insert(server)
+        rows[i].hosts.insert(client)
+        let r = verdict.rank
         verdictCounts[r] += 1
-        if f.verdict != .expected {
+        if verdict != .expected {
             rows[i].problems += 1
-            if shown[r].count < limit { shown[r].append(f) }
+            if shown[r].count < limit { shown[r].append(record()) }
         }
     }
 }

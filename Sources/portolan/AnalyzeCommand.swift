@@ -48,6 +48,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("allow-damaged"), help: "A damaged file is a warning, not exit status 2.")
     var allowDamaged = false
 
+    @Option(help: "Analyse on N threads (flows split by host pair; the same results as one thread).")
+    var threads: Int = 1
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
     var noProgress = false
 
@@ -61,36 +64,26 @@ struct AnalyzeCommand: ParsableCommand {
         case .failure(let e): throw analyzeFail(e.message)
         }
         guard !files.isEmpty else { throw analyzeFail("no capture file given") }
+        guard threads >= 1 && threads <= 256 else { throw analyzeFail("--threads must be between 1 and 256") }
         let (catalog, inventory) = try catalogOptions.load()
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
         config.tunnels = !noTunnels
-        var analyzer = FlowAnalyzer(configuration: config)
-        var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0)
+        var analyzer: FlowAnalyzer
+        var errors: [String?]
+        if threads > 1, let merged = analyzeInParallel(config, threads: threads) {
+            (analyzer, errors) = merged
+        } else {
+            // One thread, or --threads gave up (a flow spread over several parts: see FlowAnalysis/Parallel.swift).
+            (analyzer, errors) = read(config, part: 0, of: 1, progress: !noProgress && isatty(STDERR_FILENO) != 0)
+        }
         var badInput = false
-        for path in files {
-            let index = analyzer.addSource(name: path)
-            do {
-                let file = try MappedFile(path: path)
-                var reader = try CaptureReader(file: file, sourceIndex: index)
-                var record = CaptureRecord()
-                var n = 0
-                progress.start(name: path, total: file.count)
-                while let bytes = try reader.next(&record) {
-                    analyzer.process(record, bytes)
-                    n &+= 1
-                    if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
-                }
-                progress.finish()
-            } catch let e {
-                progress.finish()
-                analyzer.noteSourceError(index, e.description)
-                if allowDamaged {
-                    printError("warning: \(e)")
-                } else {
-                    printError("error: \(e)")
-                    badInput = true
-                }
+        for case let e? in errors {
+            if allowDamaged {
+                printError("warning: \(e)")
+            } else {
+                printError("error: \(e)")
+                badInput = true
             }
         }
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
@@ -118,10 +111,11 @@ struct AnalyzeCommand: ParsableCommand {
             }
         case .table:
             var summary = TableSummary(options: options)
-            let snapshot = analyzer.snapshot { f in
-                summary.add(f)
-                if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
-            }
+            let failBits = Verdict.bits(failSet)
+            let snapshot = analyzer.snapshot(streamingSummaries: { f, record in
+                summary.add(f, record: record)
+                if f.verdictBits & failBits != 0 { failed = true }
+            })
             writeTable(snapshot, summary: summary, options: options, to: &out)
         case .json:
             var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
@@ -136,6 +130,69 @@ struct AnalyzeCommand: ParsableCommand {
         }
         if badInput { throw ExitCode(2) }
         if failed { throw ExitCode(1) }
+    }
+}
+
+extension AnalyzeCommand {
+    /// Reads every file into an analyzer that keeps the frames of part `part` of `parts`; returns
+    /// it and each file's error (a damaged file is read up to the damage).
+    func read(_ config: AnalyzerConfiguration, part: Int, of parts: Int, progress showProgress: Bool)
+        -> (FlowAnalyzer, [String?]) {
+        var analyzer = FlowAnalyzer(configuration: config)
+        var progress = Progress(enabled: showProgress)
+        var errors: [String?] = []
+        for path in files {
+            let index = analyzer.addSource(name: path)
+            do {
+                // Each part maps the file itself: readers release the pages behind them, and on a
+                // shared mapping the part ahead would release pages another has yet to read.
+                let file = try MappedFile(path: path)
+                var reader = try CaptureReader(file: file, sourceIndex: index)
+                var record = CaptureRecord()
+                var n = 0
+                progress.start(name: path, total: file.count)
+                if parts == 1 {
+                    while let bytes = try reader.next(&record) {
+                        analyzer.process(record, bytes)
+                        n &+= 1
+                        if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+                    }
+                } else {
+                    while let bytes = try reader.next(&record) {
+                        analyzer.process(record, bytes, part: part, of: parts)
+                        n &+= 1
+                        if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+                    }
+                }
+                progress.finish()
+                errors.append(nil)
+            } catch let e {
+                progress.finish()
+                analyzer.noteSourceError(index, e.description)
+                errors.append(e.description)
+            }
+        }
+        return (analyzer, errors)
+    }
+
+    /// `--threads N`: N analyzers over the same files, each keeping its part of the flows, merged
+    /// into one; nil when the merge cannot give one analyzer's result (then read on one thread).
+    func analyzeInParallel(_ config: AnalyzerConfiguration, threads: Int) -> (FlowAnalyzer, [String?])? {
+        let slots = UnsafeMutableBufferPointer<(FlowAnalyzer, [String?])?>.allocate(capacity: threads)
+        slots.initialize(repeating: nil)
+        defer {
+            _ = slots.deinitialize()
+            slots.deallocate()
+        }
+        nonisolated(unsafe) let results = slots
+        let progress = !noProgress && isatty(STDERR_FILENO) != 0
+        DispatchQueue.concurrentPerform(iterations: threads) { me in
+            // Each iteration writes its own slot only.
+            results[me] = read(config, part: me, of: threads, progress: progress && me == 0)
+        }
+        let parts = slots.map { $0!.0 }
+        guard let merged = FlowAnalyzer.merged(parts) else { return nil }
+        return (merged, slots[0]!.1)
     }
 }
 

@@ -259,156 +259,46 @@ enum Stages {
     }
 }
 
-/// `--threads N`: every thread maps and walks the whole file, but gives its analyzer only the
-/// packets that map to it, so each flow sees all its packets, in order, on one thread; the
-/// snapshots are then merged.
-///
-/// A TCP packet outside any tunnel maps by a direction-independent hash of its 5-tuple; every
-/// other packet by a hash of its outer address pair (as RSS does in its 2-tuple mode), so a
-/// tunnel's carrier flows (whose two directions often differ in UDP source port) and the inner
-/// flows they carry stay together, and UDP never needs to know which ports are tunnels. An ICMP
-/// error maps by the header it quotes (5-tuple for TCP, else addresses), so it meets its flow;
-/// frames without IP go to thread 0. A peek at the bytes decides for plain Ethernet/VLAN +
-/// IPv4/IPv6 frames carrying TCP, UDP, GRE or IP-in-IP, so only the owner decodes them; other
-/// frames are decoded by every thread. Limit: an inner flow whose packets cross different
-/// tunnel endpoint pairs is split.
+/// `--threads N`: every thread walks the whole mapping, but gives its analyzer only the packets
+/// of its part (FlowAnalysis/Parallel.swift: by host pair, so each flow sees all its packets, in
+/// order, on one thread); the analyzers are then merged with `FlowAnalyzer.merged`, the same
+/// code as `portolan analyze --threads`.
 enum ParallelAnalysis {
-    /// The owner hash of a decoded packet; nil for frames without IP.
-    @inline(__always)
-    static func flowHash(_ s: inout PacketSummary) -> UInt64? {
-        let o = s.outer
-        if o.version == 0 { return nil }
-        if s.tunnelDepth > 0 { return endpoints(o.source, o.destination) }
-        if s.quoted.version != 0 {
-            let q = s.quoted
-            if q.proto == .tcp && q.hasPorts {
-                return tuple(q.source, q.sourcePort, q.destination, q.destinationPort)
-            }
-            return endpoints(q.source, q.destination)
-        }
-        if o.proto == .tcp && o.hasPorts { return tuple(o.source, o.sourcePort, o.destination, o.destinationPort) }
-        return endpoints(o.source, o.destination)
-    }
-
-    /// The owner hash read straight from the bytes, or nil when the decoder must decide (other
-    /// link types, MPLS/PPPoE, ICMP, IPv6 extension headers, TCP fragments or short headers).
-    /// Equal to `flowHash` of the decoded summary for every frame it answers.
-    @inline(__always)
-    static func peek(_ b: UnsafeRawBufferPointer, _ linkType: LinkType) -> UInt64? {
-        guard linkType == .ethernet, b.count >= 14 else { return nil }
-        // Every load below is at an offset checked against b.count just before it.
-        var off = 12
-        var et = b.be16(off)
-        var tags = 0
-        while et == 0x8100 || et == 0x88A8 || et == 0x9100 {
-            tags += 1
-            guard tags <= 4, off + 6 <= b.count else { return nil }
-            off += 4
-            et = b.be16(off)
-        }
-        off += 2
-        if et == 0x0800 {
-            guard off + 20 <= b.count, b[off] >> 4 == 4 else { return nil }
-            let ihl = Int(b[off] & 0x0F) * 4
-            let proto = b[off + 9]
-            guard ihl >= 20 else { return nil }
-            let src = IPAddress(v4: b.be32(off + 12)), dst = IPAddress(v4: b.be32(off + 16))
-            if proto == 6 {
-                // Unfragmented or first fragment, a whole TCP header inside the stated length.
-                let total = Int(b.be16(off + 2))
-                guard b.be16(off + 6) & 0x1FFF == 0, total >= ihl + 20, off + ihl + 20 <= b.count else { return nil }
-                return tuple(src, b.be16(off + ihl), dst, b.be16(off + ihl + 2))
-            }
-            return plain(proto) ? endpoints(src, dst) : nil
-        }
-        if et == 0x86DD {
-            guard off + 40 <= b.count, b[off] >> 4 == 6 else { return nil }
-            let next = b[off + 6]
-            let src = IPAddress(high: b.be64(off + 8), low: b.be64(off + 16))
-            let dst = IPAddress(high: b.be64(off + 24), low: b.be64(off + 32))
-            if next == 6 {
-                guard Int(b.be16(off + 4)) >= 20, off + 60 <= b.count else { return nil }
-                return tuple(src, b.be16(off + 40), dst, b.be16(off + 42))
-            }
-            return plain(next) ? endpoints(src, dst) : nil
-        }
-        return nil
-    }
-
-    /// UDP, GRE, IPv4-in-IP, IPv6-in-IP: never an ICMP error at this layer, mapped by addresses.
-    @inline(__always) static func plain(_ proto: UInt8) -> Bool {
-        proto == 17 || proto == 47 || proto == 4 || proto == 41
-    }
-
-    @inline(__always)
-    static func endpoints(_ a: IPAddress, _ b: IPAddress) -> UInt64 {
-        // Sum of the two address hashes: the same whichever side sent the packet.
-        mix(mix(a.high ^ mix(a.low)) &+ mix(b.high ^ mix(b.low)))
-    }
-
-    @inline(__always)
-    static func tuple(_ a: IPAddress, _ ap: UInt16, _ b: IPAddress, _ bp: UInt16) -> UInt64 {
-        mix(mix(a.high ^ mix(a.low ^ UInt64(ap) << 48)) &+ mix(b.high ^ mix(b.low ^ UInt64(bp) << 48)) ^ 6)
-    }
-
-    @inline(__always)
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     static func run(_ file: MappedFile, _ config: AnalyzerConfiguration, threads: Int) throws -> AnalysisSnapshot {
-        let results = UnsafeMutableBufferPointer<Result<AnalysisSnapshot, CaptureFileError>?>.allocate(capacity: threads)
+        let results = UnsafeMutableBufferPointer<Result<FlowAnalyzer, CaptureFileError>?>.allocate(capacity: threads)
         results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let slots = results
         DispatchQueue.concurrentPerform(iterations: threads) { me in
-            slots[me] = Result { () throws(CaptureFileError) -> AnalysisSnapshot in
+            slots[me] = Result { () throws(CaptureFileError) -> FlowAnalyzer in
                 try part(file, config, me, threads)
             }
         }
-        var parts: [AnalysisSnapshot] = []
+        var parts: [FlowAnalyzer] = []
         for r in results { parts.append(try r!.get()) }
-        return AnalysisSnapshot.merging(parts)
+        guard let merged = FlowAnalyzer.merged(parts) else {
+            BenchOutput.error("a flow spans two parts (tunnel endpoints differ): analysed on one thread")
+            return try Stages.analyze(file, config, threads: 1)
+        }
+        return merged.snapshot()
     }
 
     static func part(_ file: MappedFile, _ config: AnalyzerConfiguration, _ me: Int, _ threads: Int)
-        throws(CaptureFileError) -> AnalysisSnapshot {
+        throws(CaptureFileError) -> FlowAnalyzer {
         var analyzer = FlowAnalyzer(configuration: config)
         let source = analyzer.addSource(name: file.path)
-        let decoder = PacketDecoder(options: config.decoderOptions)
         // Its own mapping of the file: readers release the pages behind them, and on a shared
         // mapping the thread ahead would release pages the other has yet to read.
         let own = file.isMapped ? try MappedFile(path: file.path) : file
         var reader = try CaptureReader(file: own, sourceIndex: source)
         var record = CaptureRecord()
-        var summary = PacketSummary()
-        let n = UInt64(threads)
-        let mine = UInt64(me)
         while let bytes = try reader.next(&record) {
-            if let h = peek(bytes, record.linkType) {
-                if h % n == mine { analyzer.process(record, bytes) }
-                continue
-            }
-            decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            let owner = flowHash(&summary).map { $0 % n } ?? 0
-            if owner == mine { analyzer.process(record, summary: summary) }
+            analyzer.process(record, bytes, part: me, of: threads)
         }
-        return analyzer.snapshot()
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    @inline(__always) fileprivate func be16(_ o: Int) -> UInt16 {
-        UInt16(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt16.self))
-    }
-    @inline(__always) fileprivate func be32(_ o: Int) -> UInt32 {
-        UInt32(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt32.self))
-    }
-    @inline(__always) fileprivate func be64(_ o: Int) -> UInt64 {
-        UInt64(bigEndian: loadUnaligned(fromByteOffset: o, as: UInt64.self))
+        return analyzer
     }
 }
 
@@ -497,102 +387,7 @@ enum BenchOutput {
     }
 }
 
-extension AnalysisSnapshot {
-    /// Merges the snapshots of analyzers that saw disjoint sets of flows of the same sources
-    /// (`--threads`): flows in first-frame order, accounting summed, host coverage and outbound
-    /// status combined (an entry is exercised, a destination reached, if it was in any part).
-    static func merging(_ parts: [AnalysisSnapshot]) -> AnalysisSnapshot {
-        guard var out = parts.first else { return AnalysisSnapshot() }
-        for p in parts.dropFirst() {
-            for (i, s) in p.sources.enumerated() where i < out.sources.count {
-                out.sources[i].packets += s.packets
-                out.sources[i].bytes += s.bytes
-                if out.sources[i].error == nil { out.sources[i].error = s.error }
-            }
-            out.accounting = out.accounting.adding(p.accounting)
-            for (i, h) in p.hosts.enumerated() where i < out.hosts.count {
-                let used = Set(out.hosts[i].exercised.map(\.entryID)).union(h.exercised.map(\.entryID))
-                let all = (out.hosts[i].exercised + out.hosts[i].unexercised).sorted { $0.entryID < $1.entryID }
-                out.hosts[i].exercised = all.filter { used.contains($0.entryID) }
-                out.hosts[i].unexercised = all.filter { !used.contains($0.entryID) }
-            }
-            for (i, o) in p.outbound.enumerated() where i < out.outbound.count {
-                out.outbound[i].attempts += o.attempts
-                out.outbound[i].reached = out.outbound[i].reached || o.reached
-            }
-        }
-        out.flows = mergeByFirstFrame(parts.map(\.flows))
-        return out
-    }
-}
-
-/// Merges flow lists each already in first-frame order (an analyzer of one source lists flows in
-/// creation order) without sorting the records: the first frames are read once, the merge runs
-/// on them, and each record is copied once into place.
-func mergeByFirstFrame(_ lists: [[FlowRecord]]) -> [FlowRecord] {
-    let frames = lists.map { l in l.withUnsafeBufferPointer { b in b.map { $0.firstFrame } } }
-    for f in frames where zip(f, f.dropFirst()).contains(where: { $0 > $1 }) {
-        return lists.flatMap { $0 }.sorted { $0.firstFrame < $1.firstFrame }
-    }
-    var out: [FlowRecord] = []
-    out.reserveCapacity(frames.reduce(0) { $0 + $1.count })
-    var next = [Int](repeating: 0, count: lists.count)
-    while true {
-        var best = -1
-        var bestFrame = UInt64.max
-        for k in 0..<frames.count where next[k] < frames[k].count && frames[k][next[k]] < bestFrame {
-            best = k
-            bestFrame = frames[k][next[k]]
-        }
-        if best < 0 { return out }
-        out.append(lists[best][next[best]])
-        next[best] += 1
-    }
-}
-
 extension Accounting {
-    func adding(_ b: Accounting) -> Accounting {
-        var a = self
-        a.total = a.total + b.total
-        a.flows = a.flows + b.flows
-        a.icmpMatched = a.icmpMatched + b.icmpMatched
-        a.otherIP = a.otherIP + b.otherIP
-        a.fragments = a.fragments + b.fragments
-        a.icmpUnmatched = a.icmpUnmatched + b.icmpUnmatched
-        a.nonIP = a.nonIP + b.nonIP
-        a.undecodable = a.undecodable + b.undecodable
-        a.truncated = a.truncated + b.truncated
-        a.truncatedInFlows = a.truncatedInFlows + b.truncatedInFlows
-        a.tunnelled = a.tunnelled + b.tunnelled
-        a.evictedFlows += b.evictedFlows
-        a.otherIPByProtocol = Self.merge(a.otherIPByProtocol, b.otherIPByProtocol, key: { $0.proto.rawValue },
-                                         sortKey: { $0.proto.rawValue }) { ($0.proto, $0.tally + $1.tally) }
-        a.nonIPByEtherType = Self.merge(a.nonIPByEtherType, b.nonIPByEtherType, key: { $0.etherType.rawValue },
-                                        sortKey: { $0.etherType.rawValue }) { ($0.etherType, $0.tally + $1.tally) }
-        a.undecodableBy = Self.merge(a.undecodableBy, b.undecodableBy,
-                                     key: { UInt16($0.layer.rawValue) << 8 | UInt16($0.reason.rawValue) },
-                                     sortKey: { UInt16($0.layer.rawValue) << 8 | UInt16($0.reason.rawValue) }) {
-            ($0.layer, $0.reason, $0.tally + $1.tally)
-        }
-        return a
-    }
-
-    /// Sums keyed tallies; keeps the order of `a`, then new keys of `b`.
-    static func merge<T, K: Hashable, S: Comparable>(
-        _ a: [T], _ b: [T], key: (T) -> K, sortKey: (T) -> S, combine: (T, T) -> T
-    ) -> [T] {
-        var out = a
-        var index: [K: Int] = [:]
-        for (i, x) in out.enumerated() { index[key(x)] = i }
-        for x in b {
-            if let i = index[key(x)] { out[i] = combine(out[i], x) } else {
-                index[key(x)] = out.count
-                out.append(x)
-            }
-        }
-        return out.sorted { sortKey($0) < sortKey($1) }
-    }
-
     /// The keyed lists in key order (a merge cannot know first-seen order).
     func normalized() -> Accounting {
         var a = self

@@ -6,7 +6,8 @@ import Testing
     /// index slots (8 bytes each, load ≤ 50 %).
     @Test func perFlowFootprint() {
         #expect(MemoryLayout<FlowKey>.stride == 48)
+        #expect(MemoryLayout<FlowState>.stride <= 128, "\(MemoryLayout<FlowState>.stride) bytes of state")
         let perFlow = MemoryLayout<FlowKey>.stride + MemoryLayout<FlowState>.stride + 16
-        #expect(perFlow <= 300, "\(MemoryLayout<FlowState>.stride) bytes of state")
+        #expect(perFlow <= 192, "\(MemoryLayout<FlowState>.stride) bytes of state")
     }
 }

@@ -157,6 +157,21 @@ func syntheticAnalyzer() -> FlowAnalyzer {
         #expect(streamed == whole.flows)
         #expect(s.hosts == whole.hosts && s.outbound == whole.outbound)
 
+        // From summaries (records built only for new components and listed problems): the same table.
+        var fromSummaries = TableSummary()
+        var built = 0
+        let s2 = a.snapshot(streamingSummaries: { f, record in
+            fromSummaries.add(f, record: { built += 1; return record() })
+            let r = record()
+            #expect(f.verdict == r.verdict && Verdict.bits(r.verdicts) == f.verdictBits && f.entryID == r.entryID)
+            #expect(f.packets == r.packets && f.bytes == r.bytes && f.client == r.client && f.server == r.server)
+        })
+        var text2 = ""
+        writeTable(s2, summary: fromSummaries, to: &text2)
+        #expect(text2 == text)
+        #expect(s2.hosts == whole.hosts && s2.outbound == whole.outbound)
+        #expect(built < streamed.count)
+
         var json = ""
         var stream = JSONReportStream(a.snapshot(includeFlows: false), to: &json)
         let tail = a.snapshot { stream.add($0, to: &json) }
