@@ -4,6 +4,7 @@
 // everything unusual (other block types, damage, end of file) goes to a non-inlined slow path
 // that re-checks and explains.
 import PacketWire
+import CZlib
 
 /// Reads packets from a pcap or pcapng capture (format sniffed from the magic number; gzip and
 /// zstd input is decompressed by `MappedFile`).
@@ -47,6 +48,8 @@ public struct CaptureReader {
     @usableFromInline let isPcapng: Bool
     /// When `pos` passes this, pages behind it are released (Int.max: never).
     @usableFromInline var releaseMark: Int
+    /// Pages before this offset were released already.
+    var releasedUpTo: Int = 0
     @usableFromInline var failure: CaptureFileError?
 
     // pcap
@@ -70,6 +73,7 @@ public struct CaptureReader {
 
     /// Release pages behind the reader every this many bytes.
     @usableFromInline static let releaseStride = 32 << 20
+    @inlinable static var prefetchDistance: Int { 4096 }
 
     public init(path: String, sourceIndex: UInt32 = 0) throws(CaptureFileError) {
         try self.init(file: MappedFile(path: path), sourceIndex: sourceIndex)
@@ -171,6 +175,10 @@ public struct CaptureReader {
             // remaining - h ≥ 0 from the check above
             if _fastPath(captured <= pcapMaxCaptured && Int(captured) <= remaining &- h) {
                 let start = pos &+ h
+                // A hint only (never faults, any address): the walk waits on memory, one record
+                // header per cache line; ask for the line 4 KiB ahead (10 M packets, 3.4 GiB:
+                // read 1.31 → 1.01 s; 1 KiB and 2 KiB ahead gain less).
+                portolan_prefetch(base + (start &+ Self.prefetchDistance))
                 // ≤ (2^32-1)·1e9 + (2^32-1)·1000 < 2^63: cannot overflow
                 record.timestampNanos = Int64(seconds) &* 1_000_000_000 &+ Int64(fraction) &* fractionNanos
                 record.hasTimestamp = true
@@ -220,6 +228,7 @@ public struct CaptureReader {
                         record.sourceIndex = sourceIndex
                         let start = pos &+ 28
                         pos = blockEnd
+                        portolan_prefetch(base + (blockEnd &+ Self.prefetchDistance))  // a hint, as in nextPcap
                         // safe: 28 + captured ≤ length - 4, and the block lies within the file
                         return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
                     }
@@ -233,7 +242,8 @@ public struct CaptureReader {
 
     @usableFromInline @inline(never)
     mutating func releaseBehind() {
-        file.releasePages(before: pos)
+        file.releasePages(from: releasedUpTo, before: pos)
+        releasedUpTo = pos
         releaseMark = pos > Int.max - Self.releaseStride ? Int.max : pos + Self.releaseStride
     }
 

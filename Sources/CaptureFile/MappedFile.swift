@@ -160,11 +160,21 @@ public final class MappedFile: @unchecked Sendable {
     /// they leave this process's resident set. Clean file pages fault back in unchanged if they
     /// are touched again, so pointers handed out earlier stay valid. No effect on heap buffers.
     public func releasePages(before offset: Int) {
-        guard isMapped, let mapBase else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let upTo = min(offset, mapLength) / page * page
-        if upTo > 0 { _ = madvise(mapBase, upTo, MADV_DONTNEED) }
+        releasePages(from: 0, before: offset)
     }
+
+    /// `releasePages(before:)` for the pages of `start..<offset` only (a reader releases what it
+    /// walked since its last release; advising the whole prefix again each time walks page
+    /// tables that are already empty).
+    public func releasePages(from start: Int, before offset: Int) {
+        guard isMapped, let mapBase else { return }
+        let page = Self.pageSize
+        let from = max(0, start) / page * page
+        let upTo = min(offset, mapLength) / page * page
+        if upTo > from { _ = madvise(mapBase + from, upTo - from, MADV_DONTNEED) }
+    }
+
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     // MARK: - helpers (not per packet)
 

@@ -30,7 +30,8 @@
     /// Reads the header at `o` with `available` bytes of datagram from there. On `.truncated`
     /// (fewer than 20 bytes) or a bad version / IHL / total length nothing is usable, as with
     /// tshark, which then shows no addresses; truncated options are the caller's concern.
-    @inlinable static func parse(_ b: UnsafeRawBufferPointer, at o: Int, available: Int) -> Parsed {
+    @inlinable @inline(__always)
+    static func parse(_ b: UnsafeRawBufferPointer, at o: Int, available: Int) -> Parsed {
         var p = Parsed()
         guard available >= minHeaderLength else {
             p.failure = .truncated

@@ -26,7 +26,8 @@
     @inlinable static func isExtension(_ n: UInt8) -> Bool { n == 0 || n == 43 || n == 44 || n == 60 }
 
     /// Reads the fixed header at `o`; caller checked `headerLength` bytes.
-    @inlinable static func header(_ b: UnsafeRawBufferPointer, at o: Int) -> IPHeaderSummary {
+    @inlinable @inline(__always)
+    static func header(_ b: UnsafeRawBufferPointer, at o: Int) -> IPHeaderSummary {
         var h = IPHeaderSummary()
         h.version = 6
         h.offset = UInt32(truncatingIfNeeded: o)

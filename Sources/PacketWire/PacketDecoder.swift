@@ -38,6 +38,15 @@ public struct PacketDecoder: Sendable {
     /// that decoded and says in `summary.stop` where and why decoding ended.
     @inlinable
     public func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, into summary: inout PacketSummary) {
+        // Ethernet(+802.1Q) → IPv4/IPv6 → TCP/UDP in one pass; anything else layer by layer.
+        if linkType.rawValue == 1 && FastPath.decode(bytes, vxlanPorts: vxlanPorts, into: &summary) { return }
+        decodeLayered(bytes, linkType: linkType, into: &summary)
+    }
+
+    /// The layered decoder: one step per header, every link type and quirk. `decode` takes
+    /// `FastPath` first for the common frame; tests compare the two on every input they have.
+    @usableFromInline
+    func decodeLayered(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, into summary: inout PacketSummary) {
         summary = PacketSummary()
         summary.linkType = linkType
         var c = Cursor(count: bytes.count)
@@ -134,7 +143,8 @@ public struct PacketDecoder: Sendable {
         count = n
     }
 
-    @inlinable func contains(_ port: UInt16) -> Bool {
+    @inlinable @inline(__always)
+    func contains(_ port: UInt16) -> Bool {
         if count > 0 && ports.0 == port { return true }
         if count > 1 && ports.1 == port { return true }
         if count > 2 && ports.2 == port { return true }
