@@ -1,9 +1,8 @@
 import PacketWire
 
-// `--threads N`: each analyzer takes only the frames that belong to it (`analyze` reads once and
-// hands frames out with `route`; `bench` lets every thread walk the input), so each flow sees all
-// its packets, in order, on one thread; the analyzers are then merged (`FlowAnalyzer.merged`)
-// into one that reports exactly what a single analyzer would.
+// `--threads N`: every thread walks the whole input, but its analyzer takes only the frames that
+// belong to it, so each flow sees all its packets, in order, on one thread; the analyzers are
+// then merged (`FlowAnalyzer.merged`) into one that reports exactly what a single analyzer would.
 //
 // A TCP frame outside any tunnel belongs to part `hash(5-tuple) mod N`, every other frame to
 // `hash(outer IP address pair) mod N` (direction-independent, as RSS's 2-tuple mode), so a
