@@ -21,22 +21,13 @@ extension FlowAnalyzer {
     /// Processes the frame if part `part` of `parts` owns it (see above); other frames are ignored.
     @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer, part: Int,
                                             of parts: Int) {
-        _ = route(record, bytes, part: part, of: parts)
-    }
-
-    /// Processes the frame if part `part` of `parts` owns it, and returns the part that owns it
-    /// (a reading thread hands the others' frames to their analyzers).
-    @inlinable public mutating func route(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer, part: Int,
-                                          of parts: Int) -> Int {
         if let h = FlowPartition.peek(bytes, record.linkType) {
-            let owner = FlowPartition.part(h, of: parts)
-            if owner == part { process(record, bytes) }
-            return owner
+            if FlowPartition.part(h, of: parts) == part { process(record, bytes) }
+            return
         }
         decoder.decode(bytes, linkType: record.linkType, into: &summary)
         let owner = FlowPartition.owner(summary).map { FlowPartition.part($0, of: parts) } ?? 0
         if owner == part { ingest(record) }
-        return owner
     }
 
     /// One analyzer for analyzers that were fed disjoint parts of the same sources (`process(_:_:part:of:)`):

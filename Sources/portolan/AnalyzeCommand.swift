@@ -175,151 +175,25 @@ extension AnalyzeCommand {
         return (analyzer, errors)
     }
 
-    /// `--threads N`: this thread reads every file once and analyses part 0 of the flows; the
-    /// frames of parts 1…N-1 go, in order, in batches to N-1 worker threads, each with its own
-    /// analyzer (FlowAnalysis/Parallel.swift says how frames are split). The analyzers are then
-    /// merged into one; nil when the merge cannot give one analyzer's result (then read on one
-    /// thread). One reader: the walk of the mapping (memory-bound) is not repeated per thread.
+    /// `--threads N`: N analyzers over the same files, each keeping its part of the flows, merged
+    /// into one; nil when the merge cannot give one analyzer's result (then read on one thread).
     func analyzeInParallel(_ config: AnalyzerConfiguration, threads: Int) -> (FlowAnalyzer, [String?])? {
-        let workers = (1..<threads).map { _ in FrameQueue() }
-        let finished = DispatchSemaphore(value: 0)
-        let results = WorkerResults(count: threads)
-        for (i, queue) in workers.enumerated() {
-            let thread = Thread { [files] in
-                var analyzer = FlowAnalyzer(configuration: config)
-                for path in files { _ = analyzer.addSource(name: path) }
-                while let batch = queue.take() {
-                    for j in 0..<batch.count { analyzer.process(batch.records[j], batch.bytes[j]) }
-                    queue.recycle(batch)
-                }
-                results.set(i + 1, analyzer)
-                finished.signal()
-            }
-            thread.start()
+        let slots = UnsafeMutableBufferPointer<(FlowAnalyzer, [String?])?>.allocate(capacity: threads)
+        slots.initialize(repeating: nil)
+        defer {
+            _ = slots.deinitialize()
+            slots.deallocate()
         }
-        var analyzer = FlowAnalyzer(configuration: config)
-        var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0)
-        var errors: [String?] = []
-        var mapped: [MappedFile] = []  // alive until the workers are done with their frames
-        var batches = workers.map { $0.free() }
-        for path in files {
-            let index = analyzer.addSource(name: path)
-            do {
-                let file = try MappedFile(path: path)
-                mapped.append(file)
-                var reader = try CaptureReader(file: file, sourceIndex: index)
-                var record = CaptureRecord()
-                var n = 0
-                progress.start(name: path, total: file.count)
-                while let bytes = try reader.next(&record) {
-                    let owner = analyzer.route(record, bytes, part: 0, of: threads)
-                    if owner != 0 {
-                        let w = owner - 1
-                        batches[w].append(record, bytes)
-                        if batches[w].isFull {
-                            workers[w].put(batches[w])
-                            batches[w] = workers[w].free()
-                        }
-                    }
-                    n &+= 1
-                    if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
-                }
-                progress.finish()
-                errors.append(nil)
-            } catch let e {
-                progress.finish()
-                analyzer.noteSourceError(index, e.description)
-                errors.append(e.description)
-            }
+        nonisolated(unsafe) let results = slots
+        let progress = !noProgress && isatty(STDERR_FILENO) != 0
+        DispatchQueue.concurrentPerform(iterations: threads) { me in
+            // Each iteration writes its own slot only.
+            results[me] = read(config, part: me, of: threads, progress: progress && me == 0)
         }
-        for (w, queue) in workers.enumerated() {
-            queue.put(batches[w])
-            queue.finish()
-        }
-        for _ in workers { finished.wait() }
-        results.set(0, analyzer)
-        withExtendedLifetime(mapped) {}
-        guard let merged = FlowAnalyzer.merged(results.all()) else { return nil }
-        return (merged, errors)
+        let parts = slots.map { $0!.0 }
+        guard let merged = FlowAnalyzer.merged(parts) else { return nil }
+        return (merged, slots[0]!.1)
     }
-}
-
-/// Frames for one worker: records and their bytes (views into a mapping the reading thread keeps
-/// alive until every worker is done).
-final class FrameBatch: @unchecked Sendable {
-    static let capacity = 4096
-    var records: [CaptureRecord]
-    var bytes: [UnsafeRawBufferPointer]
-    var count = 0
-
-    init() {
-        records = [CaptureRecord](repeating: CaptureRecord(), count: FrameBatch.capacity)
-        bytes = [UnsafeRawBufferPointer](repeating: UnsafeRawBufferPointer(start: nil, count: 0),
-                                         count: FrameBatch.capacity)
-    }
-
-    var isFull: Bool { count == FrameBatch.capacity }
-
-    func append(_ record: CaptureRecord, _ b: UnsafeRawBufferPointer) {
-        records[count] = record
-        bytes[count] = b
-        count += 1
-    }
-}
-
-/// Batches from the reading thread to one worker, in order (one producer, one consumer), and
-/// back empty: a fixed number in flight, so the reader never runs far ahead.
-final class FrameQueue: @unchecked Sendable {
-    private let lock = NSCondition()
-    private var full: [FrameBatch] = []
-    private var empty: [FrameBatch] = (0..<4).map { _ in FrameBatch() }
-    private var done = false
-
-    func put(_ b: FrameBatch) {
-        lock.lock()
-        full.append(b)
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    func finish() {
-        lock.lock()
-        done = true
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    /// The next batch in order; nil when the reader is done and every batch was taken.
-    func take() -> FrameBatch? {
-        lock.lock()
-        defer { lock.unlock() }
-        while full.isEmpty && !done { lock.wait() }
-        return full.isEmpty ? nil : full.removeFirst()
-    }
-
-    func recycle(_ b: FrameBatch) {
-        b.count = 0
-        lock.lock()
-        empty.append(b)
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    func free() -> FrameBatch {
-        lock.lock()
-        defer { lock.unlock() }
-        while empty.isEmpty { lock.wait() }
-        return empty.removeLast()
-    }
-}
-
-/// The analyzers of the parts, each set once by its own thread before the main thread reads them.
-final class WorkerResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FlowAnalyzer?]
-    init(count: Int) { slots = [FlowAnalyzer?](repeating: nil, count: count) }
-    func set(_ i: Int, _ a: FlowAnalyzer) { lock.withLock { slots[i] = a } }
-    func all() -> [FlowAnalyzer] { lock.withLock { slots.map { $0! } } }
 }
 
 /// The source names, in source order (what flow records' `sources` index).
