@@ -147,6 +147,12 @@ public struct CaptureReader {
         return bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
     }
 
+    /// A little-endian field (pcap fast path: byte-swapped afterwards for big-endian files).
+    @inlinable @inline(__always)
+    func le32(_ at: Int) -> UInt32 {
+        UInt32(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+    }
+
     @inlinable @inline(__always)
     func u16(_ at: Int) -> UInt16 {
         let v = base.loadUnaligned(fromByteOffset: at, as: UInt16.self)
@@ -171,7 +177,13 @@ public struct CaptureReader {
         let h = recordHeaderSize
         if _fastPath(remaining >= h && lengthSwap == 0) {
             // safe: remaining ≥ recordHeaderSize (16 or 24) covers the four 32-bit header fields
-            let seconds = u32(pos), fraction = u32(pos &+ 4), captured = u32(pos &+ 8), original = u32(pos &+ 12)
+            var seconds = le32(pos), fraction = le32(pos &+ 4), captured = le32(pos &+ 8), original = le32(pos &+ 12)
+            if _slowPath(bigEndian) {  // decided once per file; no byte-order choice per field
+                seconds = seconds.byteSwapped
+                fraction = fraction.byteSwapped
+                captured = captured.byteSwapped
+                original = original.byteSwapped
+            }
             // remaining - h ≥ 0 from the check above
             if _fastPath(captured <= pcapMaxCaptured && Int(captured) <= remaining &- h) {
                 let start = pos &+ h
