@@ -68,22 +68,20 @@ struct FlowKey: Equatable, Sendable {
         return (0..<n).map { UInt16(truncatingIfNeeded: v >> UInt64(36 - 12 * $0)) & 0x0FFF }
     }
 
-    /// 64-bit hash (multiply–xorshift mixing; not keyed: flow tables of captures are not adversarial
-    /// enough to need SipHash, and linear probing with a good mix keeps chains short).
+    /// 64-bit hash (multiply–xorshift: each word multiplied by its own odd constant, then one
+    /// avalanche round; not keyed: flow tables of captures are not adversarial enough to need
+    /// SipHash, and linear probing with a good mix keeps chains short). The table uses the low
+    /// bits for the slot and the high 32 as a tag.
     @inlinable var hash: UInt64 {
         @inline(__always) get {
-        @inline(__always) func mix(_ x: UInt64) -> UInt64 {
-            var z = x &* 0x9E37_79B9_7F4A_7C15
-            z ^= z >> 29
-            z = z &* 0xBF58_476D_1CE4_E5B9
-            return z ^ (z >> 32)
-        }
         let ports = UInt64(aPort) << 48 | UInt64(bPort) << 32 | UInt64(proto) << 24 | UInt64(version) << 16
             | UInt64(layer) << 8
-        var h = mix(a.low ^ ports ^ (vlan &* 0x9E37_79B9))
-        h = mix(h ^ b.low)
-        h = mix(h ^ a.high ^ (b.high &* 0x100_0000_01B3))
-        return h
+        var h = (a.low ^ ports) &* 0x9E37_79B9_7F4A_7C15
+        h ^= (b.low ^ vlan) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= (a.high ^ (b.high &* 0x100_0000_01B3)) &* 0x1656_67B1_9E37_79F9
+        h ^= h >> 29
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 32)
         }
     }
 }

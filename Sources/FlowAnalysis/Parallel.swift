@@ -62,7 +62,7 @@ extension FlowAnalyzer {
         }
         var table = FlowTable(initialCapacity: total)
         var heads = [Int](repeating: 0, count: parts.count)
-        // k-way merge on the creation order (serial: source, frame, layer), parts being few.
+        // k-way merge on the creation order (origin: source, frame, layer), parts being few.
         while true {
             var best = -1
             var bestSerial = UInt64.max

@@ -18,7 +18,8 @@ func appendCSVField(_ s: String, to out: inout [UInt8]) {
         return true
     } ?? !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
     if plain {
-        out.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
         return
     }
     out.append(0x22)
@@ -50,6 +51,12 @@ struct CSVLine {
     mutating func add(_ s: String) {
         separator()
         appendCSVField(s, to: &bytes)
+    }
+
+    /// Seconds since the epoch with microseconds (`timestampText`; nothing to quote).
+    mutating func addTimestamp(_ nanos: Int64) {
+        separator()
+        appendTimestamp(nanos, to: &bytes)
     }
 
     mutating func add<I: BinaryInteger>(_ n: I) {
@@ -94,8 +101,8 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
     l.add(f.clientPayloadBytes)
     l.add(f.serverPayloadBytes)
     l.add(f.icmpErrors)
-    l.add(timestampText(f.firstTimestamp))
-    l.add(timestampText(f.lastTimestamp))
+    l.addTimestamp(f.firstTimestamp)
+    l.addTimestamp(f.lastTimestamp)
     l.add(f.firstFrame)
     l.add(vlanText(f) ?? "")
     l.add(tunnelText(f.tunnel) ?? "")

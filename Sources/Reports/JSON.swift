@@ -5,8 +5,10 @@ import PacketWire
 /// the order written, strings escaped per RFC 8259.
 struct JSONWriter {
     var bytes: [UInt8] = []
-    /// Per open container: whether a value was written (the next one needs a comma).
-    var needComma: [Bool] = [false]
+    /// Per open container (bit = nesting depth, at most 64): whether a value was written, so the
+    /// next one needs a comma.
+    var needComma: UInt64 = 0
+    var depth: UInt64 = 0
 
     init() { bytes.reserveCapacity(1024) }
 
@@ -23,43 +25,73 @@ struct JSONWriter {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func comma() {
-        if needComma[needComma.count - 1] { bytes.append(0x2C) }
-        needComma[needComma.count - 1] = true
+    /// Appends a string's UTF-8 bytes (one copy from its contiguous storage when it has one).
+    @inline(__always) mutating func utf8(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    mutating func key(_ k: String) {
+    mutating func comma() {
+        let bit: UInt64 = 1 << (depth & 63)
+        if needComma & bit != 0 { bytes.append(0x2C) }
+        needComma |= bit
+    }
+
+    /// Keys are this file's own literals: nothing to escape.
+    mutating func key(_ k: StaticString) {
         comma()
         bytes.append(0x22)
-        bytes.append(contentsOf: k.utf8)  // keys are this file's own literals: nothing to escape
+        ascii(k)
         bytes.append(0x22)
         bytes.append(0x3A)
-        needComma[needComma.count - 1] = false
+        needComma &= ~(1 << (depth & 63))
     }
 
-    mutating func beginObject(_ k: String? = nil) {
-        if let k { key(k) } else { comma() }
-        bytes.append(0x7B)
-        needComma[needComma.count - 1] = true
-        needComma.append(false)
+    /// A key made at run time (verdict and component names), written as the literal keys are.
+    mutating func key(text k: String) {
+        comma()
+        bytes.append(0x22)
+        utf8(k)
+        bytes.append(0x22)
+        bytes.append(0x3A)
+        needComma &= ~(1 << (depth & 63))
     }
 
-    mutating func endObject() {
-        needComma.removeLast()
-        bytes.append(0x7D)
+    mutating func open(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needComma |= 1 << (depth & 63)
+        depth += 1
+        needComma &= ~(1 << (depth & 63))
     }
 
-    mutating func beginArray(_ k: String? = nil) {
-        if let k { key(k) } else { comma() }
-        bytes.append(0x5B)
-        needComma[needComma.count - 1] = true
-        needComma.append(false)
+    mutating func close(_ bracket: UInt8) {
+        depth -= 1
+        bytes.append(bracket)
     }
 
-    mutating func endArray() {
-        needComma.removeLast()
-        bytes.append(0x5D)
+    mutating func beginObject(_ k: StaticString) {
+        key(k)
+        open(0x7B)
     }
+
+    mutating func beginObject() {
+        comma()
+        open(0x7B)
+    }
+
+    mutating func endObject() { close(0x7D) }
+
+    mutating func beginArray(_ k: StaticString) {
+        key(k)
+        open(0x5B)
+    }
+
+    mutating func beginArray() {
+        comma()
+        open(0x5B)
+    }
+
+    mutating func endArray() { close(0x5D) }
 
     mutating func value(_ s: String?) {
         comma()
@@ -78,13 +110,19 @@ struct JSONWriter {
 
     mutating func raw(_ text: String) {
         comma()
-        bytes.append(contentsOf: text.utf8)
+        utf8(text)
     }
 
-    mutating func field(_ k: String, _ s: String?) { key(k); value(s) }
-    mutating func field<I: BinaryInteger>(_ k: String, _ n: I) { key(k); value(n) }
-    mutating func field(_ k: String, _ b: Bool) { key(k); value(b) }
-    mutating func field(_ k: String, _ list: [String]) {
+    /// Seconds since the epoch with microseconds, unquoted (`timestampText`, without a String).
+    mutating func timestamp(_ nanos: Int64) {
+        comma()
+        appendTimestamp(nanos, to: &bytes)
+    }
+
+    mutating func field(_ k: StaticString, _ s: String?) { key(k); value(s) }
+    mutating func field<I: BinaryInteger>(_ k: StaticString, _ n: I) { key(k); value(n) }
+    mutating func field(_ k: StaticString, _ b: Bool) { key(k); value(b) }
+    mutating func field(_ k: StaticString, _ list: [String]) {
         beginArray(k)
         for s in list { value(s) }
         endArray()
@@ -100,7 +138,7 @@ struct JSONWriter {
             return true
         } ?? false
         if plain {
-            bytes.append(contentsOf: s.utf8)
+            utf8(s)
             bytes.append(0x22)
             return
         }
@@ -141,6 +179,24 @@ func appendDecimal<I: BinaryInteger>(_ n: I, to bytes: inout [UInt8]) {
             count += 1
         }
         bytes.append(contentsOf: buf[(24 - count)...])
+    }
+}
+
+/// `timestampText` as bytes: "1700000000.123456" (microseconds, six digits), "-1.500000" before 1970.
+func appendTimestamp(_ nanos: Int64, to bytes: inout [UInt8]) {
+    let neg = nanos < 0
+    let m = neg ? -(nanos / 1000) : nanos / 1000
+    if neg { bytes.append(0x2D) }
+    appendDecimal(m / 1_000_000, to: &bytes)
+    bytes.append(0x2E)
+    var frac = m % 1_000_000
+    var digits: (UInt32, UInt16) = (0, 0)  // six digits
+    withUnsafeMutableBytes(of: &digits) { buf in
+        for i in stride(from: 5, through: 0, by: -1) {
+            buf[i] = 0x30 &+ UInt8(frac % 10)
+            frac /= 10
+        }
+        bytes.append(contentsOf: buf[0..<6])
     }
 }
 
@@ -197,8 +253,8 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
         w.field("server_flags", nil as String?)
     }
     w.field("icmp_errors", f.icmpErrors)
-    w.key("first_ts"); w.raw(timestampText(f.firstTimestamp))
-    w.key("last_ts"); w.raw(timestampText(f.lastTimestamp))
+    w.key("first_ts"); w.timestamp(f.firstTimestamp)
+    w.key("last_ts"); w.timestamp(f.lastTimestamp)
     w.field("first_frame", f.firstFrame)
     w.field("vlan", vlanText(f))
     w.field("tunnel", tunnelText(f.tunnel))
@@ -209,7 +265,7 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
     w.endObject()
 }
 
-func writeTally(_ k: String, _ t: Tally, _ w: inout JSONWriter) {
+func writeTally(_ k: StaticString, _ t: Tally, _ w: inout JSONWriter) {
     w.beginObject(k)
     w.field("packets", t.packets)
     w.field("bytes", t.bytes)
@@ -330,7 +386,10 @@ public struct JSONReportStream {
         w.endArray()
         w.field("flow_count", flowCount)
         w.beginObject("verdict_counts")
-        for v in Verdict.allCases where verdictCounts[v.rank] > 0 { w.field(v.rawValue, verdictCounts[v.rank]) }
+        for v in Verdict.allCases where verdictCounts[v.rank] > 0 {
+            w.key(text: v.rawValue)
+            w.value(verdictCounts[v.rank])
+        }
         w.endObject()
         w.beginArray("hosts")
         for h in tail.hosts {
@@ -411,10 +470,16 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
         byVerdict[f.verdict.rank] += 1
     }
     w.beginObject("components")
-    for k in byComponent.keys.sorted() { w.field(k, byComponent[k]!) }
+    for k in byComponent.keys.sorted() {
+        w.key(text: k)
+        w.value(byComponent[k]!)
+    }
     w.endObject()
     w.beginObject("verdicts")
-    for v in Verdict.allCases where byVerdict[v.rank] > 0 { w.field(v.rawValue, byVerdict[v.rank]) }
+    for v in Verdict.allCases where byVerdict[v.rank] > 0 {
+        w.key(text: v.rawValue)
+        w.value(byVerdict[v.rank])
+    }
     w.endObject()
     w.beginArray("new_problems")
     for f in newProblems { writeFlow(f, sourceNames: sourceNames, &w) }

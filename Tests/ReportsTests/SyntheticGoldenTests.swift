@@ -180,6 +180,22 @@ func syntheticAnalyzer() -> FlowAnalyzer {
     }
 }
 
+@Suite struct TimestampTests {
+    /// JSON and CSV write timestamps as bytes; they read as `timestampText` does.
+    @Test func bytesMatchTimestampText() throws {
+        var f = try #require(syntheticSnapshot().flows.first)
+        let column = try #require(csvHeader.firstIndex(of: "first_ts"))
+        for v: Int64 in [0, 1, 999, 1_000, 1_000_000_000, 1_700_000_000_123_456_789, -1, -1_500_000, -2_000_000_999,
+                         Int64.max, Int64.min + 1] {
+            f.firstTimestamp = v
+            let row = renderFlow(f, format: .csv, sourceNames: ["a"]).dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            #expect(String(row[column]) == timestampText(v))
+            let line = renderFlow(f, format: .jsonl, sourceNames: ["a"])
+            #expect(line.contains("\"first_ts\":\(timestampText(v)),"))
+        }
+    }
+}
+
 @Suite struct EscapingTests {
     /// Names from user catalogs may hold quotes, commas, backslashes and control characters: JSON
     /// and CSV stay parseable and give the name back unchanged.
