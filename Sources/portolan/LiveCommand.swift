@@ -521,24 +521,8 @@ func liveFail(_ message: String) -> Never {
     exit(2)
 }
 
-/// A JSON string literal.
-func liveJSONString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let hex = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (the one escaper the catalog command uses too).
+func liveJSONString(_ s: String) -> String { CatalogText.json(s) }
 
 func liveTrim(_ s: Substring) -> String {
     String(s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
