@@ -133,8 +133,10 @@ public struct FlowAnalyzer: Sendable {
 
     /// The VLAN tag stack of the frame (all kept tags, outermost first), or 0.
     @inlinable var keyVLAN: UInt64 {
+        @inline(__always) get {
         guard vlanInKey, summary.vlanCount > 0 else { return 0 }
-        return FlowKey.vlanStack(summary)
+        return FlowKey.vlanStack(count: summary.vlanCount, vlans: summary.vlans)
+        }
     }
 
     @usableFromInline mutating func ingest(_ record: CaptureRecord) {

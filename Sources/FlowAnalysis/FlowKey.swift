@@ -55,14 +55,20 @@ struct FlowKey: Equatable, Sendable {
     /// The VLAN tag stack as one value: the number of tags kept (≤ 4) in bits 48–51, the ids
     /// (12 bits each) outermost first from bit 36 down. 0 when untagged.
     @inlinable static func vlanStack(_ s: PacketSummary) -> UInt64 {
-        let n = Int(min(s.vlanCount, 4))
-        var v = UInt64(n) << 48
-        var i = 0
-        while i < n {
-            v |= UInt64(s.vlan(i) & 0x0FFF) << UInt64(36 - 12 * i)
-            i += 1
-        }
-        return n == 0 ? 0 : v
+        vlanStack(count: s.vlanCount, vlans: s.vlans)
+    }
+
+    /// The same from the two fields (the per-packet caller passes these rather than the 272-byte
+    /// summary, which was copied with a `memcpy` for every tagged frame).
+    @inlinable @inline(__always) static func vlanStack(count: UInt8, vlans t: (UInt16, UInt16, UInt16, UInt16))
+        -> UInt64 {
+        let n = min(count, 4)
+        if n == 0 { return 0 }
+        var v = UInt64(n) << 48 | UInt64(t.0 & 0x0FFF) << 36
+        if n > 1 { v |= UInt64(t.1 & 0x0FFF) << 24 }
+        if n > 2 { v |= UInt64(t.2 & 0x0FFF) << 12 }
+        if n > 3 { v |= UInt64(t.3 & 0x0FFF) }
+        return v
     }
 
     /// The ids of a packed stack, outermost first.
