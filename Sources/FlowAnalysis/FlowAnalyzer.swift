@@ -133,8 +133,10 @@ public struct FlowAnalyzer: Sendable {
 
     /// The VLAN tag stack of the frame (all kept tags, outermost first), or 0.
     @inlinable var keyVLAN: UInt64 {
+        @inline(__always) get {
         guard vlanInKey, summary.vlanCount > 0 else { return 0 }
-        return FlowKey.vlanStack(summary)
+        return FlowKey.vlanStack(count: summary.vlanCount, vlans: summary.vlans)
+        }
     }
 
     @usableFromInline mutating func ingest(_ record: CaptureRecord) {
@@ -298,17 +300,20 @@ public struct FlowAnalyzer: Sendable {
     /// 3: the catalog lists the port for this host's role; 2: the catalog lists the port;
     /// 1: well-known port (< 1024); 0: none of these.
     @usableFromInline func serverScore(_ proto: IPProtocol, _ port: UInt16, _ addr: IPAddress, _ version: UInt8) -> Int {
-        let c = configuration.classifier
-        if c.hasCandidates(proto, port) {
-            let roles = configuration.roles
-            if !roles.isUnknown {
-                let bits = roles.roleBits(of: addr, version: version)
+        // The existentials are used in place (a local `let c = configuration.classifier` copied
+        // and destroyed the box per new flow), and the candidates are visited without an array.
+        if configuration.classifier.hasCandidates(proto, port) {
+            if !configuration.roles.isUnknown {
+                let bits = configuration.roles.roleBits(of: addr, version: version)
                 if bits != 0 {
-                    let infos = c.entryInfos
-                    for id in c.candidateIDs(proto, port) where infos[Int(id)].roleBits & bits != 0
-                        && infos[Int(id)].scope != .outbound {
-                        return 3
+                    var listed = false
+                    let infos = configuration.classifier.entryInfos
+                    configuration.classifier.forEachCandidate(proto, port) { id in
+                        if !listed && infos[Int(id)].roleBits & bits != 0 && infos[Int(id)].scope != .outbound {
+                            listed = true
+                        }
                     }
+                    if listed { return 3 }
                 }
             }
             return 2

@@ -6,34 +6,37 @@ import PacketWire
 /// of the tunnel kind that carried the inner headers (so an inner flow never merges with a plain one).
 @usableFromInline
 struct FlowKey: Equatable, Sendable {
-    // Declared widest first: 48 bytes, no padding.
+    // 48 bytes, no padding: two addresses, the VLAN stack and one word packing the rest, so the
+    // probe compares six words and the hash reads `meta` as it is.
     @usableFromInline var a: IPAddress
     @usableFromInline var b: IPAddress
     @usableFromInline var vlan: UInt64
-    @usableFromInline var aPort: UInt16
-    @usableFromInline var bPort: UInt16
-    @usableFromInline var proto: UInt8
-    @usableFromInline var version: UInt8
-    @usableFromInline var layer: UInt8
+    /// aPort in bits 48–63, bPort 32–47, proto 24–31, version 16–23, layer 8–15 (bits 0–7 zero).
+    @usableFromInline var meta: UInt64
+
+    @inlinable var aPort: UInt16 { UInt16(truncatingIfNeeded: meta >> 48) }
+    @inlinable var bPort: UInt16 { UInt16(truncatingIfNeeded: meta >> 32) }
+    @inlinable var proto: UInt8 { UInt8(truncatingIfNeeded: meta >> 24) }
+    @inlinable var version: UInt8 { UInt8(truncatingIfNeeded: meta >> 16) }
+    @inlinable var layer: UInt8 { UInt8(truncatingIfNeeded: meta >> 8) }
+
+    @inlinable @inline(__always) static func meta(aPort: UInt16, bPort: UInt16, proto: UInt8, version: UInt8,
+                                                  layer: UInt8) -> UInt64 {
+        UInt64(aPort) << 48 | UInt64(bPort) << 32 | UInt64(proto) << 24 | UInt64(version) << 16 | UInt64(layer) << 8
+    }
 
     @inlinable init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, version: UInt8,
                     vlan: UInt64, layer: UInt8) {
         self.a = a
         self.b = b
-        self.aPort = aPort
-        self.bPort = bPort
-        self.proto = proto
-        self.version = version
         self.vlan = vlan
-        self.layer = layer
+        self.meta = FlowKey.meta(aPort: aPort, bPort: bPort, proto: proto, version: version, layer: layer)
     }
 
-    /// Field by field on the raw words (IPAddress's synthesized `==` lives in another module and
-    /// is not inlinable).
+    /// Word by word (IPAddress's synthesized `==` lives in another module and is not inlinable).
     @inlinable static func == (x: FlowKey, y: FlowKey) -> Bool {
-        x.a.low == y.a.low && x.b.low == y.b.low && x.a.high == y.a.high && x.b.high == y.b.high
-            && x.vlan == y.vlan && x.aPort == y.aPort && x.bPort == y.bPort && x.proto == y.proto
-            && x.version == y.version && x.layer == y.layer
+        x.a.low == y.a.low && x.b.low == y.b.low && x.meta == y.meta && x.a.high == y.a.high
+            && x.b.high == y.b.high && x.vlan == y.vlan
     }
 
     /// The canonical key of a packet from (src, sport) to (dst, dport), and whether the sender is A.
@@ -52,14 +55,20 @@ struct FlowKey: Equatable, Sendable {
     /// The VLAN tag stack as one value: the number of tags kept (≤ 4) in bits 48–51, the ids
     /// (12 bits each) outermost first from bit 36 down. 0 when untagged.
     @inlinable static func vlanStack(_ s: PacketSummary) -> UInt64 {
-        let n = Int(min(s.vlanCount, 4))
-        var v = UInt64(n) << 48
-        var i = 0
-        while i < n {
-            v |= UInt64(s.vlan(i) & 0x0FFF) << UInt64(36 - 12 * i)
-            i += 1
-        }
-        return n == 0 ? 0 : v
+        vlanStack(count: s.vlanCount, vlans: s.vlans)
+    }
+
+    /// The same from the two fields (the per-packet caller passes these rather than the 272-byte
+    /// summary, which was copied with a `memcpy` for every tagged frame).
+    @inlinable @inline(__always) static func vlanStack(count: UInt8, vlans t: (UInt16, UInt16, UInt16, UInt16))
+        -> UInt64 {
+        let n = min(count, 4)
+        if n == 0 { return 0 }
+        var v = UInt64(n) << 48 | UInt64(t.0 & 0x0FFF) << 36
+        if n > 1 { v |= UInt64(t.1 & 0x0FFF) << 24 }
+        if n > 2 { v |= UInt64(t.2 & 0x0FFF) << 12 }
+        if n > 3 { v |= UInt64(t.3 & 0x0FFF) }
+        return v
     }
 
     /// The ids of a packed stack, outermost first.
@@ -74,9 +83,7 @@ struct FlowKey: Equatable, Sendable {
     /// bits for the slot and the high 32 as a tag.
     @inlinable var hash: UInt64 {
         @inline(__always) get {
-        let ports = UInt64(aPort) << 48 | UInt64(bPort) << 32 | UInt64(proto) << 24 | UInt64(version) << 16
-            | UInt64(layer) << 8
-        var h = (a.low ^ ports) &* 0x9E37_79B9_7F4A_7C15
+        var h = (a.low ^ meta) &* 0x9E37_79B9_7F4A_7C15
         h ^= (b.low ^ vlan) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= (a.high ^ (b.high &* 0x100_0000_01B3)) &* 0x1656_67B1_9E37_79F9
         h ^= h >> 29
