@@ -205,13 +205,17 @@ struct AnalyzeUsageError: Error {
     var message: String
 }
 
-/// "blocked-drop,wrong-role" → verdicts; "problems" = all but expected; "" / nil = none.
+/// The --fail-on grammar of analyze and live: "blocked-drop,wrong-role" → verdicts;
+/// "problems" (or "problem", "any") = all but expected; "blocked" = the blocked ones;
+/// "none", "" or nil = none.
 func parseVerdicts(_ text: String?) -> Result<Set<Verdict>, AnalyzeUsageError> {
     guard let text, !text.isEmpty else { return .success([]) }
     var out = Set<Verdict>()
     for part in text.split(separator: ",") {
         let p = part.trimmingCharacters(in: .whitespaces)
-        if p == "problems" || p == "any" {
+        if p == "none" {
+            continue
+        } else if p == "problems" || p == "problem" || p == "any" {
             out.formUnion(Verdict.allCases.filter(\.isProblem))
         } else if p == "blocked" {
             out.formUnion(Verdict.allCases.filter(\.isBlocked))

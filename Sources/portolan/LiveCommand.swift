@@ -89,12 +89,7 @@ struct LiveCommand: ParsableCommand {
             throw LiveUsageError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if write == "-" { throw LiveUsageError("-w - is not supported: standard output carries the report") }
-        for word in failOn.split(separator: ",") {
-            let w = liveTrim(word)
-            if !["none", "problems", "problem", "any", "blocked"].contains(w) && Verdict(rawValue: w) == nil {
-                throw LiveUsageError("unknown verdict '\(w)' in --fail-on (\(Verdict.allCases.map(\.rawValue).joined(separator: ", ")), problems, blocked)")
-            }
-        }
+        if case .failure(let e) = parseVerdicts(failOn) { throw LiveUsageError(e.message) }
         // Bounded so that the conversion to Int64 nanoseconds cannot trap.
         if let duration, !(duration > 0 && duration <= 1e8) { throw LiveUsageError("--duration must be a positive number of seconds (at most 1e8)") }
         if count == 0 { throw LiveUsageError("--count must be at least 1") }
@@ -108,16 +103,7 @@ struct LiveCommand: ParsableCommand {
 
     /// --fail-on as a set of verdicts.
     var failOnVerdicts: Set<Verdict> {
-        var set: Set<Verdict> = []
-        for word in failOn.split(separator: ",").map(liveTrim) {
-            switch word {
-            case "none": break
-            case "problems", "problem", "any": set.formUnion(Verdict.allCases.filter(\.isProblem))
-            case "blocked": set.formUnion(Verdict.allCases.filter(\.isBlocked))
-            default: if let v = Verdict(rawValue: word) { set.insert(v) }
-            }
-        }
-        return set
+        (try? parseVerdicts(failOn).get()) ?? []  // validate() has already refused a bad list
     }
 
     var settings: CaptureSettings {
@@ -523,10 +509,6 @@ func liveFail(_ message: String) -> Never {
 
 /// A JSON string literal (the one escaper the catalog command uses too).
 func liveJSONString(_ s: String) -> String { CatalogText.json(s) }
-
-func liveTrim(_ s: Substring) -> String {
-    String(s.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-}
 
 /// `s` padded with spaces to `width` characters (never cut).
 func livePad(_ s: String, _ width: Int) -> String {
