@@ -637,3 +637,56 @@ func hex(_ value: UInt32, width: Int) -> String {
     let digits = String(value, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
 }
+
+// MARK: - Byte ranges (`analyze --threads`)
+
+extension CaptureReader {
+    /// Whether the file can be cut into byte ranges read by separate readers: a pcap file (pcapng
+    /// blocks depend on the section and interface blocks before them) without swapped lengths.
+    public var canSplit: Bool { !isPcapng && lengthSwap == 0 && failure == nil }
+
+    /// The first offset at or after `offset` (and before `offset + window`) where `run`
+    /// consecutive plausible pcap records start, each leading exactly to the next (or the run
+    /// reaches the end of the file exactly); nil when there is none. Plausible: captured ≤
+    /// original ≤ 262,144 bytes, a sub-second fraction below one second, seconds within a day of
+    /// the previous record's. A heuristic: the reader of the range before must land exactly on
+    /// the offset (`offset` after its walk) before the cut is trusted.
+    public func pcapRecordBoundary(atOrAfter offset: Int, run: Int = 16, window: Int = 1 << 20) -> Int? {
+        guard canSplit else { return nil }
+        let h = recordHeaderSize
+        let fractionLimit: UInt32 = fractionNanos == 1 ? 1_000_000_000 : 1_000_000
+        var candidate = max(offset, 24)
+        let last = min(end, offset > end - window ? end : offset + window)
+        while candidate < last {
+            var at = candidate
+            var previousSeconds: UInt32? = nil
+            var good = 0
+            while good < run {
+                if at == end { break }
+                guard end - at >= h else { good = -1; break }
+                // safe: end - at ≥ h covers the header fields
+                let seconds = u32(at), fraction = u32(at + 4), captured = u32(at + 8), original = u32(at + 12)
+                guard captured <= original, original <= 262_144, captured <= pcapMaxCaptured, fraction < fractionLimit,
+                      Int(captured) <= end - at - h else { good = -1; break }
+                if let p = previousSeconds, (seconds > p ? seconds - p : p - seconds) > 86_400 { good = -1; break }
+                previousSeconds = seconds
+                at += h + Int(captured)
+                good += 1
+            }
+            if good > 0 { return candidate }
+            candidate += 1
+        }
+        return nil
+    }
+
+    /// Continues the walk at `offset`, a record boundary (`pcapRecordBoundary`), numbering the
+    /// frames after `packetsBefore` (the packets before it, when known; 0 numbers them from 1).
+    /// Pages before `offset` are left alone: other readers may be walking them.
+    public mutating func seek(toRecordAt offset: Int, packetsBefore: UInt64) {
+        precondition(!isPcapng && offset >= 24 && offset <= end, "seek(toRecordAt:) outside a pcap file's records")
+        pos = offset
+        packets = packetsBefore
+        releasedUpTo = offset
+        releaseMark = file.isMapped && offset <= Int.max - Self.releaseStride ? offset + Self.releaseStride : Int.max
+    }
+}

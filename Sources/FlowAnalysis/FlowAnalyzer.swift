@@ -79,6 +79,11 @@ public struct FlowAnalyzer: Sendable {
     var sourceNames: [String] = []
     var sourceErrors: [UInt32: String] = [:]
     var evicted: [FlowRecord] = []
+    /// A part after the first of a byte-range split (`ByteSplit.swift`): log, per flow, what the
+    /// merge needs to replay on the flow's earlier state, and keep the ICMP errors that found no flow.
+    @usableFromInline var logging = false
+    @usableFromInline var logs: [FlowLog] = []
+    @usableFromInline var pendingICMP: [PendingICMP] = []
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
@@ -94,6 +99,9 @@ public struct FlowAnalyzer: Sendable {
         sourceNames.append(name)
         return UInt32(sourceNames.count - 1)
     }
+
+    /// The registered sources' names, by source index.
+    public var sources: [String] { sourceNames }
 
     /// Records why a source stopped early (damaged file); reports print it.
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
@@ -200,6 +208,24 @@ public struct FlowAnalyzer: Sendable {
             if h.isFragment && h.fragmentOffset != 0 { counters.fragments.add(wire) }
             if h.hasICMP && summary.quoted.version != 0 { counters.icmpUnmatched.add(wire) }
         }
+        if _slowPath(logging) { notePendingAccounting(record.frameNumber, inFlows: inFlows, tunnelled: tunnelled) }
+    }
+
+    /// How an ICMP error of this frame left pending (`matchICMPError`) was counted, so the merge can
+    /// move it to the matched counts if an earlier part holds its flow.
+    @usableFromInline mutating func notePendingAccounting(_ frame: UInt64, inFlows: Int, tunnelled: Bool) {
+        guard let last = pendingICMP.last, last.frame == frame, last.counted == .unset else { return }
+        let h = tunnelled && summary.inner.version != 0 ? summary.inner : summary.outer
+        let counted: PendingICMP.Counted
+        if inFlows > 0 {
+            counted = .carrierFlow
+        } else if summary.stop != nil || (h.isFragment && h.fragmentOffset != 0) {
+            counted = .elsewhere
+        } else {
+            counted = .otherIP
+        }
+        pendingICMP[pendingICMP.count - 1].counted = counted
+        pendingICMP[pendingICMP.count - 1].proto = h.proto.rawValue
     }
 
     /// Counts one packet in the flow of the outer or inner header of `summary` (created if new).
@@ -237,6 +263,10 @@ public struct FlowAnalyzer: Sendable {
         // One access to the element: the whole update happens in place.
         table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
                                  wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)
+        if _slowPath(logging) {
+            logPacket(pos, fromA: fromA, proto: proto, flags: flags, hasFlags: hasFlags, payload: payload,
+                      frame: record.frameNumber)
+        }
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,
@@ -246,6 +276,7 @@ public struct FlowAnalyzer: Sendable {
         let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
         let state = FlowState(current: v, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1
+        if _slowPath(logging) { logs.append(FlowLog()) }
         return table.insert(key, hash: hash, state: state)
     }
 
@@ -253,6 +284,15 @@ public struct FlowAnalyzer: Sendable {
     /// start a fresh one for this source.
     @usableFromInline mutating func switchSource(_ pos: Int, key: FlowKey, fromA: Bool, _ h: IPHeaderSummary,
                                                  record: CaptureRecord) {
+        finishVantage(at: pos, key: key)
+        let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
+        table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
+                                           frame: record.frameNumber)
+        finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
+    }
+
+    /// Keeps the flow's current vantage (its source is done with the flow) if it is the best so far.
+    @usableFromInline mutating func finishVantage(at pos: Int, key: FlowKey) {
         let cur = table.states[pos].current
         let b = Int(table.states[pos].best)
         if b < 0 {
@@ -263,10 +303,6 @@ public struct FlowAnalyzer: Sendable {
         } else if cur.packets > finished[b].packets {
             finished[b] = cur
         }
-        let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
-        table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
-                                           frame: record.frameNumber)
-        finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
     }
 
     /// Who is the client, from the first packet a vantage sees of a flow. A TCP SYN names its
@@ -332,7 +368,17 @@ public struct FlowAnalyzer: Sendable {
                                         version: q.version, vlan: vlan, layer: layer)
         let hash = key.hash
         let pos = table.find(key, hash: hash)
-        if pos < 0 { return false }
+        if pos < 0 {
+            if _slowPath(logging) {
+                // An earlier part may hold the flow: the merge matches it there (`ByteSplit.swift`).
+                pendingICMP.append(PendingICMP(
+                    key: key, fromA: fromA, unreachable: (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
+                        || (h.proto == .icmpv6 && h.icmpType == 1),
+                    type: h.icmpType, code: h.icmpCode, v6: h.proto == .icmpv6, wire: record.originalLength,
+                    frame: record.frameNumber, ts: record.timestampNanos, source: record.sourceIndex))
+            }
+            return false
+        }
         if table.states[pos].current.source != record.sourceIndex {
             // Seen by another vantage point only: this source's view starts with the error.
             var quotedHeader = IPHeaderSummary()
@@ -345,10 +391,18 @@ public struct FlowAnalyzer: Sendable {
             quotedHeader.version = q.version
             switchSource(pos, key: key, fromA: fromA, quotedHeader, record: record)
         }
-        let frame = record.frameNumber
         let unreachable = (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
             || (h.proto == .icmpv6 && h.icmpType == 1)
-        let ts = record.timestampNanos
+        countICMPError(pos, fromA: fromA, unreachable: unreachable, type: h.icmpType, code: h.icmpCode,
+                       v6: h.proto == .icmpv6, wire: record.originalLength, frame: record.frameNumber,
+                       ts: record.timestampNanos)
+        return true
+    }
+
+    /// Counts an ICMP error quoting the flow at `pos` (sent towards endpoint A when `fromA` is false…
+    /// i.e. quoting a packet A sent when `fromA`).
+    @usableFromInline mutating func countICMPError(_ pos: Int, fromA: Bool, unreachable: Bool, type: UInt8,
+                                                   code: UInt8, v6: Bool, wire: UInt32, frame: UInt64, ts: Int64) {
         if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
         var i = Int(table.states[pos].current.icmpIndex)
         if i < 0 {
@@ -357,18 +411,17 @@ public struct FlowAnalyzer: Sendable {
             table.states[pos].current.icmpIndex = Int32(i)
         }
         icmp[i].icmpPackets &+= 1
-        icmp[i].icmpBytes &+= UInt64(record.originalLength)
+        icmp[i].icmpBytes &+= UInt64(wire)
         if fromA == table.states[pos].current.origIsA {
             icmp[i].icmpQuotingOrigPackets &+= 1
-            icmp[i].icmpQuotingOrigBytes &+= UInt64(record.originalLength)
+            icmp[i].icmpQuotingOrigBytes &+= UInt64(wire)
         }
         if unreachable && icmp[i].unreachableFrame == 0 {
             icmp[i].unreachableFrame = frame
-            icmp[i].icmpType = h.icmpType
-            icmp[i].icmpCode = h.icmpCode
-            icmp[i].icmpVersion = h.proto == .icmpv6 ? 6 : 4
+            icmp[i].icmpType = type
+            icmp[i].icmpCode = code
+            icmp[i].icmpVersion = v6 ? 6 : 4
         }
-        return true
     }
 
     // MARK: - Live: expiry and eviction

@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("allow-damaged"), help: "A damaged file is a warning, not exit status 2.")
     var allowDamaged = false
 
-    @Option(help: "Analyse on N threads (flows split by host pair; the same results as one thread).")
+    @Option(help: "Analyse on N threads (pcap files cut into N byte ranges; the same results as one thread).")
     var threads: Int = 1
 
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
@@ -71,7 +71,10 @@ struct AnalyzeCommand: ParsableCommand {
         config.tunnels = !noTunnels
         var analyzer: FlowAnalyzer
         var errors: [String?]
-        if threads > 1, let merged = analyzeInParallel(config, threads: threads) {
+        if threads > 1 && splittable() {
+            (analyzer, errors) = readSplit(config, threads: threads,
+                                           progress: !noProgress && isatty(STDERR_FILENO) != 0)
+        } else if threads > 1, let merged = analyzeInParallel(config, threads: threads) {
             (analyzer, errors) = merged
         } else {
             // One thread, or --threads gave up (a flow spread over several parts: see FlowAnalysis/Parallel.swift).
@@ -164,6 +167,39 @@ extension AnalyzeCommand {
                         if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
                     }
                 }
+                progress.finish()
+                errors.append(nil)
+            } catch let e {
+                progress.finish()
+                analyzer.noteSourceError(index, e.description)
+                errors.append(e.description)
+            }
+        }
+        return (analyzer, errors)
+    }
+
+    /// Whether every file is a pcap file that `readSplit` can cut into byte ranges (else
+    /// `--threads` splits by flow: pcapng blocks depend on the blocks before them).
+    func splittable() -> Bool {
+        files.allSatisfy { path in
+            guard let file = try? MappedFile(path: path), let reader = try? CaptureReader(file: file) else {
+                return true  // the error is reported by the read itself
+            }
+            return reader.canSplit
+        }
+    }
+
+    /// `--threads N` on pcap files: each file read in N byte ranges on N threads (SplitRead.swift).
+    func readSplit(_ config: AnalyzerConfiguration, threads: Int, progress showProgress: Bool)
+        -> (FlowAnalyzer, [String?]) {
+        var analyzer = FlowAnalyzer(configuration: config)
+        var progress = Progress(enabled: showProgress)
+        var errors: [String?] = []
+        for path in files {
+            let index = analyzer.addSource(name: path)
+            do {
+                let file = try MappedFile(path: path)
+                try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads, progress: &progress)
                 progress.finish()
                 errors.append(nil)
             } catch let e {

@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Conversations to generate.") var flows: Int = 10_000
     @Option(help: "Generator seed (same seed, same bytes).") var seed: UInt64 = 1
     @Option(help: "Measure this capture instead of generating one.") var file: String?
-    @Option(help: "Analyzer threads for the last stage (flows split by canonical flow hash).") var threads: Int = 1
+    @Option(help: "Analyzer threads for the last stage (pcap: byte ranges; pcapng: flows split by hash).") var threads: Int = 1
     @Option(help: "Write the generated capture to FILE (kept).") var write: String?
     @Option(help: "Format of the generated capture: pcap or pcapng.") var format: String = "pcap"
     @Option(help: "Bytes captured per generated frame at most.") var snaplen: Int = 65_535
@@ -246,6 +246,21 @@ enum Stages {
             }
             return analyzer.snapshot()
         }
+        if try CaptureReader(file: file).canSplit {
+            // pcap: byte ranges, as `portolan analyze --threads` (SplitRead.swift).
+            var analyzer = FlowAnalyzer(configuration: config)
+            let source = analyzer.addSource(name: file.path)
+            var progress = Progress(enabled: false)
+            let outcome = try SplitRead.read(file, into: &analyzer, sourceIndex: source, threads: threads,
+                                             progress: &progress)
+            let f = { (x: Double) in BenchOutput.fixed(x, 3) }
+            BenchOutput.error("byte ranges: \(outcome.ranges); thread CPU s " + outcome.rangeCPU.map(f).joined(separator: " ")
+                + "; wall s " + outcome.rangeWall.map(f).joined(separator: " ") + "; merge s " + f(outcome.mergeWall))
+            if let at = outcome.resumedAt {
+                BenchOutput.error("the range at byte offset \(at) could not be appended exactly: read on one thread from there")
+            }
+            return analyzer.snapshot()
+        }
         return try ParallelAnalysis.run(file, config, threads: threads)
     }
 
@@ -259,7 +274,7 @@ enum Stages {
     }
 }
 
-/// `--threads N`: every thread walks the whole mapping, but gives its analyzer only the packets
+/// `--threads N` on pcapng (pcap files are cut into byte ranges, SplitRead.swift): every thread walks the whole mapping, but gives its analyzer only the packets
 /// of its part (FlowAnalysis/Parallel.swift: by host pair, so each flow sees all its packets, in
 /// order, on one thread); the analyzers are then merged with `FlowAnalyzer.merged`, the same
 /// code as `portolan analyze --threads`.

@@ -1,0 +1,301 @@
+import PacketWire
+
+// `--threads N` on one large capture: the file is cut into N byte ranges at record boundaries,
+// each range is analysed on its own thread by its own analyzer, and the analyzers are merged in
+// file order (`appendContinuation`) into exactly what one analyzer reading the whole file reports.
+//
+// A part after the first does not know the flows' earlier history. Most of what it keeps merges
+// as it is: packet and byte counts add, TCP flags OR, timestamps take min/max, history letters
+// keep their first occurrences in order (a letter depends on its packet only), ICMP tallies add.
+// What does not is Zeek's TCP endpoint state machine, whose step depends on the state reached so
+// far, and the evidence frames and client side, which depend on who the earlier part decided the
+// client was. For those, a later part logs per flow the few packets that can move the state:
+//
+// - every packet with SYN, FIN or RST ("control");
+// - until a side has sent a control packet or one with payload ("terminal"): its first packet
+//   after the part's start or after the last control packet, and its first with payload.
+//
+// Why that is enough (`Vantage.step`), whatever state the earlier part left: a packet without
+// SYN/FIN/RST changes only its sender, and only if the sender is inactive; a terminal packet
+// always takes its sender out of inactive, for good. A payload-less one does too, unless its
+// sender is the responder while the originator is in SYN-sent — which only a control packet can
+// change. So between two control packets a side's payload-less packets after its first change
+// nothing (the first moved it out of inactive, or each like it leaves it there), and a
+// side that moved can change its peer's next step only if the peer is still inactive, when
+// the peer's next packet is its first of the stretch and logged anyway. The merge replays
+// the log with `Vantage.step` on the earlier state, and takes the evidence frames from the logged
+// SYN/RST packets. A log holds 8 packets; a flow whose log overflowed and that the earlier parts
+// also saw cannot be replayed, and the merge says so (the caller then reads that range again,
+// continuing the earlier analyzer: slower, never wrong).
+//
+// An ICMP error whose flow a later part has not seen may quote a flow of an earlier part: it is
+// kept (`PendingICMP`) with how it was counted, and the merge matches it there.
+
+/// The logged packets of one flow in a later part (see above). 80 bytes.
+@usableFromInline
+struct FlowLog: Sendable {
+    /// Part-local frame (bits 0–47), TCP flags (48–59), sent by A (60), with payload (61).
+    @usableFromInline var events: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (0, 0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline var count: UInt8 = 0
+    /// A packet that had to be logged did not fit.
+    @usableFromInline var overflowed = false
+    /// Bit 0: A has sent a terminal packet (SYN/FIN/RST or payload); bit 1: B.
+    @usableFromInline var terminal: UInt8 = 0
+    /// Bit per side: its next packet is logged (its first, or the first after another logged event).
+    @usableFromInline var pending: UInt8 = 3
+
+    @usableFromInline init() {}
+
+    static let capacity = 8
+
+    func event(_ i: Int) -> UInt64 {
+        withUnsafeBytes(of: events) { $0.load(fromByteOffset: 8 * i, as: UInt64.self) }
+    }
+
+    @usableFromInline mutating func append(_ e: UInt64) {
+        let i = Int(count)
+        guard i < FlowLog.capacity else {
+            overflowed = true
+            return
+        }
+        withUnsafeMutableBytes(of: &events) { $0.storeBytes(of: e, toByteOffset: 8 * i, as: UInt64.self) }
+        count &+= 1
+    }
+}
+
+/// An ICMP error a later part could not match, and how that part counted it.
+@usableFromInline
+struct PendingICMP: Sendable {
+    @usableFromInline enum Counted: UInt8, Sendable {
+        case unset
+        /// Its frame was in a carrier flow (`flows`): matching adds it to `tunnelled`.
+        case carrierFlow
+        /// In `otherIP` (protocol `proto`) and `icmpUnmatched`.
+        case otherIP
+        /// Undecodable or a fragment: matching it cannot be accounted here.
+        case elsewhere
+    }
+    @usableFromInline var key: FlowKey
+    @usableFromInline var fromA: Bool
+    @usableFromInline var unreachable: Bool
+    @usableFromInline var type: UInt8
+    @usableFromInline var code: UInt8
+    @usableFromInline var v6: Bool
+    @usableFromInline var wire: UInt32
+    @usableFromInline var frame: UInt64
+    @usableFromInline var ts: Int64
+    @usableFromInline var source: UInt32
+    @usableFromInline var counted: Counted = .unset
+    @usableFromInline var proto: UInt8 = 0
+
+    @usableFromInline init(key: FlowKey, fromA: Bool, unreachable: Bool, type: UInt8, code: UInt8, v6: Bool,
+                           wire: UInt32, frame: UInt64, ts: Int64, source: UInt32) {
+        self.key = key
+        self.source = source
+        self.fromA = fromA
+        self.unreachable = unreachable
+        self.type = type
+        self.code = code
+        self.v6 = v6
+        self.wire = wire
+        self.frame = frame
+        self.ts = ts
+    }
+}
+
+extension FlowAnalyzer {
+    /// Makes this analyzer a later part of a byte-range split: it logs what `appendContinuation`
+    /// needs. Call before the first packet.
+    public mutating func beginContinuationPart() {
+        precondition(table.count == 0, "beginContinuationPart after packets")
+        logging = true
+    }
+
+    /// Logs a TCP packet of the flow at `pos` if it may move the flow's state (see the top of the file).
+    @usableFromInline mutating func logPacket(_ pos: Int, fromA: Bool, proto: UInt8, flags: UInt16, hasFlags: Bool,
+                                              payload: UInt32, frame: UInt64) {
+        guard proto == 6, hasFlags else { return }
+        let side: UInt8 = fromA ? 1 : 2
+        let control = flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) != 0
+        let l = logs[pos]
+        if !control && l.terminal & side != 0 { return }  // most packets
+        let log = control || l.pending & side != 0 || payload > 0
+        if control || payload > 0 { logs[pos].terminal |= side }
+        guard log else { return }
+        if frame >= 1 << 48 {
+            logs[pos].overflowed = true
+        } else {
+            logs[pos].append(frame | UInt64(flags & 0x0FFF) << 48 | (fromA ? 1 << 60 : 0) | (payload > 0 ? 1 << 61 : 0))
+        }
+        // After SYN/FIN/RST, each side's next packet may act differently; after a packet without
+        // them only its sender's state can have moved, which no later packet without them depends on.
+        logs[pos].pending = control ? 3 : l.pending & ~side
+    }
+
+    /// Appends the analysis of the next byte range of the same capture (`part`, made with
+    /// `beginContinuationPart` and fed the packets right after this analyzer's last one, its frames
+    /// numbered from 1), as if this analyzer had read them itself. `framesBefore`: the packets this
+    /// analyzer read. Returns false, changing nothing, when the result would not be exact (see the
+    /// top of the file); the caller then feeds this analyzer the part's packets itself.
+    public mutating func appendContinuation(_ part: FlowAnalyzer, framesBefore: UInt64) -> Bool {
+        guard part.logging, part.logs.count == part.table.count, sourceNames == part.sourceNames,
+              !table.reordered, !part.table.reordered, maxFlows == 0, part.maxFlows == 0,
+              part.finished.isEmpty, part.sourceErrors.isEmpty
+        else { return false }
+        // Check first, change after: a flow this source saw in both that cannot be replayed, an
+        // ICMP error that would match here a flow of another source (the sequential read would
+        // have started this source's view of it from the error), or one counted where it cannot
+        // be moved from.
+        for pos in part.table.keys.indices where part.logs[pos].overflowed && part.table.keys[pos].proto == 6 {
+            let key = part.table.keys[pos]
+            let mine = table.find(key, hash: key.hash)
+            if mine >= 0 && table.states[mine].current.source == part.table.states[pos].current.source { return false }
+        }
+        for p in part.pendingICMP {
+            let mine = table.find(p.key, hash: p.key.hash)
+            if mine < 0 { continue }
+            if p.counted != .carrierFlow && p.counted != .otherIP { return false }
+            if table.states[mine].current.source != p.source { return false }
+        }
+
+        var counts = part.counters
+        // ICMP errors first: they came before the part's own packets of the flows they quote.
+        for p in part.pendingICMP {
+            let pos = table.find(p.key, hash: p.key.hash)
+            if pos < 0 { continue }
+            countICMPError(pos, fromA: p.fromA, unreachable: p.unreachable, type: p.type, code: p.code, v6: p.v6,
+                           wire: p.wire, frame: p.frame &+ framesBefore, ts: p.ts)
+            switch p.counted {
+            case .carrierFlow:
+                counts.tunnelled.add(p.wire)
+            case .otherIP:
+                counts.otherIP.remove(p.wire)
+                counts.otherByProto[Int(p.proto)] &-= 1
+                counts.otherByProto[256 + Int(p.proto)] &-= UInt64(p.wire)
+                counts.icmpUnmatched.remove(p.wire)
+                counts.icmpMatched.add(p.wire)
+            case .unset, .elsewhere:
+                preconditionFailure("checked above")
+            }
+        }
+
+        for pos in part.table.keys.indices {
+            let key = part.table.keys[pos]
+            var s = part.table.states[pos]
+            s.current.firstFrame &+= framesBefore
+            var tally: ICMPTally? = nil
+            if s.current.icmpIndex >= 0 {
+                var t = part.icmp[Int(s.current.icmpIndex)]
+                if t.unreachableFrame != 0 { t.unreachableFrame &+= framesBefore }
+                tally = t
+            }
+            let hash = key.hash
+            let mine = table.find(key, hash: hash)
+            if mine < 0 {
+                s.current.icmpIndex = -1
+                if let tally {
+                    s.current.icmpIndex = Int32(icmp.count)
+                    icmp.append(tally)
+                }
+                _ = table.insert(key, hash: hash, state: s)
+                continue
+            }
+            if table.states[mine].current.source == s.current.source {
+                continueFlow(at: mine, with: s, tally: tally, log: part.logs[pos], proto: key.proto,
+                             framesBefore: framesBefore)
+            } else {
+                // First seen by this source in this part: what `switchSource` does, with the
+                // vantage the part built from the same packets.
+                if let tally {
+                    s.current.icmpIndex = Int32(icmp.count)
+                    icmp.append(tally)
+                } else {
+                    s.current.icmpIndex = -1
+                }
+                finishVantage(at: mine, key: key)
+                table.states[mine].current = s.current
+                finishedSources[Int(table.states[mine].best)] |= sourceBit(s.current.source)
+                if s.firstTs < table.states[mine].firstTs { table.states[mine].firstTs = s.firstTs }
+                if s.lastTs > table.states[mine].lastTs { table.states[mine].lastTs = s.lastTs }
+            }
+        }
+        counters.merge(counts)
+        return true
+    }
+
+    /// Folds a later part's view of a flow (`later`, frames already shifted) into the flow at `pos`.
+    mutating func continueFlow(at pos: Int, with later: FlowState, tally: ICMPTally?, log: FlowLog, proto: UInt8,
+                               framesBefore: UInt64) {
+        var v = table.states[pos].current
+        let w = later.current
+        let same = v.origIsA == w.origIsA
+        let o = same ? w.orig : w.resp, r = same ? w.resp : w.orig
+        v.orig.packets &+= o.packets
+        v.orig.bytes &+= o.bytes
+        v.orig.payload &+= o.payload
+        v.orig.flags |= o.flags
+        v.resp.packets &+= r.packets
+        v.resp.bytes &+= r.bytes
+        v.resp.payload &+= r.payload
+        v.resp.flags |= r.flags
+        v.lastFrame = w.lastFrame
+        // History: the later part's first occurrences, in order, after this part's.
+        for i in 0..<Int(w.historyCount) {
+            let code = Int(w.historyCodes >> (4 * UInt64(i)) & 0xF)
+            let fromOrig = (code & 1 == 0) == same
+            v.history(Vantage.historyLetters[code >> 1], bit: 1 << UInt16(code >> 1), fromOrig: fromOrig)
+        }
+        if proto == 6 {
+            for i in 0..<Int(log.count) {
+                let e = log.event(i)
+                let frame = (e & 0xFFFF_FFFF_FFFF) &+ framesBefore
+                let flags = UInt16(truncatingIfNeeded: e >> 48) & 0x0FFF
+                let fromOrig = (e >> 60 & 1 == 1) == v.origIsA
+                let payload: UInt32 = e >> 61 & 1 == 1 ? 1 : 0
+                let syn = flags & TCPFlag.syn != 0, ack = flags & TCPFlag.ack != 0, rst = flags & TCPFlag.rst != 0
+                // The evidence frames as `Vantage.tcp` records them.
+                if syn && !ack && fromOrig && v.synFrame == 0 { v.synFrame = frame }
+                if syn && ack && !fromOrig && v.synAckFrame == 0 { v.synAckFrame = frame }
+                if rst && !fromOrig && v.respRSTFrame == 0 { v.respRSTFrame = frame }
+                if fromOrig {
+                    Vantage.step(&v.orig, &v.resp, isOrig: true, origState: v.orig.state, flags: flags, payload: payload)
+                } else {
+                    Vantage.step(&v.resp, &v.orig, isOrig: false, origState: v.orig.state, flags: flags, payload: payload)
+                }
+            }
+        }
+        if var t = tally {
+            if !same {
+                t.icmpQuotingOrigPackets = t.icmpPackets &- t.icmpQuotingOrigPackets
+                t.icmpQuotingOrigBytes = t.icmpBytes &- t.icmpQuotingOrigBytes
+            }
+            if v.icmpIndex < 0 {
+                v.icmpIndex = Int32(icmp.count)
+                icmp.append(t)
+            } else {
+                let i = Int(v.icmpIndex)
+                icmp[i].icmpPackets &+= t.icmpPackets
+                icmp[i].icmpBytes &+= t.icmpBytes
+                icmp[i].icmpQuotingOrigPackets &+= t.icmpQuotingOrigPackets
+                icmp[i].icmpQuotingOrigBytes &+= t.icmpQuotingOrigBytes
+                if icmp[i].unreachableFrame == 0 && t.unreachableFrame != 0 {
+                    icmp[i].unreachableFrame = t.unreachableFrame
+                    icmp[i].icmpType = t.icmpType
+                    icmp[i].icmpCode = t.icmpCode
+                    icmp[i].icmpVersion = t.icmpVersion
+                }
+            }
+        }
+        table.states[pos].current = v
+        if later.firstTs < table.states[pos].firstTs { table.states[pos].firstTs = later.firstTs }
+        if later.lastTs > table.states[pos].lastTs { table.states[pos].lastTs = later.lastTs }
+    }
+}
+
+extension Tally {
+    @usableFromInline mutating func remove(_ wire: UInt32) {
+        packets &-= 1
+        bytes &-= UInt64(wire)
+    }
+}
