@@ -647,14 +647,17 @@ extension CaptureReader {
 
     /// The first offset at or after `offset` (and before `offset + window`) where `run`
     /// consecutive plausible pcap records start, each leading exactly to the next (or the run
-    /// reaches the end of the file exactly); nil when there is none. Plausible: captured ≤
+    /// reaches the end of the file exactly); nil when there is none. Plausible: 0 < captured ≤
     /// original ≤ 262,144 bytes, a sub-second fraction below one second, seconds within a day of
-    /// the previous record's. A heuristic: the reader of the range before must land exactly on
+    /// the previous record's and no earlier than a day before the first record's. A heuristic: the reader of the range before must land exactly on
     /// the offset (`offset` after its walk) before the cut is trusted.
     public func pcapRecordBoundary(atOrAfter offset: Int, run: Int = 16, window: Int = 1 << 20) -> Int? {
         guard canSplit else { return nil }
         let h = recordHeaderSize
         let fractionLimit: UInt32 = fractionNanos == 1 ? 1_000_000_000 : 1_000_000
+        // Not before the first record's time (less a day): runs of zero bytes in payloads read
+        // as empty records from 1970.
+        let earliest: UInt32 = end - 24 >= h ? u32(24) &- min(u32(24), 86_400) : 0  // safe: a header at 24
         var candidate = max(offset, 24)
         let last = min(end, offset > end - window ? end : offset + window)
         while candidate < last {
@@ -666,8 +669,9 @@ extension CaptureReader {
                 guard end - at >= h else { good = -1; break }
                 // safe: end - at ≥ h covers the header fields
                 let seconds = u32(at), fraction = u32(at + 4), captured = u32(at + 8), original = u32(at + 12)
-                guard captured <= original, original <= 262_144, captured <= pcapMaxCaptured, fraction < fractionLimit,
-                      Int(captured) <= end - at - h else { good = -1; break }
+                guard captured > 0, captured <= original, original <= 262_144, captured <= pcapMaxCaptured,
+                      fraction < fractionLimit, seconds >= earliest, Int(captured) <= end - at - h
+                else { good = -1; break }
                 if let p = previousSeconds, (seconds > p ? seconds - p : p - seconds) > 86_400 { good = -1; break }
                 previousSeconds = seconds
                 at += h + Int(captured)

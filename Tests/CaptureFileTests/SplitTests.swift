@@ -1,0 +1,100 @@
+import CaptureFile
+import Glibc
+import PacketWire
+import Testing
+
+/// `analyze --threads` cuts pcap files at record boundaries found by a heuristic
+/// (`pcapRecordBoundary`) and reads ranges from there (`seek(toRecordAt:packetsBefore:)`).
+@Suite struct SplitTests {
+    static let repoCaptures: String = {
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        parts.removeLast(3)
+        return parts.joined(separator: "/") + "/Captures"
+    }()
+
+    /// The pcap files of Captures/ and of the corpus.
+    static func pcapFiles() -> [String] {
+        var out: [String] = []
+        for (dir, names) in [(repoCaptures, listCaptures(repoCaptures)), (corpusDirectory, corpusCaptures())] {
+            for name in names {
+                guard let file = try? MappedFile(path: dir + "/" + name),
+                      let reader = try? CaptureReader(file: file), reader.canSplit else { continue }
+                out.append(dir + "/" + name)
+            }
+        }
+        return out
+    }
+
+    static func listCaptures(_ dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasSuffix(".pcap") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// From almost any offset the heuristic finds the next real record (a later one, or a place
+    /// that is no record — which the walk of the range before refuses — are rare); on the
+    /// project's captures always the next one.
+    @Test func boundariesAreTheNextRecord() throws {
+        var probes = 0, exact = 0, none = 0, wrong = 0
+        for path in SplitTests.pcapFiles() {
+            let file = try MappedFile(path: path)
+            var reader = try CaptureReader(file: file)
+            var record = CaptureRecord()
+            var offsets: [Int] = []
+            while (try? reader.next(&record)) ?? nil != nil { offsets.append(Int(record.fileOffset)) }
+            guard let firstRecord = offsets.first else { continue }
+            let splitter = try CaptureReader(file: file)
+            let ours = path.hasPrefix(SplitTests.repoCaptures)
+            let step = max(1, (file.count - firstRecord) / 97)
+            for o in stride(from: firstRecord, to: file.count, by: step) {
+                probes += 1
+                let next = offsets.first(where: { $0 >= o })
+                let found = splitter.pcapRecordBoundary(atOrAfter: o)
+                if found == next {
+                    exact += 1
+                    continue
+                }
+                #expect(!ours, Comment(rawValue: "\(path): from \(o) found \(String(describing: found)), next record at \(String(describing: next))"))
+                guard let found else {
+                    none += 1
+                    continue
+                }
+                // A later real record is a good cut too (the range before reads every record that
+                // starts before it); a place that is no record is refused by the walk before it.
+                if !offsets.contains(found) { wrong += 1 }
+            }
+        }
+        #expect(probes > 1000)
+        #expect(exact * 100 > probes * 95, Comment(rawValue: "\(exact) of \(probes) exact, \(none) none, \(wrong) wrong"))
+        #expect(wrong * 100 < probes, Comment(rawValue: "\(wrong) of \(probes) probes found no record"))
+    }
+
+    /// A reader seeked to a record reads exactly the records a full walk reads from there, with
+    /// frame numbers after `packetsBefore`, and reports damage at the same offset.
+    @Test func seekReadsTheRestOfTheFile() throws {
+        for path in SplitTests.pcapFiles().filter({ $0.hasPrefix(SplitTests.repoCaptures) }) {
+            let file = try MappedFile(path: path)
+            var reader = try CaptureReader(file: file)
+            var record = CaptureRecord()
+            var all: [(CaptureRecord, [UInt8])] = []
+            while let b = try reader.next(&record) { all.append((record, Array(b))) }
+            for k in [1, all.count / 2, all.count - 1] where k > 0 && k < all.count {
+                var part = try CaptureReader(file: file)
+                part.seek(toRecordAt: Int(all[k].0.fileOffset), packetsBefore: UInt64(k))
+                var i = k
+                while let b = try part.next(&record) {
+                    #expect(record == all[i].0 && Array(b) == all[i].1, Comment(rawValue: "\(path) record \(i)"))
+                    i += 1
+                }
+                #expect(i == all.count)
+            }
+        }
+    }
+}
