@@ -50,6 +50,9 @@ public struct CaptureReader {
     @usableFromInline var releaseMark: Int
     /// Pages before this offset were released already.
     var releasedUpTo: Int = 0
+    /// pcapng section header and interface description blocks read so far (a byte range read
+    /// with a copy of this reader's state is valid only if none comes between).
+    public private(set) var structureBlocks: UInt64 = 0
     @usableFromInline var failure: CaptureFileError?
 
     // pcap
@@ -396,9 +399,11 @@ public struct CaptureReader {
         let type = u32(pos)
         switch type {
         case 0x0A0D_0D0A:
+            structureBlocks &+= 1
             try shbOrSkip(first: false)
             return nil
         case 1:
+            structureBlocks &+= 1
             try interfaceBlock()
             return nil
         case 6, 2:
@@ -641,9 +646,56 @@ func hex(_ value: UInt32, width: Int) -> String {
 // MARK: - Byte ranges (`analyze --threads`)
 
 extension CaptureReader {
-    /// Whether the file can be cut into byte ranges read by separate readers: a pcap file (pcapng
-    /// blocks depend on the section and interface blocks before them) without swapped lengths.
-    public var canSplit: Bool { !isPcapng && lengthSwap == 0 && failure == nil }
+    /// Whether the file can be cut into byte ranges read by copies of this reader: a pcap file
+    /// without swapped lengths, or a pcapng file (after `prepareSplit`; a range is then valid only
+    /// if no section header or interface block comes before it after the preamble: see `structureBlocks`).
+    public var canSplit: Bool { (isPcapng || lengthSwap == 0) && failure == nil }
+
+    /// pcapng: reads the blocks before the first packet block (section header, interfaces, …), so
+    /// that copies of this reader can start at later blocks. pcap: nothing to do.
+    public mutating func prepareSplit() throws(CaptureFileError) {
+        guard isPcapng else { return }
+        var record = CaptureRecord()
+        while pos < end && end - pos >= 8 {
+            let type = u32(pos)  // safe: end - pos ≥ 8
+            if type == 6 || type == 3 || type == 2 { return }
+            if try block(&record) != nil { return }  // not reached: packet blocks stop above
+        }
+    }
+
+    /// The first record (pcap) or block (pcapng) boundary at or after `offset` found by
+    /// `pcapRecordBoundary` or `pcapngBlockBoundary`.
+    public func recordBoundary(atOrAfter offset: Int) -> Int? {
+        isPcapng ? pcapngBlockBoundary(atOrAfter: offset) : pcapRecordBoundary(atOrAfter: offset)
+    }
+
+    /// pcapng: the first 4-byte-aligned offset at or after `offset` (within `window` bytes) where
+    /// `run` consecutive blocks start, each with a length ≥ 12, a multiple of 4, inside the file
+    /// and repeated in its trailer, each leading to the next (or the run reaches the end of the
+    /// file exactly), the first neither a section header nor an interface block.
+    public func pcapngBlockBoundary(atOrAfter offset: Int, run: Int = 8, window: Int = 1 << 20) -> Int? {
+        guard isPcapng, failure == nil else { return nil }
+        var candidate = (max(offset, 0) + 3) & ~3
+        let last = min(end, offset > end - window ? end : offset + window)
+        while candidate < last {
+            var at = candidate
+            var good = 0
+            while good < run {
+                if at == end { break }
+                guard end - at >= 12 else { good = -1; break }
+                // safe: end - at ≥ 12 covers type and length
+                let type = u32(at), length = Int(u32(at + 4))
+                guard length >= 12, length & 3 == 0, length <= end - at, Int(u32(at + length - 4)) == length,
+                      good > 0 || (type != 0x0A0D_0D0A && type != 1)
+                else { good = -1; break }  // safe: at + length - 4 ≥ at + 8, inside the file
+                at += length
+                good += 1
+            }
+            if good > 0 { return candidate }
+            candidate += 4
+        }
+        return nil
+    }
 
     /// The first offset at or after `offset` (and before `offset + window`) where `run`
     /// consecutive plausible pcap records start, each leading exactly to the next (or the run
@@ -652,7 +704,7 @@ extension CaptureReader {
     /// the previous record's and no earlier than a day before the first record's. A heuristic: the reader of the range before must land exactly on
     /// the offset (`offset` after its walk) before the cut is trusted.
     public func pcapRecordBoundary(atOrAfter offset: Int, run: Int = 16, window: Int = 1 << 20) -> Int? {
-        guard canSplit else { return nil }
+        guard !isPcapng, lengthSwap == 0, failure == nil else { return nil }
         let h = recordHeaderSize
         let fractionLimit: UInt32 = fractionNanos == 1 ? 1_000_000_000 : 1_000_000
         // Not before the first record's time (less a day): runs of zero bytes in payloads read
@@ -683,11 +735,12 @@ extension CaptureReader {
         return nil
     }
 
-    /// Continues the walk at `offset`, a record boundary (`pcapRecordBoundary`), numbering the
-    /// frames after `packetsBefore` (the packets before it, when known; 0 numbers them from 1).
-    /// Pages before `offset` are left alone: other readers may be walking them.
+    /// Continues the walk at `offset`, a record or block boundary (`recordBoundary`), numbering
+    /// the frames after `packetsBefore` (the packets before it, when known; 0 numbers them from 1).
+    /// pcapng: the section and interfaces stay this reader's. Pages before `offset` are left
+    /// alone: other readers may be walking them.
     public mutating func seek(toRecordAt offset: Int, packetsBefore: UInt64) {
-        precondition(!isPcapng && offset >= 24 && offset <= end, "seek(toRecordAt:) outside a pcap file's records")
+        precondition(offset >= (isPcapng ? 0 : 24) && offset <= end, "seek(toRecordAt:) outside the file's records")
         pos = offset
         packets = packetsBefore
         releasedUpTo = offset

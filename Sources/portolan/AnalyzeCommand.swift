@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("allow-damaged"), help: "A damaged file is a warning, not exit status 2.")
     var allowDamaged = false
 
-    @Option(help: "Analyse on N threads (pcap files cut into N byte ranges; the same results as one thread).")
+    @Option(help: "Analyse on N threads (each file cut into N byte ranges; the same results as one thread).")
     var threads: Int = 1
 
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
@@ -71,13 +71,10 @@ struct AnalyzeCommand: ParsableCommand {
         config.tunnels = !noTunnels
         var analyzer: FlowAnalyzer
         var errors: [String?]
-        if threads > 1 && splittable() {
+        if threads > 1 {
             (analyzer, errors) = readSplit(config, threads: threads,
                                            progress: !noProgress && isatty(STDERR_FILENO) != 0)
-        } else if threads > 1, let merged = analyzeInParallel(config, threads: threads) {
-            (analyzer, errors) = merged
         } else {
-            // One thread, or --threads gave up (a flow spread over several parts: see FlowAnalysis/Parallel.swift).
             (analyzer, errors) = read(config, part: 0, of: 1, progress: !noProgress && isatty(STDERR_FILENO) != 0)
         }
         var badInput = false
@@ -178,18 +175,7 @@ extension AnalyzeCommand {
         return (analyzer, errors)
     }
 
-    /// Whether every file is a pcap file that `readSplit` can cut into byte ranges (else
-    /// `--threads` splits by flow: pcapng blocks depend on the blocks before them).
-    func splittable() -> Bool {
-        files.allSatisfy { path in
-            guard let file = try? MappedFile(path: path), let reader = try? CaptureReader(file: file) else {
-                return true  // the error is reported by the read itself
-            }
-            return reader.canSplit
-        }
-    }
-
-    /// `--threads N` on pcap files: each file read in N byte ranges on N threads (SplitRead.swift).
+    /// `--threads N`: each file read in N byte ranges on N threads (SplitRead.swift).
     func readSplit(_ config: AnalyzerConfiguration, threads: Int, progress showProgress: Bool)
         -> (FlowAnalyzer, [String?]) {
         var analyzer = FlowAnalyzer(configuration: config)
@@ -209,26 +195,6 @@ extension AnalyzeCommand {
             }
         }
         return (analyzer, errors)
-    }
-
-    /// `--threads N`: N analyzers over the same files, each keeping its part of the flows, merged
-    /// into one; nil when the merge cannot give one analyzer's result (then read on one thread).
-    func analyzeInParallel(_ config: AnalyzerConfiguration, threads: Int) -> (FlowAnalyzer, [String?])? {
-        let slots = UnsafeMutableBufferPointer<(FlowAnalyzer, [String?])?>.allocate(capacity: threads)
-        slots.initialize(repeating: nil)
-        defer {
-            _ = slots.deinitialize()
-            slots.deallocate()
-        }
-        nonisolated(unsafe) let results = slots
-        let progress = !noProgress && isatty(STDERR_FILENO) != 0
-        DispatchQueue.concurrentPerform(iterations: threads) { me in
-            // Each iteration writes its own slot only.
-            results[me] = read(config, part: me, of: threads, progress: progress && me == 0)
-        }
-        let parts = slots.map { $0!.0 }
-        guard let merged = FlowAnalyzer.merged(parts) else { return nil }
-        return (merged, slots[0]!.1)
     }
 }
 

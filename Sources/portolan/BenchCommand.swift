@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Conversations to generate.") var flows: Int = 10_000
     @Option(help: "Generator seed (same seed, same bytes).") var seed: UInt64 = 1
     @Option(help: "Measure this capture instead of generating one.") var file: String?
-    @Option(help: "Analyzer threads for the last stage (pcap: byte ranges; pcapng: flows split by hash).") var threads: Int = 1
+    @Option(help: "Analyzer threads for the last stage (the file cut into byte ranges).") var threads: Int = 1
     @Option(help: "Write the generated capture to FILE (kept).") var write: String?
     @Option(help: "Format of the generated capture: pcap or pcapng.") var format: String = "pcap"
     @Option(help: "Bytes captured per generated frame at most.") var snaplen: Int = 65_535
@@ -246,8 +246,8 @@ enum Stages {
             }
             return analyzer.snapshot()
         }
-        if try CaptureReader(file: file).canSplit {
-            // pcap: byte ranges, as `portolan analyze --threads` (SplitRead.swift).
+        do {
+            // Byte ranges, as `portolan analyze --threads` (SplitRead.swift).
             var analyzer = FlowAnalyzer(configuration: config)
             let source = analyzer.addSource(name: file.path)
             var progress = Progress(enabled: false)
@@ -261,7 +261,6 @@ enum Stages {
             }
             return analyzer.snapshot()
         }
-        return try ParallelAnalysis.run(file, config, threads: threads)
     }
 
     /// Same flows (in first-frame order) and the same accounting.
@@ -271,49 +270,6 @@ enum Stages {
         }
         return sorted(a) == sorted(b) && a.accounting.normalized() == b.accounting.normalized()
             && a.hosts == b.hosts && a.outbound == b.outbound && a.sources == b.sources
-    }
-}
-
-/// `--threads N` on pcapng (pcap files are cut into byte ranges, SplitRead.swift): every thread walks the whole mapping, but gives its analyzer only the packets
-/// of its part (FlowAnalysis/Parallel.swift: by host pair, so each flow sees all its packets, in
-/// order, on one thread); the analyzers are then merged with `FlowAnalyzer.merged`, the same
-/// code as `portolan analyze --threads`.
-enum ParallelAnalysis {
-    static func run(_ file: MappedFile, _ config: AnalyzerConfiguration, threads: Int) throws -> AnalysisSnapshot {
-        let results = UnsafeMutableBufferPointer<Result<FlowAnalyzer, CaptureFileError>?>.allocate(capacity: threads)
-        results.initialize(repeating: nil)
-        defer {
-            _ = results.deinitialize()
-            results.deallocate()
-        }
-        nonisolated(unsafe) let slots = results
-        DispatchQueue.concurrentPerform(iterations: threads) { me in
-            slots[me] = Result { () throws(CaptureFileError) -> FlowAnalyzer in
-                try part(file, config, me, threads)
-            }
-        }
-        var parts: [FlowAnalyzer] = []
-        for r in results { parts.append(try r!.get()) }
-        guard let merged = FlowAnalyzer.merged(parts) else {
-            BenchOutput.error("a flow spans two parts (tunnel endpoints differ): analysed on one thread")
-            return try Stages.analyze(file, config, threads: 1)
-        }
-        return merged.snapshot()
-    }
-
-    static func part(_ file: MappedFile, _ config: AnalyzerConfiguration, _ me: Int, _ threads: Int)
-        throws(CaptureFileError) -> FlowAnalyzer {
-        var analyzer = FlowAnalyzer(configuration: config)
-        let source = analyzer.addSource(name: file.path)
-        // Its own mapping of the file: readers release the pages behind them, and on a shared
-        // mapping the thread ahead would release pages the other has yet to read.
-        let own = file.isMapped ? try MappedFile(path: file.path) : file
-        var reader = try CaptureReader(file: own, sourceIndex: source)
-        var record = CaptureRecord()
-        while let bytes = try reader.next(&record) {
-            analyzer.process(record, bytes, part: me, of: threads)
-        }
-        return analyzer
     }
 }
 

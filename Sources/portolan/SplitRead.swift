@@ -37,14 +37,16 @@ enum SplitRead {
         var first = try CaptureReader(file: file, sourceIndex: sourceIndex)
         var found: [Int] = []
         if threads > 1 && first.canSplit && file.count >= 2 * minimumRange {
+            try first.prepareSplit()
             let parts = min(threads, file.count / minimumRange)
             for k in 1..<parts {
                 let target = Int((Int64(file.count) * Int64(k)) / Int64(parts))
-                if let b = first.pcapRecordBoundary(atOrAfter: target), b > (found.last ?? Int(first.offset)) {
+                if let b = first.recordBoundary(atOrAfter: target), b > (found.last ?? Int(first.offset)) {
                     found.append(b)
                 }
             }
         }
+        let start = first
         let cuts = found
         progress.start(name: file.path, total: cuts.first ?? file.count)
         if cuts.isEmpty {
@@ -80,12 +82,16 @@ enum SplitRead {
                 parts[k]!.wall = SplitRead.clock(CLOCK_MONOTONIC) - wall0
             }
             do throws(CaptureFileError) {
-                var reader = try CaptureReader(file: file, sourceIndex: sourceIndex)
+                // A copy of the reader that read the preamble: pcapng sections and interfaces.
+                var reader = start
                 if k > 0 { reader.seek(toRecordAt: cuts[k - 1], packetsBefore: 0) }
+                let structure = reader.structureBlocks
                 part.error = nil
                 defer {
                     part.reached = Int(reader.offset)
-                    part.packets = reader.packetCount
+                    part.packets = reader.packetCount - (k > 0 ? 0 : start.packetCount)
+                    part.structureChanged = reader.structureBlocks != structure
+                    part.reader = reader
                 }
                 try walk(&reader, into: &part.analyzer, to: k < cuts.count ? cuts[k] : Int.max, progress: &p)
             } catch {
@@ -98,22 +104,25 @@ enum SplitRead {
         // Append the ranges in order while each ends where the next begins.
         var outcome = Outcome(ranges: ranges, rangeCPU: slots.map { $0!.cpu }, rangeWall: slots.map { $0!.wall })
         let merge0 = clock(CLOCK_MONOTONIC)
+        let readers = slots.map { $0!.reader }
+        let structureChanged = slots.map { $0!.structureChanged }
         analyzer = slots[0]!.analyzer
         var reached = slots[0]!.reached
         var frames = slots[0]!.packets
         if let e = slots[0]!.error { throw e }
         for k in 1..<ranges {
             let next = slots[k]!
-            if reached == cuts[k - 1] && next.error == nil
+            if reached == cuts[k - 1] && next.error == nil && !structureChanged[k - 1]
                 && analyzer.appendContinuation(next.analyzer, framesBefore: frames) {
                 reached = next.reached
                 frames &+= next.packets
                 slots[k] = nil  // its tables can go now
                 continue
             }
-            // Read the rest here: from where the analyzer's packets end.
+            // Read the rest here: from where the analyzer's packets end, with the state of the
+            // reader that got there (pcapng: its section and interfaces).
             outcome.resumedAt = reached
-            var reader = try CaptureReader(file: file, sourceIndex: sourceIndex)
+            guard var reader = readers[k - 1] else { preconditionFailure("range \(k - 1) ran") }
             reader.seek(toRecordAt: reached, packetsBefore: frames)
             try walk(&reader, into: &analyzer, to: Int.max, progress: &progress)
             break
@@ -129,6 +138,11 @@ enum SplitRead {
         var error: CaptureFileError? = nil
         var cpu = 0.0
         var wall = 0.0
+        /// pcapng: a section header or interface block in the range (the ranges after it were
+        /// read with the interfaces from before it).
+        var structureChanged = false
+        /// The reader where it stopped.
+        var reader: CaptureReader? = nil
     }
 
     static func clock(_ id: clockid_t) -> Double {

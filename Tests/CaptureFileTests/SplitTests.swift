@@ -12,20 +12,21 @@ import Testing
         return parts.joined(separator: "/") + "/Captures"
     }()
 
-    /// The pcap files of Captures/ and of the corpus.
+    /// The pcap files of Captures/ and of the corpus (pcapng: `pcapngCutsReadLikeTheWholeFile`).
     static func pcapFiles() -> [String] {
         var out: [String] = []
         for (dir, names) in [(repoCaptures, listCaptures(repoCaptures)), (corpusDirectory, corpusCaptures())] {
             for name in names {
                 guard let file = try? MappedFile(path: dir + "/" + name),
-                      let reader = try? CaptureReader(file: file), reader.canSplit else { continue }
+                      let reader = try? CaptureReader(file: file), reader.canSplit, reader.fileLinkType != nil
+                else { continue }
                 out.append(dir + "/" + name)
             }
         }
         return out
     }
 
-    static func listCaptures(_ dir: String) -> [String] {
+    static func listCaptures(_ dir: String, suffix: String = ".pcap") -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
         var names: [String] = []
@@ -33,7 +34,7 @@ import Testing
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name.hasSuffix(".pcap") { names.append(name) }
+            if name.hasSuffix(suffix) { names.append(name) }
         }
         return names.sorted()
     }
@@ -96,5 +97,71 @@ import Testing
                 #expect(i == all.count)
             }
         }
+    }
+
+    /// pcapng files of Captures/ and of the corpus, cut where `pcapngBlockBoundary` says: a copy
+    /// of the reader that read the preamble, seeked there, reads exactly the packets the whole
+    /// walk reads from there on — or, if a section header or interface block came between, the
+    /// cut is one `analyze --threads` refuses (`structureBlocks` moved).
+    @Test func pcapngCutsReadLikeTheWholeFile() throws {
+        var cuts = 0, real = 0
+        let names = (SplitTests.listCaptures(SplitTests.repoCaptures, suffix: ".pcapng").map { SplitTests.repoCaptures + "/" + $0 })
+            + corpusCaptures().map { corpusDirectory + "/" + $0 }
+        for path in names {
+            guard let file = try? MappedFile(path: path), var prepared = try? CaptureReader(file: file),
+                  prepared.fileLinkType == nil, (try? prepared.prepareSplit()) != nil else { continue }
+            let blocks = SplitTests.blockOffsets(file.bytes)
+            var whole = prepared
+            var record = CaptureRecord()
+            var packets: [(UInt64, [UInt8])] = []
+            var structureAt: [UInt64] = []  // structure blocks seen up to each packet
+            while let b = try? whole.next(&record) {
+                packets.append((record.fileOffset, Array(b)))
+                structureAt.append(whole.structureBlocks)
+            }
+            let step = max(4, file.count / 23)
+            for o in stride(from: Int(prepared.offset), to: file.count, by: step) {
+                guard let cut = prepared.pcapngBlockBoundary(atOrAfter: o) else { continue }
+                cuts += 1
+                #expect(cut >= o && cut % 4 == 0)
+                // A place inside a block that looks like blocks: the walk of the range before
+                // never lands there, so the cut is refused. Counted, and rare.
+                guard blocks.contains(cut) else { continue }
+                real += 1
+                guard let first = packets.firstIndex(where: { $0.0 >= UInt64(cut) }),
+                      structureAt[first] == prepared.structureBlocks else { continue }
+                var part = prepared
+                part.seek(toRecordAt: cut, packetsBefore: UInt64(first))
+                var i = first
+                while i < packets.count, let b = try? part.next(&record) {
+                    #expect(record.fileOffset == packets[i].0 && Array(b) == packets[i].1,
+                            Comment(rawValue: "\(path): cut at \(cut), packet \(i)"))
+                    i += 1
+                }
+                #expect(i == packets.count, Comment(rawValue: "\(path): cut at \(cut) read \(i - first) of \(packets.count - first)"))
+            }
+        }
+        #expect(cuts > 100)
+        #expect(real * 10 > cuts * 9, Comment(rawValue: "\(real) of \(cuts) cuts are blocks"))
+    }
+
+    /// Offsets of every pcapng block, walked by their lengths (each section's byte order from its
+    /// header's magic), up to the first that does not fit.
+    static func blockOffsets(_ b: UnsafeRawBufferPointer) -> Set<Int> {
+        var out: Set<Int> = []
+        var off = 0
+        var big = false
+        while off + 12 <= b.count {
+            let type = b.loadUnaligned(fromByteOffset: off, as: UInt32.self)
+            if type == 0x0A0D_0D0A {
+                big = b.loadUnaligned(fromByteOffset: off + 8, as: UInt32.self) == 0x4D3C_2B1A
+            }
+            let raw = b.loadUnaligned(fromByteOffset: off + 4, as: UInt32.self)
+            let length = Int(big ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw))
+            guard length >= 12, length % 4 == 0, off + length <= b.count else { break }
+            out.insert(off)
+            off += length
+        }
+        return out
     }
 }
