@@ -119,7 +119,8 @@ public struct FlowAnalyzer: Sendable {
 
     /// Decodes one frame and accounts for it. `bytes` is only read during the call.
     @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        decoder.decode(bytes, linkType: record.linkType, into: &summary)
+        // Only the fields `ingest` reads are written for the common frame.
+        decoder.decodeForFlows(bytes, linkType: record.linkType, into: &summary)
         ingest(record)
     }
 

@@ -14,8 +14,11 @@
     /// against the datagram later).
     @inlinable static var minFrame: Int { Ethernet.headerLength + IPv4.minHeaderLength }
 
+    /// `complete: false` (`PacketDecoder.decodeForFlows`) writes only the fields the flow analyzer
+    /// reads and leaves the rest of `s` as it was: no reset of the 272-byte summary, no copy to `inner`.
     @inlinable @inline(__always)
-    static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary) -> Bool {
+    static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary,
+                       complete: Bool = true) -> Bool {
         let count = b.count
         guard count >= minFrame + VLANTag.headerLength else { return false }
         // First every check, keeping only offsets and lengths; then, with nothing left that can
@@ -91,6 +94,34 @@
             return false
         }
 
+        if !complete {
+            // The flow fields only (listed at `PacketDecoder.decodeForFlows`): one store each.
+            s.vlanCount = vlanCount
+            // checked: the tag's TCI lies inside the frame check
+            if vlanCount != 0 { s.vlans.0 = b.be16(Ethernet.headerLength + VLANTag.tci) & 0x0FFF }
+            s.tunnelDepth = 0
+            // checked: the IPv4 / IPv6 header at ip, above
+            if v4 {
+                s.outer.version = 4
+                s.outer.source = IPAddress(v4: b.be32(ip + IPv4.source))
+                s.outer.destination = IPAddress(v4: b.be32(ip + IPv4.destination))
+            } else {
+                s.outer.version = 6
+                s.outer.source = IPAddress(high: b.be64(ip + IPv6.source), low: b.be64(ip + IPv6.source + 8))
+                s.outer.destination = IPAddress(high: b.be64(ip + IPv6.destination),
+                                                low: b.be64(ip + IPv6.destination + 8))
+            }
+            s.outer.proto = IPProtocol(proto)
+            // checked: 8 (UDP) or 20 (TCP) bytes at `at`, above
+            s.outer.sourcePort = b.be16(at + TransportPorts.sourcePort)
+            s.outer.destinationPort = b.be16(at + TransportPorts.destinationPort)
+            s.outer.hasPorts = true
+            s.outer.hasTCPFlags = isTCP
+            s.outer.tcpFlags = tcpFlags
+            s.outer.hasICMP = false
+            s.outer.transportPayloadLength = UInt32(truncatingIfNeeded: transportPayload)
+            return true
+        }
         s = PacketSummary()
         s.etherType = EtherType(type)
         s.vlanCount = vlanCount

@@ -43,6 +43,21 @@ public struct PacketDecoder: Sendable {
         decodeLayered(bytes, linkType: linkType, into: &summary)
     }
 
+    /// `decode` for the flow analyzer. A frame the fast path takes (Ethernet, at most one 802.1Q
+    /// tag, IPv4/IPv6, TCP/UDP, no tunnel) writes only the fields the analyzer reads: `vlanCount`,
+    /// `vlans.0` (when tagged), `tunnelDepth` (0) and, of `outer`, version, source, destination,
+    /// proto, the ports, `hasPorts`, `hasTCPFlags`, `tcpFlags`, `hasICMP` (false) and
+    /// `transportPayloadLength`; everything else keeps what an earlier frame left (`inner` is not
+    /// copied: with `tunnelDepth == 0` it stands for `outer`). Any other frame is decoded
+    /// completely, as `decode` does. Callers that need the whole summary use `decode`.
+    @inlinable
+    public func decodeForFlows(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
+                               into summary: inout PacketSummary) {
+        if linkType.rawValue == 1
+            && FastPath.decode(bytes, vxlanPorts: vxlanPorts, into: &summary, complete: false) { return }
+        decodeLayered(bytes, linkType: linkType, into: &summary)
+    }
+
     /// The layered decoder: one step per header, every link type and quirk. `decode` takes
     /// `FastPath` first for the common frame; tests compare the two on every input they have.
     @usableFromInline
