@@ -119,9 +119,42 @@ public struct FlowAnalyzer: Sendable {
 
     /// Decodes one frame and accounts for it. `bytes` is only read during the call.
     @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        // Only the fields `ingest` reads are written for the common frame.
-        decoder.decodeForFlows(bytes, linkType: record.linkType, into: &summary)
-        ingest(record)
+        processFrame(record, bytes)
+    }
+
+    /// The per-packet path in one function. The common frame (`PacketDecoder.fastFrame`) of a flow
+    /// already in the table and fed by the same source is counted here from the fields in
+    /// registers: the same counters and the same `FlowState.packet` as `ingest` and `update`, with
+    /// no summary written or read and no call. Any other frame goes `ingest`'s way.
+    @usableFromInline mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+        guard let f = decoder.fastFrame(bytes, linkType: record.linkType) else {
+            decoder.decode(bytes, linkType: record.linkType, into: &summary)
+            ingest(record)
+            return
+        }
+        let vlan = vlanInKey && f.vlanCount != 0
+            ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
+        let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
+                                        dport: f.destinationPort, proto: f.proto, version: f.version,
+                                        vlan: vlan, layer: 0)
+        let pos = table.find(key, hash: key.hash)
+        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex else {
+            // A new flow, or a known one from another source: the general way.
+            f.store(into: &summary, complete: false)
+            ingest(record)
+            return
+        }
+        // `ingest` for a frame in one flow, outside any tunnel.
+        let wire = record.originalLength
+        counters.total.add(wire)
+        counters.source(record.sourceIndex, wire)
+        counters.flows.add(wire)
+        if record.capturedLength < wire {
+            counters.truncated.add(wire)
+            counters.truncatedInFlows.add(wire)
+        }
+        table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength, flags: f.tcpFlags,
+                                 hasFlags: f.isTCP, wire: wire, frame: record.frameNumber, ts: record.timestampNanos)
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).

@@ -58,6 +58,14 @@ public struct PacketDecoder: Sendable {
         decodeLayered(bytes, linkType: linkType, into: &summary)
     }
 
+    /// The fields of a common frame (Ethernet with at most one 802.1Q tag, IPv4/IPv6, TCP/UDP, no
+    /// tunnel) as the fast path reads them, or nil for any other frame (then call `decode`). What
+    /// it returns is what `decode` would put in the summary.
+    @inlinable @inline(__always)
+    public func fastFrame(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> FastFrame? {
+        linkType.rawValue == 1 ? FastPath.parse(bytes, vxlanPorts: vxlanPorts) : nil
+    }
+
     /// The layered decoder: one step per header, every link type and quirk. `decode` takes
     /// `FastPath` first for the common frame; tests compare the two on every input they have.
     @usableFromInline
