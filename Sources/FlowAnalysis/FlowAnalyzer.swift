@@ -95,6 +95,13 @@ public struct FlowAnalyzer: Sendable {
         return UInt32(sourceNames.count - 1)
     }
 
+    /// Reserves room for the flows of a capture of `bytes` bytes (one flow per 1 KiB, at most 4 M):
+    /// the table's dense arrays then rarely grow, and a growth copies every flow. Only the
+    /// address space is reserved; pages are touched as flows arrive.
+    public mutating func reserveFlows(forCaptureBytes bytes: Int) {
+        table.reserve(min(bytes / 1024, 4 << 20))
+    }
+
     /// Records why a source stopped early (damaged file); reports print it.
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message

@@ -25,6 +25,13 @@ struct FlowTable: Sendable {
 
     @inlinable var count: Int { keys.count }
 
+    /// Room for `flows` flows in the dense arrays (the index still grows with the flows: its pages
+    /// are written when it is made).
+    mutating func reserve(_ flows: Int) {
+        if flows > keys.capacity { keys.reserveCapacity(flows) }
+        if flows > states.capacity { states.reserveCapacity(flows) }
+    }
+
     /// Dense position of `key`, or -1.
     @inlinable func find(_ key: FlowKey, hash h: UInt64) -> Int {
         let tag = h >> 32

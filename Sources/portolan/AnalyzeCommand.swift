@@ -148,6 +148,7 @@ extension AnalyzeCommand {
                 // shared mapping the part ahead would release pages another has yet to read.
                 let file = try MappedFile(path: path)
                 var reader = try CaptureReader(file: file, sourceIndex: index)
+                analyzer.reserveFlows(forCaptureBytes: file.count)
                 var record = CaptureRecord()
                 var n = 0
                 progress.start(name: path, total: file.count)
