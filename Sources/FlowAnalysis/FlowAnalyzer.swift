@@ -125,7 +125,12 @@ public struct FlowAnalyzer: Sendable {
     public var flowCount: Int { table.count }
 
     /// Decodes one frame and accounts for it. `bytes` is only read during the call.
-    @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+    ///
+    /// Transparent: the whole common-frame path lands in the caller's packet loop (the reader's
+    /// fields stay in registers, no call per packet). `@inline(__always)` on an `@inlinable`
+    /// function was not honoured across modules in `analyze`'s loop (measured: a call per packet).
+    @_transparent
+    public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
         processFrame(record, bytes)
     }
 
@@ -133,7 +138,8 @@ public struct FlowAnalyzer: Sendable {
     /// already in the table and fed by the same source is counted here from the fields in
     /// registers: the same counters and the same `FlowState.packet` as `ingest` and `update`, with
     /// no summary written or read and no call. Any other frame goes `ingest`'s way.
-    @usableFromInline mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always)
+    mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
         guard let f = decoder.fastFrame(bytes, linkType: record.linkType) else {
             decoder.decode(bytes, linkType: record.linkType, into: &summary)
             ingest(record)
