@@ -140,7 +140,8 @@ public struct FlowAnalyzer: Sendable {
     /// no summary written or read and no call. Any other frame goes `ingest`'s way.
     @inlinable @inline(__always)
     mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        guard let f = decoder.fastFrame(bytes, linkType: record.linkType) else {
+        guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType),
+              f.proto != 17 || !decoder.isVXLAN(f) else {
             decoder.decode(bytes, linkType: record.linkType, into: &summary)
             ingest(record)
             return

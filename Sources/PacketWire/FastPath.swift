@@ -18,14 +18,15 @@
     @inlinable @inline(__always)
     static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary,
                        complete: Bool = true) -> Bool {
-        guard let f = parse(b, vxlanPorts: vxlanPorts) else { return false }
+        guard let f = parse(b), !f.isVXLAN(vxlanPorts) else { return false }
         f.store(into: &s, complete: complete)
         return true
     }
 
     /// The frame's fields if the fast path takes it, else nil (having read nothing that matters).
+    /// The caller then checks `FastFrame.isVXLAN` (the port set is read only for UDP that way).
     @inlinable @inline(__always)
-    static func parse(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet) -> FastFrame? {
+    static func parse(_ b: UnsafeRawBufferPointer) -> FastFrame? {
         let count = b.count
         guard count >= minFrame + VLANTag.headerLength else { return nil }
         // First every check, keeping only offsets and lengths; then the fields.
@@ -92,7 +93,7 @@
             // checked: UDP.headerLength bytes at `at`
             let src = b.be16(at + UDP.sourcePort), dst = b.be16(at + UDP.destinationPort)
             // Any port that may start a tunnel (or Teredo) takes the layered way.
-            guard !isTunnelPort(src), !isTunnelPort(dst), !vxlanPorts.contains(dst) else { return nil }
+            guard !isTunnelPort(src), !isTunnelPort(dst) else { return nil }
             let stated = Int(b.be16(at + UDP.length))
             transportPayload = stated >= UDP.headerLength
                 ? stated &- UDP.headerLength : max(0, datagramEnd &- at &- UDP.headerLength)
@@ -155,6 +156,10 @@ public struct FastFrame: Sendable {
     public var transportPayloadLength: UInt32
 
     @inlinable public var isTCP: Bool { proto == 6 }
+
+    /// UDP to one of the decoder's VXLAN ports: a tunnel, for the layered decoder.
+    @inlinable @inline(__always)
+    func isVXLAN(_ ports: PortSet) -> Bool { proto == 17 && ports.contains(destinationPort) }
 
     /// Writes the frame into `s` as the layered decoder would. `complete: false` writes only the
     /// fields the flow analyzer reads (listed at `PacketDecoder.decodeForFlows`) and leaves the
