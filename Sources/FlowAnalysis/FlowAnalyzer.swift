@@ -103,6 +103,13 @@ public struct FlowAnalyzer: Sendable {
     /// The registered sources' names, by source index.
     public var sources: [String] { sourceNames }
 
+    /// Reserves room for the flows of a capture of `bytes` bytes (one flow per 1 KiB, at most 4 M):
+    /// the table's dense arrays then rarely grow, and a growth copies every flow. Only the
+    /// address space is reserved; pages are touched as flows arrive.
+    public mutating func reserveFlows(forCaptureBytes bytes: Int) {
+        table.reserve(min(bytes / 1024, 4 << 20))
+    }
+
     /// Records why a source stopped early (damaged file); reports print it.
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message
@@ -126,9 +133,54 @@ public struct FlowAnalyzer: Sendable {
     public var flowCount: Int { table.count }
 
     /// Decodes one frame and accounts for it. `bytes` is only read during the call.
-    @inlinable public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        decoder.decode(bytes, linkType: record.linkType, into: &summary)
-        ingest(record)
+    ///
+    /// Transparent: the whole common-frame path lands in the caller's packet loop (the reader's
+    /// fields stay in registers, no call per packet). `@inline(__always)` on an `@inlinable`
+    /// function was not honoured across modules in `analyze`'s loop (measured: a call per packet).
+    @_transparent
+    public mutating func process(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+        processFrame(record, bytes)
+    }
+
+    /// The per-packet path in one function. The common frame (`PacketDecoder.fastFrame`) of a flow
+    /// already in the table and fed by the same source is counted here from the fields in
+    /// registers: the same counters and the same `FlowState.packet` as `ingest` and `update`, with
+    /// no summary written or read and no call. Any other frame goes `ingest`'s way.
+    @inlinable @inline(__always)
+    mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
+        guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType),
+              f.proto != 17 || !decoder.isVXLAN(f) else {
+            decoder.decode(bytes, linkType: record.linkType, into: &summary)
+            ingest(record)
+            return
+        }
+        let vlan = vlanInKey && f.vlanCount != 0
+            ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
+        let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
+                                        dport: f.destinationPort, proto: f.proto, version: f.version,
+                                        vlan: vlan, layer: 0)
+        let pos = table.find(key, hash: key.hash)
+        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex else {
+            // A new flow, or a known one from another source: the general way.
+            f.store(into: &summary, complete: false)
+            ingest(record)
+            return
+        }
+        // `ingest` for a frame in one flow, outside any tunnel.
+        let wire = record.originalLength
+        counters.total.add(wire)
+        counters.source(record.sourceIndex, wire)
+        counters.flows.add(wire)
+        if record.capturedLength < wire {
+            counters.truncated.add(wire)
+            counters.truncatedInFlows.add(wire)
+        }
+        table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength, flags: f.tcpFlags,
+                                 hasFlags: f.isTCP, wire: wire, frame: record.frameNumber, ts: record.timestampNanos)
+        if _slowPath(logging) {
+            logPacket(pos, fromA: fromA, proto: f.proto, flags: f.tcpFlags, hasFlags: f.isTCP,
+                      payload: f.transportPayloadLength, frame: record.frameNumber)
+        }
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).

@@ -25,6 +25,17 @@ struct FlowTable: Sendable {
 
     @inlinable var count: Int { keys.count }
 
+    /// Room for `flows` flows in the dense arrays. The index, whose pages are all written when it
+    /// is made, is sized for them only up to 2^20 slots (8 MiB, the size it reaches at 512 k
+    /// flows anyway); beyond that it grows with the flows.
+    mutating func reserve(_ flows: Int) {
+        if flows > keys.capacity { keys.reserveCapacity(flows) }
+        if flows > states.capacity { states.reserveCapacity(flows) }
+        var cap = index.count
+        while cap < flows * 2 && cap < 1 << 20 { cap <<= 1 }
+        if cap > index.count { rehash(cap) }
+    }
+
     /// Dense position of `key`, or -1.
     @inlinable func find(_ key: FlowKey, hash h: UInt64) -> Int {
         let tag = h >> 32
@@ -57,7 +68,10 @@ struct FlowTable: Sendable {
     }
 
     mutating func grow() {
-        let cap = index.count * 2
+        rehash(index.count * 2)
+    }
+
+    mutating func rehash(_ cap: Int) {
         index = [UInt64](repeating: 0, count: cap)
         mask = cap - 1
         for pos in keys.indices { place(hash: keys[pos].hash, pos: pos) }

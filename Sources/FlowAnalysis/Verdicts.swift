@@ -190,8 +190,7 @@ extension FlowAnalyzer {
     /// blocked verdict the packets show; the primary one is the first in precedence order.
     func decide(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
                 serverBits: UInt64) -> Decision {
-        let catalog = configuration.classifier
-        let roles = configuration.roles
+        // The existentials are used in place: a local copy retains and releases every array they hold, per flow.
         let proto = IPProtocol(key.proto)
         let server = v.origIsA ? key.b : key.a
         let serverPort = v.origIsA ? key.bPort : key.aPort
@@ -200,9 +199,9 @@ extension FlowAnalyzer {
 
         // Rule verdict.
         if key.proto == 6 || key.proto == 17 {
-            let infos = catalog.entryInfos
+            let infos = configuration.classifier.entryInfos
             var outbound: Int32 = -1, firstServing: Int32 = -1, forRole: Int32 = -1
-            catalog.forEachCandidate(proto, serverPort) { id in
+            configuration.classifier.forEachCandidate(proto, serverPort) { id in
                 if infos[Int(id)].scope == .outbound {
                     if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
                 } else {
@@ -218,19 +217,19 @@ extension FlowAnalyzer {
             } else if firstServing < 0 {
                 d.add(.unexpectedPort)
                 d.rule = .noCatalogPort
-            } else if roles.isUnknown || serverBits == 0 {
+            } else if configuration.roles.isUnknown || serverBits == 0 {
                 // Roles unknown for this server: the most specific entry, and every candidate when
                 // several components list the port.
                 d.componentID = firstServing
                 d.entryID = firstServing
                 d.listCandidates = 1
                 d.add(.expected)
-                d.rule = roles.isUnknown ? .rolesUnknown : .serverNotInInventory
+                d.rule = configuration.roles.isUnknown ? .rolesUnknown : .serverNotInInventory
             } else if forRole >= 0 {
                 d.componentID = forRole
                 d.entryID = forRole
                 let client = v.origIsA ? key.a : key.b
-                if infos[Int(forRole)].scope == .cluster && !roles.inCluster(client, version: key.version) {
+                if infos[Int(forRole)].scope == .cluster && !configuration.roles.inCluster(client, version: key.version) {
                     d.add(.outsideToInternal)
                     d.rule = .clusterOnlyFromOutside
                 } else {

@@ -14,12 +14,22 @@
     /// against the datagram later).
     @inlinable static var minFrame: Int { Ethernet.headerLength + IPv4.minHeaderLength }
 
+    /// Fills `s` from a frame `parse` takes (`FastFrame.store`), or returns false having written nothing.
     @inlinable @inline(__always)
-    static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary) -> Bool {
+    static func decode(_ b: UnsafeRawBufferPointer, vxlanPorts: PortSet, into s: inout PacketSummary,
+                       complete: Bool = true) -> Bool {
+        guard let f = parse(b), !f.isVXLAN(vxlanPorts) else { return false }
+        f.store(into: &s, complete: complete)
+        return true
+    }
+
+    /// The frame's fields if the fast path takes it, else nil (having read nothing that matters).
+    /// The caller then checks `FastFrame.isVXLAN` (the port set is read only for UDP that way).
+    @inlinable @inline(__always)
+    static func parse(_ b: UnsafeRawBufferPointer) -> FastFrame? {
         let count = b.count
-        guard count >= minFrame + VLANTag.headerLength else { return false }
-        // First every check, keeping only offsets and lengths; then, with nothing left that can
-        // fail, one straight run of stores into `s` (no temporaries, no field written twice).
+        guard count >= minFrame + VLANTag.headerLength else { return nil }
+        // First every check, keeping only offsets and lengths; then the fields.
         // checked: minFrame + 4 bytes at 0 (every load of the link layer and the first 20 bytes
         // after it, with or without the tag)
         var type = b.be16(Ethernet.etherType)
@@ -38,13 +48,13 @@
         if type == 0x0800 {
             // checked: IPv4.minHeaderLength bytes at ip (by the frame check above)
             let vihl = b.u8(ip + IPv4.versionIHL)
-            guard vihl >> 4 == 4 else { return false }
+            guard vihl >> 4 == 4 else { return nil }
             let hlen = Int(vihl & 0x0F) &* 4
             let total = Int(b.be16(ip + IPv4.totalLength))
             let frag = b.be16(ip + IPv4.flagsFragment)
             // Fragments, TSO's total length 0, bad lengths and cut options take the layered way.
             guard hlen >= IPv4.minHeaderLength, total >= hlen, frag & 0x3FFF == 0, hlen <= count &- ip else {
-                return false
+                return nil
             }
             v4 = true
             proto = b.u8(ip + IPv4.proto)
@@ -52,74 +62,66 @@
             at = ip &+ hlen
             datagramEnd = ip &+ total  // < 2^17 + frame length
         } else if type == 0x86DD {
-            guard count &- ip >= IPv6.headerLength else { return false }
+            guard count &- ip >= IPv6.headerLength else { return nil }
             // checked: IPv6.headerLength bytes at ip
-            guard b.u8(ip) >> 4 == 6 else { return false }
+            guard b.u8(ip) >> 4 == 6 else { return nil }
             let stated = Int(b.be16(ip + IPv6.payloadLength))
             proto = b.u8(ip + IPv6.nextHeader)
             // Jumbograms / offload (length 0) and extension headers take the layered way.
-            guard stated != 0, !IPv6.isExtension(proto) else { return false }
+            guard stated != 0, !IPv6.isExtension(proto) else { return nil }
             v4 = false
             ipPayload = UInt32(truncatingIfNeeded: stated)
             at = ip &+ IPv6.headerLength
             datagramEnd = at &+ stated  // < 2^16 + frame length
         } else {
-            return false
+            return nil
         }
         let available = min(count, datagramEnd) &- at  // ≥ 0: the datagram holds its own header
         let isTCP = proto == 6
         var tcpFlags: UInt16 = 0
         let transportPayload: Int
         if isTCP {
-            guard available >= TCP.minHeaderLength else { return false }
+            guard available >= TCP.minHeaderLength else { return nil }
             // checked: TCP.minHeaderLength bytes at `at`
             let field = b.be16(at + TCP.offsetFlags)
             let thlen = Int(field >> 12) &* 4
-            guard thlen >= TCP.minHeaderLength, available >= thlen else { return false }
+            guard thlen >= TCP.minHeaderLength, available >= thlen else { return nil }
             tcpFlags = field & 0x0FFF
             transportPayload = max(0, datagramEnd &- at &- thlen)
         } else if proto == 17 {
-            guard available >= UDP.headerLength else { return false }
+            guard available >= UDP.headerLength else { return nil }
             // checked: UDP.headerLength bytes at `at`
             let src = b.be16(at + UDP.sourcePort), dst = b.be16(at + UDP.destinationPort)
             // Any port that may start a tunnel (or Teredo) takes the layered way.
-            guard !isTunnelPort(src), !isTunnelPort(dst), !vxlanPorts.contains(dst) else { return false }
+            guard !isTunnelPort(src), !isTunnelPort(dst) else { return nil }
             let stated = Int(b.be16(at + UDP.length))
             transportPayload = stated >= UDP.headerLength
                 ? stated &- UDP.headerLength : max(0, datagramEnd &- at &- UDP.headerLength)
         } else {
-            return false
+            return nil
         }
 
-        s = PacketSummary()
-        s.etherType = EtherType(type)
-        s.vlanCount = vlanCount
-        // checked: the tag's TCI lies inside the frame check
-        s.vlans.0 = vlanCount != 0 ? b.be16(Ethernet.headerLength + VLANTag.tci) & 0x0FFF : 0
-        s.outer.offset = UInt32(truncatingIfNeeded: ip)
+        let source: IPAddress, destination: IPAddress, ttl: UInt8
         // checked: the IPv4 / IPv6 header at ip, above
         if v4 {
-            s.outer.version = 4
-            s.outer.source = IPAddress(v4: b.be32(ip + IPv4.source))
-            s.outer.destination = IPAddress(v4: b.be32(ip + IPv4.destination))
-            s.outer.ttl = b.u8(ip + IPv4.ttl)
+            source = IPAddress(v4: b.be32(ip + IPv4.source))
+            destination = IPAddress(v4: b.be32(ip + IPv4.destination))
+            ttl = b.u8(ip + IPv4.ttl)
         } else {
-            s.outer.version = 6
-            s.outer.source = IPAddress(high: b.be64(ip + IPv6.source), low: b.be64(ip + IPv6.source + 8))
-            s.outer.destination = IPAddress(high: b.be64(ip + IPv6.destination), low: b.be64(ip + IPv6.destination + 8))
-            s.outer.ttl = b.u8(ip + IPv6.hopLimit)
+            source = IPAddress(high: b.be64(ip + IPv6.source), low: b.be64(ip + IPv6.source + 8))
+            destination = IPAddress(high: b.be64(ip + IPv6.destination), low: b.be64(ip + IPv6.destination + 8))
+            ttl = b.u8(ip + IPv6.hopLimit)
         }
-        s.outer.proto = IPProtocol(proto)
-        s.outer.ipPayloadLength = ipPayload
-        // checked: 8 (UDP) or 20 (TCP) bytes at `at`, above
-        s.outer.sourcePort = b.be16(at + TransportPorts.sourcePort)
-        s.outer.destinationPort = b.be16(at + TransportPorts.destinationPort)
-        s.outer.hasPorts = true
-        s.outer.hasTCPFlags = isTCP
-        s.outer.tcpFlags = tcpFlags
-        s.outer.transportPayloadLength = UInt32(truncatingIfNeeded: transportPayload)
-        s.inner = s.outer  // one IP header: `inner` is `outer`
-        return true
+        return FastFrame(
+            etherType: type, vlanCount: vlanCount,
+            // checked: the tag's TCI lies inside the frame check
+            vlan: vlanCount != 0 ? b.be16(Ethernet.headerLength + VLANTag.tci) & 0x0FFF : 0,
+            version: v4 ? 4 : 6, proto: proto, ipOffset: ip, ttl: ttl, source: source, destination: destination,
+            ipPayloadLength: ipPayload,
+            // checked: 8 (UDP) or 20 (TCP) bytes at `at`, above
+            sourcePort: b.be16(at + TransportPorts.sourcePort),
+            destinationPort: b.be16(at + TransportPorts.destinationPort),
+            tcpFlags: tcpFlags, transportPayloadLength: UInt32(truncatingIfNeeded: transportPayload))
     }
 
     /// UDP ports the layered decoder treats as tunnels on either side (`UDP.decode`).
@@ -127,5 +129,98 @@
     static func isTunnelPort(_ p: UInt16) -> Bool {
         p == UDP.genevePort || p == UDP.mplsPort || p == UDP.gtpUserPort || p == UDP.vxlanGPEPort
             || p == UDP.teredoPort
+    }
+}
+
+/// What the fast path read of a frame it takes: every check done, every field the summary gets
+/// from it. `PacketDecoder.fastFrame` hands it out for callers (the flow analyzer) that want the
+/// fields in registers rather than in a `PacketSummary`.
+public struct FastFrame: Sendable {
+    public var etherType: UInt16
+    /// 0 or 1 (one 802.1Q tag), and its VLAN id.
+    public var vlanCount: UInt8
+    public var vlan: UInt16
+    /// 4 or 6.
+    public var version: UInt8
+    public var proto: UInt8
+    /// Offset of the IP header in the frame.
+    public var ipOffset: Int
+    public var ttl: UInt8
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var ipPayloadLength: UInt32
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// 12 bits, 0 for UDP.
+    public var tcpFlags: UInt16
+    public var transportPayloadLength: UInt32
+
+    @inlinable public var isTCP: Bool { proto == 6 }
+
+    /// UDP to one of the decoder's VXLAN ports: a tunnel, for the layered decoder.
+    @inlinable @inline(__always)
+    func isVXLAN(_ ports: PortSet) -> Bool { proto == 17 && ports.contains(destinationPort) }
+
+    /// Writes the frame into `s` as the layered decoder would. `complete: false` writes only the
+    /// fields the flow analyzer reads (listed at `PacketDecoder.decodeForFlows`) and leaves the
+    /// rest of `s` as it was: no reset of the 272-byte summary, no copy to `inner`.
+    @inlinable @inline(__always)
+    public func store(into s: inout PacketSummary, complete: Bool) {
+        if !complete {
+            // One store each.
+            s.vlanCount = vlanCount
+            if vlanCount != 0 { s.vlans.0 = vlan }
+            s.tunnelDepth = 0
+            s.outer.version = version
+            s.outer.source = source
+            s.outer.destination = destination
+            s.outer.proto = IPProtocol(proto)
+            s.outer.sourcePort = sourcePort
+            s.outer.destinationPort = destinationPort
+            s.outer.hasPorts = true
+            s.outer.hasTCPFlags = isTCP
+            s.outer.tcpFlags = tcpFlags
+            s.outer.hasICMP = false
+            s.outer.transportPayloadLength = transportPayloadLength
+            return
+        }
+        // With nothing left that can fail, one straight run of stores into `s`.
+        s = PacketSummary()
+        s.etherType = EtherType(etherType)
+        s.vlanCount = vlanCount
+        s.vlans.0 = vlan
+        s.outer.offset = UInt32(truncatingIfNeeded: ipOffset)
+        s.outer.version = version
+        s.outer.source = source
+        s.outer.destination = destination
+        s.outer.ttl = ttl
+        s.outer.proto = IPProtocol(proto)
+        s.outer.ipPayloadLength = ipPayloadLength
+        s.outer.sourcePort = sourcePort
+        s.outer.destinationPort = destinationPort
+        s.outer.hasPorts = true
+        s.outer.hasTCPFlags = isTCP
+        s.outer.tcpFlags = tcpFlags
+        s.outer.transportPayloadLength = transportPayloadLength
+        s.inner = s.outer  // one IP header: `inner` is `outer`
+    }
+
+    @inlinable init(etherType: UInt16, vlanCount: UInt8, vlan: UInt16, version: UInt8, proto: UInt8, ipOffset: Int,
+                    ttl: UInt8, source: IPAddress, destination: IPAddress, ipPayloadLength: UInt32,
+                    sourcePort: UInt16, destinationPort: UInt16, tcpFlags: UInt16, transportPayloadLength: UInt32) {
+        self.etherType = etherType
+        self.vlanCount = vlanCount
+        self.vlan = vlan
+        self.version = version
+        self.proto = proto
+        self.ipOffset = ipOffset
+        self.ttl = ttl
+        self.source = source
+        self.destination = destination
+        self.ipPayloadLength = ipPayloadLength
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.tcpFlags = tcpFlags
+        self.transportPayloadLength = transportPayloadLength
     }
 }

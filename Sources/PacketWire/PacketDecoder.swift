@@ -43,6 +43,42 @@ public struct PacketDecoder: Sendable {
         decodeLayered(bytes, linkType: linkType, into: &summary)
     }
 
+    /// `decode` for the flow analyzer. A frame the fast path takes (Ethernet, at most one 802.1Q
+    /// tag, IPv4/IPv6, TCP/UDP, no tunnel) writes only the fields the analyzer reads: `vlanCount`,
+    /// `vlans.0` (when tagged), `tunnelDepth` (0) and, of `outer`, version, source, destination,
+    /// proto, the ports, `hasPorts`, `hasTCPFlags`, `tcpFlags`, `hasICMP` (false) and
+    /// `transportPayloadLength`; everything else keeps what an earlier frame left (`inner` is not
+    /// copied: with `tunnelDepth == 0` it stands for `outer`). Any other frame is decoded
+    /// completely, as `decode` does. Callers that need the whole summary use `decode`.
+    @inlinable
+    public func decodeForFlows(_ bytes: UnsafeRawBufferPointer, linkType: LinkType,
+                               into summary: inout PacketSummary) {
+        if linkType.rawValue == 1
+            && FastPath.decode(bytes, vxlanPorts: vxlanPorts, into: &summary, complete: false) { return }
+        decodeLayered(bytes, linkType: linkType, into: &summary)
+    }
+
+    /// The fields of a common frame (Ethernet with at most one 802.1Q tag, IPv4/IPv6, TCP/UDP, no
+    /// tunnel) as the fast path reads them, or nil for any other frame (then call `decode`). What
+    /// it returns is what `decode` would put in the summary.
+    @inlinable @inline(__always)
+    public func fastFrame(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> FastFrame? {
+        guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: linkType), !isVXLAN(f) else { return nil }
+        return f
+    }
+
+    /// `fastFrame` without the one check that needs the decoder's options: a frame for which
+    /// `isVXLAN` is true is a tunnel and must go to `decode`. (Static, so that a caller's loop
+    /// reads the port set only for UDP, not the whole decoder for every frame.)
+    @inlinable @inline(__always)
+    public static func fastFrameAnyPort(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> FastFrame? {
+        linkType.rawValue == 1 ? FastPath.parse(bytes) : nil
+    }
+
+    /// UDP to one of the VXLAN ports of `options`.
+    @inlinable @inline(__always)
+    public func isVXLAN(_ f: FastFrame) -> Bool { f.isVXLAN(vxlanPorts) }
+
     /// The layered decoder: one step per header, every link type and quirk. `decode` takes
     /// `FastPath` first for the common frame; tests compare the two on every input they have.
     @usableFromInline
@@ -132,19 +168,27 @@ public struct PacketDecoder: Sendable {
 @usableFromInline struct PortSet: Sendable {
     @usableFromInline var ports: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16)
     @usableFromInline var count: Int
+    /// Bit `port & 63` of every port: most ports are rejected by one load and one test.
+    @usableFromInline var bloom: UInt64
 
     init(_ list: [UInt16]) {
         var p: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
         let n = min(list.count, 8)
+        var bloom: UInt64 = 0
         withUnsafeMutableBytes(of: &p) { raw in
-            for i in 0..<n { raw.storeBytes(of: list[i], toByteOffset: 2 * i, as: UInt16.self) }
+            for i in 0..<n {
+                raw.storeBytes(of: list[i], toByteOffset: 2 * i, as: UInt16.self)
+                bloom |= 1 << UInt64(list[i] & 63)
+            }
         }
         ports = p
         count = n
+        self.bloom = bloom
     }
 
     @inlinable @inline(__always)
     func contains(_ port: UInt16) -> Bool {
+        if bloom & (1 << UInt64(port & 63)) == 0 { return false }
         if count > 0 && ports.0 == port { return true }
         if count > 1 && ports.1 == port { return true }
         if count > 2 && ports.2 == port { return true }

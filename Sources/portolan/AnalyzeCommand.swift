@@ -148,6 +148,7 @@ extension AnalyzeCommand {
                 // shared mapping the part ahead would release pages another has yet to read.
                 let file = try MappedFile(path: path)
                 var reader = try CaptureReader(file: file, sourceIndex: index)
+                analyzer.reserveFlows(forCaptureBytes: file.count)
                 var record = CaptureRecord()
                 var n = 0
                 progress.start(name: path, total: file.count)
@@ -185,6 +186,7 @@ extension AnalyzeCommand {
             let index = analyzer.addSource(name: path)
             do {
                 let file = try MappedFile(path: path)
+                analyzer.reserveFlows(forCaptureBytes: file.count)
                 try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads, progress: &progress)
                 progress.finish()
                 errors.append(nil)

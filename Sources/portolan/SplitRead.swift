@@ -68,6 +68,7 @@ enum SplitRead {
             var a = FlowAnalyzer(configuration: analyzer.configuration)
             for name in analyzer.sources { _ = a.addSource(name: name) }
             a.beginContinuationPart()
+            a.reserveFlows(forCaptureBytes: (k < cuts.count ? cuts[k] : file.count) - cuts[k - 1])
             slots[k] = Part(analyzer: a)
         }
         nonisolated(unsafe) let parts = slots

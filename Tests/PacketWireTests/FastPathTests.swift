@@ -28,6 +28,19 @@ import Testing
         if fast != layered {
             Issue.record("\(what()): fast path \(fast) != layered \(layered)")
         }
+        // decodeForFlows: the fields the flow analyzer reads are the layered decoder's, whatever
+        // an earlier frame left in the summary.
+        var flows = dirtySummary()
+        decoder.decodeForFlows(bytes, linkType: linkType, into: &flows)
+        let h = flows.outer, l = layered.outer
+        if flows.vlanCount != layered.vlanCount || (layered.vlanCount > 0 && flows.vlans.0 != layered.vlans.0)
+            || flows.tunnelDepth != layered.tunnelDepth || h.version != l.version || h.source != l.source
+            || h.destination != l.destination || h.proto != l.proto || h.sourcePort != l.sourcePort
+            || h.destinationPort != l.destinationPort || h.hasPorts != l.hasPorts || h.hasTCPFlags != l.hasTCPFlags
+            || h.tcpFlags != l.tcpFlags || h.hasICMP != l.hasICMP || h.transportPayloadLength != l.transportPayloadLength
+            || (flows.tunnelDepth == 0 && layered.inner != layered.outer) {
+            Issue.record("\(what()): decodeForFlows \(flows) differs from layered \(layered) in a flow field")
+        }
         var probe = dirtySummary()
         return linkType.rawValue == 1 && FastPath.decode(bytes, vxlanPorts: decoder.vxlanPorts, into: &probe)
     }
