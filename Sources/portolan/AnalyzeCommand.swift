@@ -75,7 +75,7 @@ struct AnalyzeCommand: ParsableCommand {
             (analyzer, errors) = readSplit(config, threads: threads,
                                            progress: !noProgress && isatty(STDERR_FILENO) != 0)
         } else {
-            (analyzer, errors) = read(config, part: 0, of: 1, progress: !noProgress && isatty(STDERR_FILENO) != 0)
+            (analyzer, errors) = read(config, progress: !noProgress && isatty(STDERR_FILENO) != 0)
         }
         var badInput = false
         for case let e? in errors {
@@ -134,36 +134,25 @@ struct AnalyzeCommand: ParsableCommand {
 }
 
 extension AnalyzeCommand {
-    /// Reads every file into an analyzer that keeps the frames of part `part` of `parts`; returns
-    /// it and each file's error (a damaged file is read up to the damage).
-    func read(_ config: AnalyzerConfiguration, part: Int, of parts: Int, progress showProgress: Bool)
-        -> (FlowAnalyzer, [String?]) {
+    /// Reads every file into an analyzer on this thread; returns it and each file's error (a
+    /// damaged file is read up to the damage).
+    func read(_ config: AnalyzerConfiguration, progress showProgress: Bool) -> (FlowAnalyzer, [String?]) {
         var analyzer = FlowAnalyzer(configuration: config)
         var progress = Progress(enabled: showProgress)
         var errors: [String?] = []
         for path in files {
             let index = analyzer.addSource(name: path)
             do {
-                // Each part maps the file itself: readers release the pages behind them, and on a
-                // shared mapping the part ahead would release pages another has yet to read.
                 let file = try MappedFile(path: path)
                 var reader = try CaptureReader(file: file, sourceIndex: index)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
                 var record = CaptureRecord()
                 var n = 0
                 progress.start(name: path, total: file.count)
-                if parts == 1 {
-                    while let bytes = try reader.next(&record) {
-                        analyzer.process(record, bytes)
-                        n &+= 1
-                        if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
-                    }
-                } else {
-                    while let bytes = try reader.next(&record) {
-                        analyzer.process(record, bytes, part: part, of: parts)
-                        n &+= 1
-                        if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
-                    }
+                while let bytes = try reader.next(&record) {
+                    analyzer.process(record, bytes)
+                    n &+= 1
+                    if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
                 }
                 progress.finish()
                 errors.append(nil)

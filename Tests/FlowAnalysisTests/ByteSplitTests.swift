@@ -274,3 +274,17 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         #expect(declined * 100 < cuts, Comment(rawValue: "declined \(declined) of \(cuts)"))
     }
 }
+
+/// Every field of two snapshots that a report prints.
+func expectSame(_ a: AnalysisSnapshot, _ b: AnalysisSnapshot, _ what: String) {
+    #expect(a.flows == b.flows, Comment(rawValue: "\(what): flows differ"))
+    #expect(a.accounting == b.accounting, Comment(rawValue: "\(what): accounting differs"))
+    #expect(a.accounting.otherIPByProtocol.map { "\($0.proto.rawValue) \($0.tally)" }
+            == b.accounting.otherIPByProtocol.map { "\($0.proto.rawValue) \($0.tally)" })
+    #expect(a.accounting.nonIPByEtherType.map { "\($0.etherType.rawValue) \($0.tally)" }
+            == b.accounting.nonIPByEtherType.map { "\($0.etherType.rawValue) \($0.tally)" })
+    #expect(a.accounting.undecodableBy.map { "\($0.layer) \($0.reason) \($0.tally)" }
+            == b.accounting.undecodableBy.map { "\($0.layer) \($0.reason) \($0.tally)" })
+    #expect(a.sources == b.sources && a.hosts == b.hosts && a.outbound == b.outbound,
+            Comment(rawValue: "\(what): sources, hosts or outbound differ"))
+}
