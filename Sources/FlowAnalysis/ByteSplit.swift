@@ -24,43 +24,63 @@ import PacketWire
 // side that moved can change its peer's next step only if the peer is still inactive, when
 // the peer's next packet is its first of the stretch and logged anyway. The merge replays
 // the log with `Vantage.step` on the earlier state, and takes the evidence frames from the logged
-// SYN/RST packets. A log holds 8 packets; a flow whose log overflowed and that the earlier parts
+// SYN/RST packets. A log holds 30 packets; a flow whose log overflowed and that the earlier parts
 // also saw cannot be replayed, and the merge says so (the caller then reads that range again,
 // continuing the earlier analyzer: slower, never wrong).
 //
 // An ICMP error whose flow a later part has not seen may quote a flow of an earlier part: it is
 // kept (`PendingICMP`) with how it was counted, and the merge matches it there.
 
-/// The logged packets of one flow in a later part (see above). 80 bytes.
+/// The logged packets of one flow in a later part (see above), 56 bytes: up to 30 packets as
+/// 6-bit codes (SYN, FIN, RST, ACK, sent by A, with payload), and apart from them the frames the
+/// merge may need as evidence: each side's first pure SYN, first SYN-ACK and first RST.
 @usableFromInline
 struct FlowLog: Sendable {
-    /// Part-local frame (bits 0–47), TCP flags (48–59), sent by A (60), with payload (61).
-    @usableFromInline var events: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-        (0, 0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline var codes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    /// Frame − the flow's first frame in the part + 1 (0 = none): pure SYN from A, from B,
+    /// SYN-ACK from A, from B, RST from A, from B.
+    @usableFromInline var evidence: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0)
     @usableFromInline var count: UInt8 = 0
-    /// A packet that had to be logged did not fit.
+    /// A packet that had to be logged did not fit (or an evidence frame was too far from the first).
     @usableFromInline var overflowed = false
     /// Bit 0: A has sent a terminal packet (SYN/FIN/RST or payload); bit 1: B.
     @usableFromInline var terminal: UInt8 = 0
-    /// Bit per side: its next packet is logged (its first, or the first after another logged event).
+    /// Bit per side: its next packet is logged (its first, or the first after a control packet).
     @usableFromInline var pending: UInt8 = 3
 
     @usableFromInline init() {}
 
-    static let capacity = 8
+    static let capacity = 30
 
-    func event(_ i: Int) -> UInt64 {
-        withUnsafeBytes(of: events) { $0.load(fromByteOffset: 8 * i, as: UInt64.self) }
+    /// Code: bit 0 SYN, 1 FIN, 2 RST, 3 ACK, 4 sent by A, 5 with payload.
+    @usableFromInline static func code(flags: UInt16, fromA: Bool, payload: Bool) -> UInt64 {
+        UInt64(flags & 0x07) | (flags & TCPFlag.ack != 0 ? 8 : 0) | (fromA ? 16 : 0) | (payload ? 32 : 0)
     }
 
-    @usableFromInline mutating func append(_ e: UInt64) {
+    func code(_ i: Int) -> UInt64 {
+        let word = i < 10 ? codes.0 : i < 20 ? codes.1 : codes.2
+        return word >> (6 * UInt64(i % 10)) & 0x3F
+    }
+
+    @usableFromInline mutating func append(_ c: UInt64) {
         let i = Int(count)
         guard i < FlowLog.capacity else {
             overflowed = true
             return
         }
-        withUnsafeMutableBytes(of: &events) { $0.storeBytes(of: e, toByteOffset: 8 * i, as: UInt64.self) }
+        let bits = c << (6 * UInt64(i % 10))
+        if i < 10 { codes.0 |= bits } else if i < 20 { codes.1 |= bits } else { codes.2 |= bits }
         count &+= 1
+    }
+
+    /// Evidence slot `k` (see `evidence`), as a part-local frame offset + 1.
+    func evidence(_ k: Int) -> UInt32 {
+        withUnsafeBytes(of: evidence) { $0.load(fromByteOffset: 4 * k, as: UInt32.self) }
+    }
+
+    @usableFromInline mutating func noteEvidence(_ k: Int, _ value: UInt32) {
+        if evidence(k) != 0 { return }
+        withUnsafeMutableBytes(of: &evidence) { $0.storeBytes(of: value, toByteOffset: 4 * k, as: UInt32.self) }
     }
 }
 
@@ -123,10 +143,16 @@ extension FlowAnalyzer {
         let log = control || l.pending & side != 0 || payload > 0
         if control || payload > 0 { logs[pos].terminal |= side }
         guard log else { return }
-        if frame >= 1 << 48 {
-            logs[pos].overflowed = true
-        } else {
-            logs[pos].append(frame | UInt64(flags & 0x0FFF) << 48 | (fromA ? 1 << 60 : 0) | (payload > 0 ? 1 << 61 : 0))
+        logs[pos].append(FlowLog.code(flags: flags, fromA: fromA, payload: payload > 0))
+        if control {
+            let syn = flags & TCPFlag.syn != 0, ack = flags & TCPFlag.ack != 0, rst = flags & TCPFlag.rst != 0
+            let first = table.states[pos].current.firstFrame
+            let offset = frame >= first && frame - first < UInt64(UInt32.max) ? UInt32(frame - first) + 1 : 0
+            if offset == 0 { logs[pos].overflowed = true }
+            let b = fromA ? 0 : 1
+            if syn && !ack { logs[pos].noteEvidence(b, offset) }
+            if syn && ack { logs[pos].noteEvidence(2 + b, offset) }
+            if rst { logs[pos].noteEvidence(4 + b, offset) }
         }
         // After SYN/FIN/RST, each side's next packet may act differently; after a packet without
         // them only its sender's state can have moved, which no later packet without them depends on.
@@ -247,17 +273,22 @@ extension FlowAnalyzer {
             v.history(Vantage.historyLetters[code >> 1], bit: 1 << UInt16(code >> 1), fromOrig: fromOrig)
         }
         if proto == 6 {
+            // The evidence frames as `Vantage.tcp` records them: the first pure SYN from the
+            // client, SYN-ACK from the server, RST from the server, if the earlier parts had none.
+            let client = v.origIsA ? 0 : 1, server = 1 - client
+            let base = w.firstFrame &- 1
+            if v.synFrame == 0, log.evidence(client) != 0 { v.synFrame = base &+ UInt64(log.evidence(client)) }
+            if v.synAckFrame == 0, log.evidence(2 + server) != 0 {
+                v.synAckFrame = base &+ UInt64(log.evidence(2 + server))
+            }
+            if v.respRSTFrame == 0, log.evidence(4 + server) != 0 {
+                v.respRSTFrame = base &+ UInt64(log.evidence(4 + server))
+            }
             for i in 0..<Int(log.count) {
-                let e = log.event(i)
-                let frame = (e & 0xFFFF_FFFF_FFFF) &+ framesBefore
-                let flags = UInt16(truncatingIfNeeded: e >> 48) & 0x0FFF
-                let fromOrig = (e >> 60 & 1 == 1) == v.origIsA
-                let payload: UInt32 = e >> 61 & 1 == 1 ? 1 : 0
-                let syn = flags & TCPFlag.syn != 0, ack = flags & TCPFlag.ack != 0, rst = flags & TCPFlag.rst != 0
-                // The evidence frames as `Vantage.tcp` records them.
-                if syn && !ack && fromOrig && v.synFrame == 0 { v.synFrame = frame }
-                if syn && ack && !fromOrig && v.synAckFrame == 0 { v.synAckFrame = frame }
-                if rst && !fromOrig && v.respRSTFrame == 0 { v.respRSTFrame = frame }
+                let c = log.code(i)
+                let flags = UInt16(c & 0x07) | (c & 8 != 0 ? TCPFlag.ack : 0)
+                let fromOrig = (c & 16 != 0) == v.origIsA
+                let payload: UInt32 = c & 32 != 0 ? 1 : 0
                 if fromOrig {
                     Vantage.step(&v.orig, &v.resp, isOrig: true, origState: v.orig.state, flags: flags, payload: payload)
                 } else {
