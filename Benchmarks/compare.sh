@@ -85,12 +85,12 @@ else
 fi
 if "$PORTOLAN" analyze --help 2>/dev/null | grep -q -- '--threads'; then
     add "portolan analyze --threads 2" "$PORTOLAN analyze --threads 2 ${ANALYZE_ARGS:-} '$FILE' >/dev/null" \
-        "as above, flows split by flow hash over 2 threads"
+        "as above, the file cut into 2 byte ranges read on 2 threads, appended exactly"
 else
     add "portolan bench --only analyze" "$PORTOLAN bench --file '$FILE' --only analyze >/dev/null" \
         "the analyze pipeline without the report (walk, decode, flows, verdict snapshot), 1 thread"
     add "portolan bench --only analyze --threads 2" "$PORTOLAN bench --file '$FILE' --only analyze --threads 2 >/dev/null" \
-        "the analyze pipeline (no report) with flows split by canonical flow hash over 2 threads"
+        "the analyze pipeline (no report), the file cut into 2 byte ranges on 2 threads"
 fi
 add "C reference (mmap)" "'$REF' '$FILE' >/dev/null" \
     "mmap walk, decode Eth/VLAN/IPv4/IPv6/TCP/UDP/ICMP, open-addressing flow table, port table; no report"

@@ -167,14 +167,14 @@ public struct CaptureReader {
     /// Next packet: fills `record`, returns its bytes (a view into the mapping, valid while the
     /// reader's `MappedFile` lives), nil at a clean end of file. Throws at damage, after all good
     /// packets; once it has thrown it throws the same error on every later call.
-    @inlinable
+    @_transparent  // into the caller's packet loop: `@inline(__always)` is not honoured across modules
     public mutating func next(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
         if _slowPath(pos >= releaseMark) { releaseBehind() }
         if isPcapng { return try nextPcapng(&record) }
         return try nextPcap(&record)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextPcap(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
         let remaining = end &- pos  // cannot overflow: 0 ≤ pos ≤ end
         let h = recordHeaderSize
@@ -214,7 +214,7 @@ public struct CaptureReader {
         return try pcapSlow(&record)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextPcapng(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
         let remaining = end &- pos  // cannot overflow: 0 ≤ pos ≤ end
         if _fastPath(remaining >= 32) {

@@ -156,10 +156,17 @@ enum SplitRead {
     /// the first record starting at or after it) or the end of the file.
     static func walk(_ reader: inout CaptureReader, into analyzer: inout FlowAnalyzer, to stop: Int,
                      progress: inout Progress) throws(CaptureFileError) {
+        // Locals for the loop (the reader's and analyzer's fields stay in registers), written back
+        // at the end, also when the reader throws.
+        var r = reader, a = analyzer
+        defer {
+            reader = r
+            analyzer = a
+        }
         var record = CaptureRecord()
         var n = 0
-        while Int(reader.offset) < stop, let bytes = try reader.next(&record) {
-            analyzer.process(record, bytes)
+        while Int(r.offset) < stop, let bytes = try r.next(&record) {
+            a.process(record, bytes)
             n &+= 1
             if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
         }
