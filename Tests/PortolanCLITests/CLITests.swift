@@ -161,9 +161,9 @@ struct CLITests {
         let tag = UInt32.random(in: 0...UInt32.max)
         let path = dir.appendingPathComponent("portolan-threads-\(tag).\(format)").path
         let damaged = dir.appendingPathComponent("portolan-threads-damaged-\(tag).\(format)").path
+        let sections = dir.appendingPathComponent("portolan-threads-sections-\(tag).pcapng").path
         defer {
-            try? FileManager.default.removeItem(atPath: path)
-            try? FileManager.default.removeItem(atPath: damaged)
+            for p in [path, damaged, sections] { try? FileManager.default.removeItem(atPath: p) }
         }
         let gen = try portolan(["bench", "--packets", "50000", "--flows", "4000", "--format", format,
                                 "--write", path, "--generate-only"])
@@ -172,7 +172,16 @@ struct CLITests {
         try #require(data.count > 8 << 20)
         try data.prefix(data.count * 7 / 8 + 3).write(to: URL(fileURLWithPath: damaged))
 
-        for files in [[path], [path, capture("blocked.pcap")], [damaged]] {
+        var runs = [[path], [path, capture("blocked.pcap")], [damaged]]
+        if format == "pcapng" {
+            // A first section whose one interface has microsecond timestamps, then the generated
+            // section (nanoseconds): a range read with the first section's interfaces would
+            // misplace every timestamp, so the ranges after the second section header must be
+            // read with its own (here: on one thread, from where the first range ends).
+            try (microsecondSection() + data).write(to: URL(fileURLWithPath: sections))
+            runs.append([sections])
+        }
+        for files in runs {
             let one = try portolan(["analyze", "--format", "json", "--no-progress"] + files)
             #expect(one.out.count > 100_000)
             #expect(one.status == (files == [damaged] ? 2 : 0))
@@ -184,4 +193,23 @@ struct CLITests {
             }
         }
     }
+}
+
+/// A pcapng section: header, one Ethernet interface without options (microsecond timestamps),
+/// one enhanced packet block with a 60-byte ARP frame.
+private func microsecondSection() -> Data {
+    var d = Data()
+    func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+    func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { d.append(contentsOf: $0) } }
+    u32(0x0A0D_0D0A); u32(28); u32(0x1A2B_3C4D); u16(1); u16(0); u32(0xFFFF_FFFF); u32(0xFFFF_FFFF); u32(28)
+    u32(1); u32(20); u16(1); u16(0); u32(0); u32(20)
+    let ts: UInt64 = 1_795_000_000_000_000  // µs
+    u32(6); u32(32 + 60); u32(0); u32(UInt32(ts >> 32)); u32(UInt32(ts & 0xFFFF_FFFF)); u32(60); u32(60)
+    var frame = [UInt8](repeating: 0, count: 60)
+    frame[0..<6] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+    frame[12] = 0x08
+    frame[13] = 0x06
+    d.append(contentsOf: frame)
+    u32(32 + 60)
+    return d
 }
