@@ -76,6 +76,8 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline let vlanInKey: Bool
     @usableFromInline let maxFlows: Int
     @usableFromInline let decapsulate: Bool
+    /// `configuration.roles.isUnknown`, read once (per flow through the existential it showed).
+    let rolesUnknown: Bool
     var sourceNames: [String] = []
     var sourceErrors: [UInt32: String] = [:]
     var evicted: [FlowRecord] = []
@@ -87,6 +89,7 @@ public struct FlowAnalyzer: Sendable {
         self.vlanInKey = configuration.vlanInKey
         self.maxFlows = configuration.maxFlows
         self.decapsulate = configuration.tunnels
+        self.rolesUnknown = configuration.roles.isUnknown
     }
 
     /// Registers a source (file path or "live:eth0"); its index goes into `CaptureRecord.sourceIndex`.
@@ -351,7 +354,7 @@ public struct FlowAnalyzer: Sendable {
         // The existentials are used in place (a local `let c = configuration.classifier` copied
         // and destroyed the box per new flow), and the candidates are visited without an array.
         if configuration.classifier.hasCandidates(proto, port) {
-            if !configuration.roles.isUnknown {
+            if !rolesUnknown {
                 let bits = configuration.roles.roleBits(of: addr, version: version)
                 if bits != 0 {
                     var listed = false
@@ -507,13 +510,15 @@ public struct FlowAnalyzer: Sendable {
         var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
         let roles = configuration.roles
         let rolesKnown = !roles.isUnknown
+        var memo = CandidateMemo(enabled: true)
         try forEachPosition { pos in
             let key = table.keys[pos]
             let s = table.states[pos]
             let v = representative(s)
             let clientBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.a : key.b, version: key.version) : 0
             let serverBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.b : key.a, version: key.version) : 0
-            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits,
+                                 memo: &memo)
             // Closures passed straight as arguments: non-escaping, no context allocated.
             if rolesKnown {
                 acc.add(f) {
