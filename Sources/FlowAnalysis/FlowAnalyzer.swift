@@ -155,17 +155,18 @@ public struct FlowAnalyzer: Sendable {
                                         dport: f.destinationPort, proto: f.proto, version: f.version,
                                         vlan: vlan, layer: 0)
         let pos = table.find(key, hash: key.hash)
-        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex else {
+        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex
+                && record.sourceIndex == counters.currentSource else {
             // A new flow, or a known one from another source: the general way.
             f.store(into: &summary, complete: false)
             ingest(record)
             return
         }
-        // `ingest` for a frame in one flow, outside any tunnel.
+        // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current source
+        // in one tally.
         let wire = record.originalLength
-        counters.total.add(wire)
-        counters.source(record.sourceIndex, wire)
-        counters.flows.add(wire)
+        counters.inFlowPackets &+= 1
+        counters.inFlowBytes &+= UInt64(wire)
         if record.capturedLength < wire {
             counters.truncated.add(wire)
             counters.truncatedInFlows.add(wire)
