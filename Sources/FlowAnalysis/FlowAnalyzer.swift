@@ -143,36 +143,36 @@ public struct FlowAnalyzer: Sendable {
     /// no summary written or read and no call. Any other frame goes `ingest`'s way.
     @inlinable @inline(__always)
     mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType),
-              f.proto != 17 || !decoder.isVXLAN(f) else {
-            decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            ingest(record)
-            return
-        }
-        let vlan = vlanInKey && f.vlanCount != 0
-            ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
-        let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
-                                        dport: f.destinationPort, proto: f.proto, version: f.version,
-                                        vlan: vlan, layer: 0)
-        let pos = table.find(key, hash: key.hash)
-        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex
-                && record.sourceIndex == counters.currentSource else {
+        if let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType), f.proto != 17 || !decoder.isVXLAN(f) {
+            let vlan = vlanInKey && f.vlanCount != 0
+                ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
+            let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
+                                            dport: f.destinationPort, proto: f.proto, version: f.version,
+                                            vlan: vlan, layer: 0)
+            let pos = table.find(key, hash: key.hash)
+            if pos >= 0 && table.states[pos].current.source == record.sourceIndex
+                && record.sourceIndex == counters.currentSource {
+                // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current
+                // source in one tally.
+                let wire = record.originalLength
+                counters.inFlowPackets &+= 1
+                counters.inFlowBytes &+= UInt64(wire)
+                if record.capturedLength < wire {
+                    counters.truncated.add(wire)
+                    counters.truncatedInFlows.add(wire)
+                }
+                table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength,
+                                         flags: f.tcpFlags, hasFlags: f.isTCP, wire: wire, frame: record.frameNumber,
+                                         ts: record.timestampNanos)
+                return
+            }
             // A new flow, or a known one from another source: the general way.
             f.store(into: &summary, complete: false)
-            ingest(record)
-            return
+        } else {
+            decoder.decode(bytes, linkType: record.linkType, into: &summary)
         }
-        // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current source
-        // in one tally.
-        let wire = record.originalLength
-        counters.inFlowPackets &+= 1
-        counters.inFlowBytes &+= UInt64(wire)
-        if record.capturedLength < wire {
-            counters.truncated.add(wire)
-            counters.truncatedInFlows.add(wire)
-        }
-        table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength, flags: f.tcpFlags,
-                                 hasFlags: f.isTCP, wire: wire, frame: record.frameNumber, ts: record.timestampNanos)
+        // One call site: the record is copied for it on this path only.
+        ingest(record)
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).
