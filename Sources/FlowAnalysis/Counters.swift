@@ -31,6 +31,11 @@ struct Counters: Sendable {
     @usableFromInline var currentSource: UInt32 = 0
     @usableFromInline var currentPackets: UInt64 = 0
     @usableFromInline var currentBytes: UInt64 = 0
+    /// Frames of the current source counted in one flow by `FlowAnalyzer.processFrame`: in `total`,
+    /// in `flows` and in the current source's counts, not yet added to any of them (one tally per
+    /// frame instead of three; `fold` and the readers add it).
+    @usableFromInline var inFlowPackets: UInt64 = 0
+    @usableFromInline var inFlowBytes: UInt64 = 0
 
     @usableFromInline static let reasons = DecodeReason.allCases.count
     @usableFromInline static let stride = DecodeLayer.allCases.count * DecodeReason.allCases.count
@@ -84,14 +89,19 @@ struct Counters: Sendable {
         currentSource = min(s, 4095)  // a bound on the table, whatever a caller passes
     }
 
-    /// Moves the current source's counts into `perSource`.
+    /// Moves the current source's counts into `perSource` (and the in-flow tally into `total` and `flows`).
     mutating func fold() {
         let i = 2 * Int(currentSource)
         if i + 1 >= perSource.count { perSource += [UInt64](repeating: 0, count: i + 2 - perSource.count + 16) }
-        perSource[i] &+= currentPackets
-        perSource[i + 1] &+= currentBytes
+        perSource[i] &+= currentPackets &+ inFlowPackets
+        perSource[i + 1] &+= currentBytes &+ inFlowBytes
+        let f = Tally(packets: inFlowPackets, bytes: inFlowBytes)
+        total = total + f
+        flows = flows + f
         currentPackets = 0
         currentBytes = 0
+        inFlowPackets = 0
+        inFlowBytes = 0
     }
 
     /// Adds the counts of another part of the same sources (`FlowAnalyzer.merged`).
@@ -140,14 +150,17 @@ struct Counters: Sendable {
     func sourceTally(_ s: Int) -> Tally {
         var t = Tally()
         if 2 * s + 1 < perSource.count { t = Tally(packets: perSource[2 * s], bytes: perSource[2 * s + 1]) }
-        if s == Int(currentSource) { t = t + Tally(packets: currentPackets, bytes: currentBytes) }
+        if s == Int(currentSource) {
+            t = t + Tally(packets: currentPackets &+ inFlowPackets, bytes: currentBytes &+ inFlowBytes)
+        }
         return t
     }
 
     func accounting() -> Accounting {
         var a = Accounting()
-        a.total = total
-        a.flows = flows
+        let f = Tally(packets: inFlowPackets, bytes: inFlowBytes)
+        a.total = total + f
+        a.flows = flows + f
         a.icmpMatched = icmpMatched
         a.otherIP = otherIP
         a.fragments = fragments

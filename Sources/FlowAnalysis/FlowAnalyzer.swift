@@ -76,6 +76,8 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline let vlanInKey: Bool
     @usableFromInline let maxFlows: Int
     @usableFromInline let decapsulate: Bool
+    /// `configuration.roles.isUnknown`, read once (per flow through the existential it showed).
+    let rolesUnknown: Bool
     var sourceNames: [String] = []
     var sourceErrors: [UInt32: String] = [:]
     var evicted: [FlowRecord] = []
@@ -92,6 +94,7 @@ public struct FlowAnalyzer: Sendable {
         self.vlanInKey = configuration.vlanInKey
         self.maxFlows = configuration.maxFlows
         self.decapsulate = configuration.tunnels
+        self.rolesUnknown = configuration.roles.isUnknown
     }
 
     /// Registers a source (file path or "live:eth0"); its index goes into `CaptureRecord.sourceIndex`.
@@ -148,39 +151,40 @@ public struct FlowAnalyzer: Sendable {
     /// no summary written or read and no call. Any other frame goes `ingest`'s way.
     @inlinable @inline(__always)
     mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType),
-              f.proto != 17 || !decoder.isVXLAN(f) else {
-            decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            ingest(record)
-            return
-        }
-        let vlan = vlanInKey && f.vlanCount != 0
-            ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
-        let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
-                                        dport: f.destinationPort, proto: f.proto, version: f.version,
-                                        vlan: vlan, layer: 0)
-        let pos = table.find(key, hash: key.hash)
-        guard pos >= 0 && table.states[pos].current.source == record.sourceIndex else {
+        if let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType), f.proto != 17 || !decoder.isVXLAN(f) {
+            let vlan = vlanInKey && f.vlanCount != 0
+                ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
+            let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
+                                            dport: f.destinationPort, proto: f.proto, version: f.version,
+                                            vlan: vlan, layer: 0)
+            let pos = table.find(key, hash: key.hash)
+            if pos >= 0 && table.states[pos].current.source == record.sourceIndex
+                && record.sourceIndex == counters.currentSource {
+                // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current
+                // source in one tally.
+                let wire = record.originalLength
+                counters.inFlowPackets &+= 1
+                counters.inFlowBytes &+= UInt64(wire)
+                if record.capturedLength < wire {
+                    counters.truncated.add(wire)
+                    counters.truncatedInFlows.add(wire)
+                }
+                table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength,
+                                         flags: f.tcpFlags, hasFlags: f.isTCP, wire: wire, frame: record.frameNumber,
+                                         ts: record.timestampNanos)
+                if _slowPath(logging) {
+                    logPacket(pos, fromA: fromA, proto: f.proto, flags: f.tcpFlags, hasFlags: f.isTCP,
+                              payload: f.transportPayloadLength, frame: record.frameNumber)
+                }
+                return
+            }
             // A new flow, or a known one from another source: the general way.
             f.store(into: &summary, complete: false)
-            ingest(record)
-            return
+        } else {
+            decoder.decode(bytes, linkType: record.linkType, into: &summary)
         }
-        // `ingest` for a frame in one flow, outside any tunnel.
-        let wire = record.originalLength
-        counters.total.add(wire)
-        counters.source(record.sourceIndex, wire)
-        counters.flows.add(wire)
-        if record.capturedLength < wire {
-            counters.truncated.add(wire)
-            counters.truncatedInFlows.add(wire)
-        }
-        table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength, flags: f.tcpFlags,
-                                 hasFlags: f.isTCP, wire: wire, frame: record.frameNumber, ts: record.timestampNanos)
-        if _slowPath(logging) {
-            logPacket(pos, fromA: fromA, proto: f.proto, flags: f.tcpFlags, hasFlags: f.isTCP,
-                      payload: f.transportPayloadLength, frame: record.frameNumber)
-        }
+        // One call site: the record is copied for it on this path only.
+        ingest(record)
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).
@@ -391,7 +395,7 @@ public struct FlowAnalyzer: Sendable {
         // The existentials are used in place (a local `let c = configuration.classifier` copied
         // and destroyed the box per new flow), and the candidates are visited without an array.
         if configuration.classifier.hasCandidates(proto, port) {
-            if !configuration.roles.isUnknown {
+            if !rolesUnknown {
                 let bits = configuration.roles.roleBits(of: addr, version: version)
                 if bits != 0 {
                     var listed = false
@@ -564,13 +568,15 @@ public struct FlowAnalyzer: Sendable {
         var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
         let roles = configuration.roles
         let rolesKnown = !roles.isUnknown
+        var memo = CandidateMemo(enabled: true)
         try forEachPosition { pos in
             let key = table.keys[pos]
             let s = table.states[pos]
             let v = representative(s)
             let clientBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.a : key.b, version: key.version) : 0
             let serverBits = rolesKnown ? roles.roleBits(of: v.origIsA ? key.b : key.a, version: key.version) : 0
-            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits,
+                                 memo: &memo)
             // Closures passed straight as arguments: non-escaping, no context allocated.
             if rolesKnown {
                 acc.add(f) {

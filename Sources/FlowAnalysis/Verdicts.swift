@@ -116,14 +116,15 @@ extension FlowAnalyzer {
         let roles = configuration.roles
         let clientBits = roles.roleBits(of: client, version: key.version)
         let serverBits = roles.roleBits(of: server, version: key.version)
-        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+        var memo = CandidateMemo(enabled: false)
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits, memo: &memo)
         return record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
     }
 
     /// The summary of a flow and its decision, with no string and no array made.
     func summary(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
-                 serverBits: UInt64) -> (FlowSummary, Decision) {
-        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+                 serverBits: UInt64, memo: inout CandidateMemo) -> (FlowSummary, Decision) {
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits, memo: &memo)
         let ic = icmp(of: v)
         let f = FlowSummary(
             proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
@@ -189,7 +190,7 @@ extension FlowAnalyzer {
     /// Verdicts (DESIGN.md): the rule verdict from the catalog and the inventory, plus every
     /// blocked verdict the packets show; the primary one is the first in precedence order.
     func decide(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
-                serverBits: UInt64) -> Decision {
+                serverBits: UInt64, memo: inout CandidateMemo) -> Decision {
         // The existentials are used in place: a local copy retains and releases every array they hold, per flow.
         let proto = IPProtocol(key.proto)
         let server = v.origIsA ? key.b : key.a
@@ -199,15 +200,21 @@ extension FlowAnalyzer {
 
         // Rule verdict.
         if key.proto == 6 || key.proto == 17 {
-            let infos = configuration.classifier.entryInfos
             var outbound: Int32 = -1, firstServing: Int32 = -1, forRole: Int32 = -1
-            configuration.classifier.forEachCandidate(proto, serverPort) { id in
-                if infos[Int(id)].scope == .outbound {
-                    if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
-                } else {
-                    if firstServing < 0 { firstServing = id }
-                    if forRole < 0 && infos[Int(id)].roleBits & serverBits != 0 { forRole = id }
+            if !memo.lookup(key.proto, serverPort, serverBits, &firstServing, &forRole) {
+                let infos = configuration.classifier.entryInfos
+                var anyOutbound = false
+                configuration.classifier.forEachCandidate(proto, serverPort) { id in
+                    if infos[Int(id)].scope == .outbound {
+                        anyOutbound = true
+                        if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
+                    } else {
+                        if firstServing < 0 { firstServing = id }
+                        if forRole < 0 && infos[Int(id)].roleBits & serverBits != 0 { forRole = id }
+                    }
                 }
+                // An outbound entry depends on the server address too: never remembered.
+                if !anyOutbound { memo.store(key.proto, serverPort, serverBits, firstServing, forRole) }
             }
             if outbound >= 0 {
                 d.componentID = outbound
@@ -217,19 +224,20 @@ extension FlowAnalyzer {
             } else if firstServing < 0 {
                 d.add(.unexpectedPort)
                 d.rule = .noCatalogPort
-            } else if configuration.roles.isUnknown || serverBits == 0 {
+            } else if rolesUnknown || serverBits == 0 {
                 // Roles unknown for this server: the most specific entry, and every candidate when
                 // several components list the port.
                 d.componentID = firstServing
                 d.entryID = firstServing
                 d.listCandidates = 1
                 d.add(.expected)
-                d.rule = configuration.roles.isUnknown ? .rolesUnknown : .serverNotInInventory
+                d.rule = rolesUnknown ? .rolesUnknown : .serverNotInInventory
             } else if forRole >= 0 {
                 d.componentID = forRole
                 d.entryID = forRole
                 let client = v.origIsA ? key.a : key.b
-                if infos[Int(forRole)].scope == .cluster && !configuration.roles.inCluster(client, version: key.version) {
+                if configuration.classifier.entryInfos[Int(forRole)].scope == .cluster
+                    && !configuration.roles.inCluster(client, version: key.version) {
                     d.add(.outsideToInternal)
                     d.rule = .clusterOnlyFromOutside
                 } else {
@@ -489,5 +497,48 @@ public func unreachableText(version: UInt8, code: UInt8) -> String {
     case 9, 10: return "ICMP network/host administratively prohibited"
     case 13: return "ICMP communication administratively prohibited"
     default: return "ICMP unreachable code \(code)"
+    }
+}
+
+/// What `decide`'s walk of the candidates found for (protocol, server port, server role bits):
+/// the first entry serving the port and the first serving one of the roles. Many flows share a
+/// port, so a snapshot remembers the answer in a direct-mapped table (one allocation per snapshot)
+/// instead of walking the catalog through its existential per flow. Ports with an outbound
+/// candidate are not remembered: their answer depends on the server address.
+struct CandidateMemo {
+    /// Slot: proto << 16 | port, with bit 63 set when used; the role bits; firstServing and forRole.
+    var keys: [UInt64]
+    var roleBits: [UInt64]
+    var found: [UInt64]
+
+    init(enabled: Bool) {
+        let n = enabled ? 4096 : 0
+        keys = [UInt64](repeating: 0, count: n)
+        roleBits = [UInt64](repeating: 0, count: n)
+        found = [UInt64](repeating: 0, count: n)
+    }
+
+    @inline(__always) func slot(_ proto: UInt8, _ port: UInt16, _ bits: UInt64) -> Int {
+        var z = (UInt64(proto) << 16 | UInt64(port)) &* 0x9E37_79B9_7F4A_7C15 ^ bits &* 0xC2B2_AE3D_27D4_EB4F
+        z ^= z >> 31
+        return Int(truncatingIfNeeded: z) & (keys.count - 1)
+    }
+
+    func lookup(_ proto: UInt8, _ port: UInt16, _ bits: UInt64, _ firstServing: inout Int32,
+                _ forRole: inout Int32) -> Bool {
+        if keys.isEmpty { return false }
+        let i = slot(proto, port, bits)
+        guard keys[i] == 1 << 63 | UInt64(proto) << 16 | UInt64(port) && roleBits[i] == bits else { return false }
+        firstServing = Int32(truncatingIfNeeded: found[i] >> 32)
+        forRole = Int32(truncatingIfNeeded: found[i])
+        return true
+    }
+
+    mutating func store(_ proto: UInt8, _ port: UInt16, _ bits: UInt64, _ firstServing: Int32, _ forRole: Int32) {
+        if keys.isEmpty { return }
+        let i = slot(proto, port, bits)
+        keys[i] = 1 << 63 | UInt64(proto) << 16 | UInt64(port)
+        roleBits[i] = bits
+        found[i] = UInt64(UInt32(bitPattern: firstServing)) << 32 | UInt64(UInt32(bitPattern: forRole))
     }
 }

@@ -71,7 +71,7 @@ struct TableReport {
             let name = names[i]
             let probs = r.problems > 0 ? paint(lpad(String(r.problems), 10), "33") : lpad("0", 10)
             out.write(pad(clip(name, nameWidth - 1), nameWidth) + lpad(group(UInt64(r.flows)), 8)
-                      + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hosts.count), 7)
+                      + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hostCount), 7)
                       + probs + "\n")
         }
         if order.isEmpty { out.write("  (no flows)\n") }
@@ -134,7 +134,7 @@ struct TableReport {
         if !what.isEmpty { detail = clip(what, 32) + "  " + detail }
         let others = f.verdicts.dropFirst().map(\.rawValue)
         if !others.isEmpty { detail += " [+" + others.joined(separator: ",") + "]" }
-        if head.count + 2 + detail.count <= options.width {
+        if width(head) + 2 + width(detail) <= options.width {
             out.write(head + "  " + detail + "\n")
         } else {
             out.write(clip(head, options.width) + "\n")
@@ -225,44 +225,55 @@ struct ComponentRow {
     var flows = 0
     var packets: UInt64 = 0
     var bytes: UInt64 = 0
-    var hosts = AddressSet()
+    /// Distinct hosts (clients and servers) of the row's flows (`RowHostSet`).
+    var hostCount = 0
     var problems = 0
 }
 
-/// A set of addresses with a multiply–xorshift hash (no SipHash per insert): the hosts of a
-/// component row, two inserts per flow.
-struct AddressSet {
-    var slots: [IPAddress] = []
-    var used: [Bool] = []
+/// The distinct (row, address) pairs of the table, in one open-addressing set with a
+/// multiply–xorshift hash (no SipHash per insert): two inserts per flow, and one set for all rows
+/// rather than a set per row (whose nested arrays cost uniqueness checks on every insert).
+struct RowHostSet {
+    /// Slot i: the address at `high[i]`, `low[i]`, and its row + 1 at `rows[i]` (0: empty).
+    var high: [UInt64] = []
+    var low: [UInt64] = []
+    var rows: [Int32] = []
     private(set) var count = 0
 
-    @inline(__always) static func hash(_ a: IPAddress) -> Int {
-        var z = (a.high ^ (a.low &* 0x9E37_79B9_7F4A_7C15))
+    @inline(__always) static func hash(_ a: IPAddress, _ row: Int32) -> Int {
+        var z = (a.high ^ (a.low &* 0x9E37_79B9_7F4A_7C15)) ^ (UInt64(UInt32(bitPattern: row)) &* 0xC2B2_AE3D_27D4_EB4F)
         z ^= z >> 29
         z = z &* 0xBF58_476D_1CE4_E5B9
         return Int(truncatingIfNeeded: z ^ (z >> 32))
     }
 
-    mutating func insert(_ a: IPAddress) {
-        if (count + 1) * 2 > slots.count { grow() }
-        let mask = slots.count - 1
-        var i = AddressSet.hash(a) & mask
-        while used[i] {
-            if slots[i].high == a.high && slots[i].low == a.low { return }
+    /// Adds the pair; true when it was not there.
+    mutating func insert(_ a: IPAddress, row: Int) -> Bool {
+        if (count + 1) * 2 > rows.count { grow() }
+        let tag = Int32(row + 1)
+        let mask = rows.count - 1
+        var i = RowHostSet.hash(a, tag) & mask
+        while rows[i] != 0 {
+            if rows[i] == tag && low[i] == a.low && high[i] == a.high { return false }
             i = (i + 1) & mask
         }
-        slots[i] = a
-        used[i] = true
+        high[i] = a.high
+        low[i] = a.low
+        rows[i] = tag
         count += 1
+        return true
     }
 
     mutating func grow() {
-        let old = zip(slots, used).filter(\.1).map(\.0)
-        let cap = max(16, slots.count * 2)
-        slots = [IPAddress](repeating: IPAddress.zero, count: cap)
-        used = [Bool](repeating: false, count: cap)
+        let (oldHigh, oldLow, oldRows) = (high, low, rows)
+        let cap = max(64, rows.count * 2)
+        high = [UInt64](repeating: 0, count: cap)
+        low = [UInt64](repeating: 0, count: cap)
+        rows = [Int32](repeating: 0, count: cap)
         count = 0
-        for a in old { insert(a) }
+        for i in oldRows.indices where oldRows[i] != 0 {
+            _ = insert(IPAddress(high: oldHigh[i], low: oldLow[i]), row: Int(oldRows[i]) - 1)
+        }
     }
 }
 
@@ -277,6 +288,7 @@ public struct TableSummary {
     var rowOfComponent: [Int32] = []
     var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
     var shown = [[FlowRecord]](repeating: [], count: Verdict.allCases.count)
+    var hosts = RowHostSet()
     public private(set) var flowCount = 0
 
     public init(options: ReportOptions = ReportOptions()) { limit = options.maxFlowsPerVerdict }
@@ -324,12 +336,11 @@ public struct TableSummary {
     mutating func count(_ i: Int, client: IPAddress, server: IPAddress, packets: UInt64, bytes: UInt64,
                         verdict: Verdict, record: () -> FlowRecord) {
         flowCount += 1
-        // In place: copying a row would copy its host set.
         rows[i].flows += 1
         rows[i].packets += packets
         rows[i].bytes += bytes
-        rows[i].hosts.insert(server)
-        rows[i].hosts.insert(client)
+        if hosts.insert(server, row: i) { rows[i].hostCount += 1 }
+        if hosts.insert(client, row: i) { rows[i].hostCount += 1 }
         let r = verdict.rank
         verdictCounts[r] += 1
         if verdict != .expected {
@@ -348,19 +359,51 @@ public func writeTable<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, summ
 
 // MARK: - Text helpers
 
-func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
-func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(max(0, n - 1))) + "…" }
+func pad(_ s: String, _ n: Int) -> String {
+    let w = width(s)
+    return w >= n ? s : s + String(repeating: " ", count: n - w)
+}
+func lpad(_ s: String, _ n: Int) -> String {
+    let w = width(s)
+    return w >= n ? s : String(repeating: " ", count: n - w) + s
+}
+func clip(_ s: String, _ n: Int) -> String { width(s) <= n ? s : String(s.prefix(max(0, n - 1))) + "…" }
+
+/// `s.count` (Characters) without grapheme breaking when every scalar is a Character of its own:
+/// ASCII but CR (CR LF is one Character) and the two symbols the table prints (→, …); anything
+/// else is counted by `count`.
+func width(_ s: String) -> Int {
+    var s = s
+    let n = s.withUTF8 { b -> Int in
+        var n = 0, i = 0
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 {
+                if c == 0x0D { return -1 }
+                i += 1
+            } else if c == 0xE2 && i + 2 < b.count
+                        && ((b[i + 1] == 0x86 && b[i + 2] == 0x92) || (b[i + 1] == 0x80 && b[i + 2] == 0xA6)) {
+                i += 3  // → U+2192, … U+2026
+            } else {
+                return -1
+            }
+            n += 1
+        }
+        return n
+    }
+    return n >= 0 ? n : s.count
+}
 
 /// 1234567 → "1,234,567".
 func group(_ n: UInt64) -> String {
-    let s = String(n)
-    var out = ""
-    for (i, c) in s.enumerated() {
-        if i > 0 && (s.count - i) % 3 == 0 { out += "," }
+    let digits = Array(String(n).utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count + digits.count / 3)
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(UInt8(ascii: ",")) }
         out.append(c)
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// 1536 → "1.5 KiB".

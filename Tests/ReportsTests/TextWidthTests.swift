@@ -1,0 +1,20 @@
+@testable import Reports
+import Testing
+
+/// The table pads and clips by Characters; `width` counts them without grapheme breaking when it
+/// can, and must agree with `String.count` everywhere.
+@Suite struct TextWidthTests {
+    @Test func widthIsCharacterCount() {
+        let samples = [
+            "", "tcp 10.0.0.1:443 → 10.0.0.2:5050", "clipped…", "a\r\nb", "a\rb", "\u{1B}[31mred\u{1B}[0m",
+            "café", "cafe\u{301}", "→\u{301}", "…\u{200D}x", "🇫🇷 flag", "👩‍💻", "한국어", "\u{E2}", "x\u{2192}y",
+        ]
+        for s in samples { #expect(width(s) == s.count, "\(s.debugDescription)") }
+        #expect(pad("→", 3) == "→  " && lpad("…", 2) == " …" && clip("abcdef", 4) == "abc…")
+    }
+
+    @Test func groupsThousands() {
+        #expect(group(0) == "0" && group(999) == "999" && group(1000) == "1,000" && group(1_234_567) == "1,234,567")
+        #expect(group(UInt64.max) == "18,446,744,073,709,551,615")
+    }
+}
