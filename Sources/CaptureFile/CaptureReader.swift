@@ -746,4 +746,29 @@ extension CaptureReader {
         releasedUpTo = offset
         releaseMark = file.isMapped && offset <= Int.max - Self.releaseStride ? offset + Self.releaseStride : Int.max
     }
+
+    /// Packets whose record (pcap) or packet block (pcapng) starts in `from..<before`, walking
+    /// record or block lengths from `from` (a boundary), and the bytes walked: a sample of the
+    /// file's packet density for placing cuts. Stops early at anything that does not fit.
+    public func countPackets(from: Int, before: Int) -> (packets: Int, bytes: Int) {
+        var at = from, n = 0
+        let stop = min(before, end)
+        if isPcapng {
+            while at < stop && end - at >= 12 {
+                let type = u32(at), length = Int(u32(at + 4))  // safe: end - at ≥ 12
+                guard length >= 12, length & 3 == 0, length <= end - at else { break }
+                if type == 6 || type == 3 || type == 2 { n += 1 }
+                at += length
+            }
+        } else {
+            let h = recordHeaderSize
+            while at < stop && end - at >= h {
+                let captured = Int(u32(at + 8))  // safe: end - at ≥ h
+                guard captured <= end - at - h else { break }
+                n += 1
+                at += h + captured
+            }
+        }
+        return (n, at - from)
+    }
 }

@@ -39,8 +39,7 @@ enum SplitRead {
         if threads > 1 && first.canSplit && file.count >= 2 * minimumRange {
             try first.prepareSplit()
             let parts = min(threads, file.count / minimumRange)
-            for k in 1..<parts {
-                let target = Int((Int64(file.count) * Int64(k)) / Int64(parts))
+            for target in targets(first, parts: parts) {
                 if let b = first.recordBoundary(atOrAfter: target), b > (found.last ?? Int(first.offset)) {
                     found.append(b)
                 }
@@ -130,6 +129,38 @@ enum SplitRead {
         }
         outcome.mergeWall = clock(CLOCK_MONOTONIC) - merge0
         return outcome
+    }
+
+    /// Where to cut for `parts` ranges of about as many packets each (packets, not bytes, are the
+    /// work): the packet density sampled in 64 windows of 64 KiB spread over the file, each
+    /// standing for the stretch up to the next. Byte offsets; `recordBoundary` finds the cut.
+    static func targets(_ reader: CaptureReader, parts: Int) -> [Int] {
+        let start = Int(reader.offset), size = reader.file.count - start
+        let samples = 64, window = 64 << 10
+        var density: [Double] = []
+        for i in 0..<samples {
+            let at = start + Int(Int64(size) * Int64(i) / Int64(samples))
+            guard let b = reader.recordBoundary(atOrAfter: at) else {
+                density.append(density.last ?? 1)
+                continue
+            }
+            let (n, bytes) = reader.countPackets(from: b, before: b + window)
+            density.append(bytes > 0 ? Double(n) / Double(bytes) : density.last ?? 1)
+        }
+        let stretch = Double(size) / Double(samples)
+        let total = density.reduce(0, +) * stretch
+        var out: [Int] = []
+        var cumulative = 0.0, i = 0
+        for k in 1..<parts {
+            let goal = total * Double(k) / Double(parts)
+            while i < samples - 1 && cumulative + density[i] * stretch < goal {
+                cumulative += density[i] * stretch
+                i += 1
+            }
+            let within = density[i] > 0 ? (goal - cumulative) / density[i] : 0
+            out.append(start + min(size, Int(Double(i) * stretch + within)))
+        }
+        return out
     }
 
     struct Part {
