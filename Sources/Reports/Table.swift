@@ -234,10 +234,14 @@ struct ComponentRow {
 /// multiply–xorshift hash (no SipHash per insert): two inserts per flow, and one set for all rows
 /// rather than a set per row (whose nested arrays cost uniqueness checks on every insert).
 struct RowHostSet {
-    /// Slot i: the address at `high[i]`, `low[i]`, and its row + 1 at `rows[i]` (0: empty).
-    var high: [UInt64] = []
-    var low: [UInt64] = []
-    var rows: [Int32] = []
+    struct Slot {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        /// Row + 1; 0: empty.
+        var row: Int32 = 0
+    }
+
+    var slots: [Slot] = []
     private(set) var count = 0
 
     @inline(__always) static func hash(_ a: IPAddress, _ row: Int32) -> Int {
@@ -249,31 +253,28 @@ struct RowHostSet {
 
     /// Adds the pair; true when it was not there.
     mutating func insert(_ a: IPAddress, row: Int) -> Bool {
-        if (count + 1) * 2 > rows.count { grow() }
+        if (count + 1) * 2 > slots.count { grow() }
         let tag = Int32(row + 1)
-        let mask = rows.count - 1
+        let mask = slots.count - 1
         var i = RowHostSet.hash(a, tag) & mask
-        while rows[i] != 0 {
-            if rows[i] == tag && low[i] == a.low && high[i] == a.high { return false }
+        while true {
+            let e = slots[i]
+            if e.row == 0 { break }
+            if e.row == tag && e.low == a.low && e.high == a.high { return false }
             i = (i + 1) & mask
         }
-        high[i] = a.high
-        low[i] = a.low
-        rows[i] = tag
+        slots[i] = Slot(high: a.high, low: a.low, row: tag)
         count += 1
         return true
     }
 
+    /// × 4 while small (fewer re-inserts), × 2 from 64 k slots on.
     mutating func grow() {
-        let (oldHigh, oldLow, oldRows) = (high, low, rows)
-        let cap = max(64, rows.count * 2)
-        high = [UInt64](repeating: 0, count: cap)
-        low = [UInt64](repeating: 0, count: cap)
-        rows = [Int32](repeating: 0, count: cap)
+        let old = slots
+        let cap = slots.isEmpty ? 256 : slots.count < 1 << 16 ? slots.count * 4 : slots.count * 2
+        slots = [Slot](repeating: Slot(), count: cap)
         count = 0
-        for i in oldRows.indices where oldRows[i] != 0 {
-            _ = insert(IPAddress(high: oldHigh[i], low: oldLow[i]), row: Int(oldRows[i]) - 1)
-        }
+        for e in old where e.row != 0 { _ = insert(IPAddress(high: e.high, low: e.low), row: Int(e.row) - 1) }
     }
 }
 
