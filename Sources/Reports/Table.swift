@@ -109,8 +109,13 @@ struct TableReport {
     }
 
     func endpoint(_ a: IPAddress, _ v: UInt8, _ port: UInt16, _ name: String?) -> String {
-        let t = a.text(version: v)
-        let base = v == 6 ? "[\(t)]:\(port)" : "\(t):\(port)"
+        let base: String
+        if v == 4 {
+            base = v4Endpoint(a.v4Value, port)
+        } else {
+            let t = a.text(version: v)
+            base = v == 6 ? "[\(t)]:\(port)" : "\(t):\(port)"
+        }
         return name.map { "\(base) (\($0))" } ?? base
     }
 
@@ -419,4 +424,25 @@ func byteText(_ n: UInt64) -> String {
     }
     let tenths = Int((v * 10).rounded())
     return "\(tenths / 10).\(tenths % 10) \(units[i])"
+}
+
+/// "a.b.c.d:port", as `IPAddress.text(version: 4)` and an interpolated port print it, written
+/// digit by digit (the interpolations cost ≈ 3,000 instructions per endpoint).
+func v4Endpoint(_ v: UInt32, _ port: UInt16) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(21)
+    func decimal(_ n: UInt32) {
+        if n >= 10 { decimal(n / 10) }
+        out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10))
+    }
+    decimal(v >> 24)
+    out.append(UInt8(ascii: "."))
+    decimal((v >> 16) & 0xFF)
+    out.append(UInt8(ascii: "."))
+    decimal((v >> 8) & 0xFF)
+    out.append(UInt8(ascii: "."))
+    decimal(v & 0xFF)
+    out.append(UInt8(ascii: ":"))
+    decimal(UInt32(port))
+    return String(decoding: out, as: UTF8.self)
 }

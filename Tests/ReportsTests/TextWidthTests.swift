@@ -1,3 +1,4 @@
+import PacketWire
 @testable import Reports
 import Testing
 
@@ -11,6 +12,14 @@ import Testing
         ]
         for s in samples { #expect(width(s) == s.count, "\(s.debugDescription)") }
         #expect(pad("→", 3) == "→  " && lpad("…", 2) == " …" && clip("abcdef", 4) == "abc…")
+    }
+
+    @Test func v4EndpointsAsTextPrintsThem() {
+        for (v, port) in [(UInt32(0), UInt16(0)), (0x0A0A_000B, 443), (0xFFFF_FFFF, 65535), (0xC633_6401, 8080),
+                          (0x0102_0304, 9)] {
+            let a = IPAddress(v4: v)
+            #expect(v4Endpoint(v, port) == "\(a.text(version: 4)):\(port)")
+        }
     }
 
     @Test func groupsThousands() {
