@@ -22,6 +22,19 @@ import Testing
         }
     }
 
+    @Test func textBytesAsStringsPrintThem() {
+        var t = TextBytes(capacity: 4)
+        for n: UInt64 in [0, 7, 10, 1_234_567, UInt64.max] {
+            t.add(n)
+            t.add("→")
+        }
+        #expect(t.string == "0→7→10→1234567→\(UInt64.max)→")
+        #expect(t.width == t.string.count)
+        var cr = TextBytes(capacity: 4)
+        cr.add("a\r\nb")
+        #expect(cr.width == 3)
+    }
+
     @Test func groupsThousands() {
         #expect(group(0) == "0" && group(999) == "999" && group(1000) == "1,000" && group(1_234_567) == "1,234,567")
         #expect(group(UInt64.max) == "18,446,744,073,709,551,615")
