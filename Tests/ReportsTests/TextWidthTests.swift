@@ -12,6 +12,7 @@ import Testing
         ]
         for s in samples { #expect(width(s) == s.count, "\(s.debugDescription)") }
         #expect(pad("→", 3) == "→  " && lpad("…", 2) == " …" && clip("abcdef", 4) == "abc…")
+        #expect(spaces(0) == "" && spaces(3) == "   " && spaces(40) == String(repeating: " ", count: 40))
     }
 
     @Test func v4EndpointsAsTextPrintsThem() {
