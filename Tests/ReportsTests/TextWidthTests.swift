@@ -1,3 +1,4 @@
+import PacketWire
 @testable import Reports
 import Testing
 
@@ -11,6 +12,28 @@ import Testing
         ]
         for s in samples { #expect(width(s) == s.count, "\(s.debugDescription)") }
         #expect(pad("→", 3) == "→  " && lpad("…", 2) == " …" && clip("abcdef", 4) == "abc…")
+        #expect(spaces(0) == "" && spaces(3) == "   " && spaces(40) == String(repeating: " ", count: 40))
+    }
+
+    @Test func v4EndpointsAsTextPrintsThem() {
+        for (v, port) in [(UInt32(0), UInt16(0)), (0x0A0A_000B, 443), (0xFFFF_FFFF, 65535), (0xC633_6401, 8080),
+                          (0x0102_0304, 9)] {
+            let a = IPAddress(v4: v)
+            #expect(v4Endpoint(v, port) == "\(a.text(version: 4)):\(port)")
+        }
+    }
+
+    @Test func textBytesAsStringsPrintThem() {
+        var t = TextBytes(capacity: 4)
+        for n: UInt64 in [0, 7, 10, 1_234_567, UInt64.max] {
+            t.add(n)
+            t.add("→")
+        }
+        #expect(t.string == "0→7→10→1234567→\(UInt64.max)→")
+        #expect(t.width == t.string.count)
+        var cr = TextBytes(capacity: 4)
+        cr.add("a\r\nb")
+        #expect(cr.width == 3)
     }
 
     @Test func groupsThousands() {
