@@ -33,8 +33,10 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        // A header only: `__builtin_prefetch` for the reader (Swift has no prefetch intrinsic).
+        .systemLibrary(name: "CPrefetch"),
         .target(name: "PacketWire"),
-        .target(name: "CaptureFile", dependencies: ["PacketWire", "CZlib", "CZstd"]),
+        .target(name: "CaptureFile", dependencies: ["PacketWire", "CZlib", "CZstd", "CPrefetch"]),
         .target(name: "LiveCapture", dependencies: ["PacketWire", "CPcap"]),
         .target(
             name: "PortCatalog",

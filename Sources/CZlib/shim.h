@@ -1,5 +1,1 @@
 #include <zlib.h>
-
-/* CaptureReader: hint the record a few packets ahead into the cache (no fault, no effect on
-   correctness; Swift has no prefetch intrinsic). */
-static inline void portolan_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }

@@ -4,7 +4,7 @@
 // everything unusual (other block types, damage, end of file) goes to a non-inlined slow path
 // that re-checks and explains.
 import PacketWire
-import CZlib
+import CPrefetch
 
 /// Reads packets from a pcap or pcapng capture (format sniffed from the magic number; gzip and
 /// zstd input is decompressed by `MappedFile`).
