@@ -5,7 +5,8 @@
 # Each tool does the closest job to `portolan analyze` that it has (see the "does" column of
 # the table); each is timed by hyperfine (median of RUNS runs after one warm-up; tools that
 # take more than a few seconds per run get SLOW_RUNS). Prints one Markdown table: median wall
-# time, packets/s, and packets/s relative to portolan analyze.
+# time, CPU time (user + system, mean; a tool that sleeps at shutdown or runs threads shows it
+# here), packets/s, and packets/s relative to portolan analyze.
 #
 # Environment:
 #   RUNS=5 SLOW_RUNS=2      runs per command (fast / slow tools)
@@ -168,25 +169,25 @@ for i in range(n):
     ft = os.path.join(out, f"{i}.tiny.json")
     if os.path.exists(ft):
         fixed = min(json.load(open(ft))["results"][0]["times"])
-    rows.append((names[i], statistics.median(r["times"]), does[i], fixed))
+    rows.append((names[i], statistics.median(r["times"]), does[i], fixed, r.get("user", 0) + r.get("system", 0)))
 base = rows[0][1] if rows and rows[0][1] else None
 load = open("/proc/loadavg").read().split()[:3]
 cpus = os.cpu_count()
 print(f"capture: {path} — {packets:,} packets, {size / 2**20:,.0f} MiB; {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC; "
       f"warm page cache; median of hyperfine runs; {cpus} CPUs, load average at the end {' '.join(load)}")
 print()
-print("| tool | median s | packets/s | speed vs portolan analyze | fixed s (100 pkts) | packets/s net of fixed | what it does |")
-print("|---|---:|---:|---:|---:|---:|---|")
+print("| tool | median s | CPU s | packets/s | speed vs portolan analyze | fixed s (100 pkts) | packets/s net of fixed | what it does |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
 for row in rows:
     name, t, d = row[0], row[1], row[2]
     if t is None:
-        print(f"| {name} | — | — | — | — | — | {d} (failed) |"); continue
+        print(f"| {name} | — | — | — | — | — | — | {d} (failed) |"); continue
     fixed = row[3]
     pps = packets / t
     ratio = f"{base / t:.2f}×" if base else "—"
     net = f"{packets / (t - fixed) / 1e6:.2f} M" if fixed is not None and t > fixed else "—"
     fx = f"{fixed:.3f}" if fixed is not None else "—"
-    print(f"| {name} | {t:.3f} | {pps / 1e6:.2f} M | {ratio} | {fx} | {net} | {d} |")
+    print(f"| {name} | {t:.3f} | {row[4]:.3f} | {pps / 1e6:.2f} M | {ratio} | {fx} | {net} | {d} |")
 EOF
 for n in "${NOTES[@]}"; do echo "- $n"; done
 echo "(raw hyperfine JSON in $OUT)" >&2
