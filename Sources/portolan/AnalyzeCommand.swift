@@ -51,6 +51,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Analyse on N threads (each file cut into N byte ranges; the same results as one thread).")
     var threads: Int = 1
 
+    /// Tests: cut files as small as twice this (default 4 MiB per range), so that `--threads`
+    /// runs its cut, merge and fallback paths on small captures too.
+    @Option(name: .customLong("split-minimum-bytes"), help: .hidden)
+    var splitMinimumBytes: Int = SplitRead.minimumRange
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
     var noProgress = false
 
@@ -176,7 +181,8 @@ extension AnalyzeCommand {
             do {
                 let file = try MappedFile(path: path)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
-                try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads, progress: &progress)
+                try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
+                                   minimumRange: splitMinimumBytes, progress: &progress)
                 progress.finish()
                 errors.append(nil)
             } catch let e {

@@ -15,7 +15,7 @@ import PacketWire
 /// not a boundary, the range hit damage, a flow's log overflowed), the analyzer so far reads the
 /// rest of the file itself, on one thread: slower, never different.
 enum SplitRead {
-    /// Smallest range worth a thread.
+    /// Smallest range worth a thread (`analyze --split-minimum-bytes` lowers it for tests).
     static let minimumRange = 4 << 20
 
     /// What `read` did, for `bench` and tests: ranges read in parallel, and whether it had to
@@ -33,12 +33,13 @@ enum SplitRead {
     /// `analyzer`. Throws the error that ended reading (after every packet before it is in `analyzer`).
     @discardableResult
     static func read(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32, threads: Int,
+                     minimumRange: Int = SplitRead.minimumRange,
                      progress: inout Progress) throws(CaptureFileError) -> Outcome {
         var first = try CaptureReader(file: file, sourceIndex: sourceIndex)
         var found: [Int] = []
-        if threads > 1 && first.canSplit && file.count >= 2 * minimumRange {
+        if threads > 1 && first.canSplit && file.count >= 2 * max(1, minimumRange) {
             try first.prepareSplit()
-            let parts = min(threads, file.count / minimumRange)
+            let parts = min(threads, file.count / max(1, minimumRange))
             for target in targets(first, parts: parts) {
                 if let b = first.recordBoundary(atOrAfter: target), b > (found.last ?? Int(first.offset)) {
                     found.append(b)

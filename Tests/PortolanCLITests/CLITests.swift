@@ -13,6 +13,14 @@ private let repoRoot: URL = {
 private let binary = repoRoot.appendingPathComponent(".build/debug/portolan").path
 private let binaryPresent = FileManager.default.isExecutableFile(atPath: binary)
 private func capture(_ name: String) -> String { repoRoot.appendingPathComponent("Captures/\(name)").path }
+private let corpusDir = repoRoot.appendingPathComponent("../shared/corpus").standardizedFileURL.path
+private let corpusPresent = FileManager.default.fileExists(atPath: corpusDir + "/MANIFEST.tsv")
+/// The corpus's capture files (not its oracles, manifest or scripts).
+private func corpusCaptureNames() -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: corpusDir)) ?? []).filter {
+        !$0.hasSuffix(".tsv") && !$0.hasSuffix(".md") && !$0.hasSuffix(".sh") && !$0.hasSuffix(".txt")
+    }.sorted()
+}
 
 private struct Run {
     var status: Int32
@@ -192,6 +200,25 @@ struct CLITests {
                 #expect(many.out == one.out, "\(files) --threads \(threads): reports differ")
             }
         }
+    }
+
+    /// Every corpus capture (odd link types, pcapng sections, damage, tunnels) cut into 2 and 3
+    /// byte ranges however small it is: the same report, error and exit status as one thread.
+    @Test(.enabled(if: corpusPresent, "../shared/corpus is absent"))
+    func threadsOnEveryCorpusFile() throws {
+        var compared = 0
+        for name in corpusCaptureNames() {
+            let path = corpusDir + "/" + name
+            let one = try portolan(["analyze", "--format", "json", "--no-progress", path])
+            for threads in ["2", "3"] {
+                let many = try portolan(["analyze", "--format", "json", "--no-progress", "--threads", threads,
+                                         "--split-minimum-bytes", "1", path])
+                #expect(many.status == one.status && many.err == one.err && many.out == one.out,
+                        "\(name) --threads \(threads): \(many.status) \(many.err)")
+                compared += 1
+            }
+        }
+        #expect(compared > 200)
     }
 }
 
