@@ -76,12 +76,7 @@ struct AnalyzeCommand: ParsableCommand {
         config.tunnels = !noTunnels
         var analyzer: FlowAnalyzer
         var errors: [String?]
-        if threads > 1 {
-            (analyzer, errors) = readSplit(config, threads: threads,
-                                           progress: !noProgress && isatty(STDERR_FILENO) != 0)
-        } else {
-            (analyzer, errors) = read(config, progress: !noProgress && isatty(STDERR_FILENO) != 0)
-        }
+        (analyzer, errors) = read(config, threads: threads, progress: !noProgress && isatty(STDERR_FILENO) != 0)
         var badInput = false
         for case let e? in errors {
             if allowDamaged {
@@ -139,9 +134,10 @@ struct AnalyzeCommand: ParsableCommand {
 }
 
 extension AnalyzeCommand {
-    /// Reads every file into an analyzer on this thread; returns it and each file's error (a
-    /// damaged file is read up to the damage).
-    func read(_ config: AnalyzerConfiguration, progress showProgress: Bool) -> (FlowAnalyzer, [String?]) {
+    /// Reads every file into an analyzer — on this thread, or with `threads` > 1 each file cut into
+    /// byte ranges read on that many threads (SplitRead.swift) — and returns it and each file's
+    /// error (a damaged file is read up to the damage).
+    func read(_ config: AnalyzerConfiguration, threads: Int, progress showProgress: Bool) -> (FlowAnalyzer, [String?]) {
         var analyzer = FlowAnalyzer(configuration: config)
         var progress = Progress(enabled: showProgress)
         var errors: [String?] = []
@@ -149,40 +145,21 @@ extension AnalyzeCommand {
             let index = analyzer.addSource(name: path)
             do {
                 let file = try MappedFile(path: path)
-                var reader = try CaptureReader(file: file, sourceIndex: index)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
-                var record = CaptureRecord()
-                var n = 0
-                progress.start(name: path, total: file.count)
-                while let bytes = try reader.next(&record) {
-                    analyzer.process(record, bytes)
-                    n &+= 1
-                    if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+                if threads > 1 {
+                    try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
+                                       minimumRange: splitMinimumBytes, progress: &progress)
+                } else {
+                    var reader = try CaptureReader(file: file, sourceIndex: index)
+                    var record = CaptureRecord()
+                    var n = 0
+                    progress.start(name: path, total: file.count)
+                    while let bytes = try reader.next(&record) {
+                        analyzer.process(record, bytes)
+                        n &+= 1
+                        if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+                    }
                 }
-                progress.finish()
-                errors.append(nil)
-            } catch let e {
-                progress.finish()
-                analyzer.noteSourceError(index, e.description)
-                errors.append(e.description)
-            }
-        }
-        return (analyzer, errors)
-    }
-
-    /// `--threads N`: each file read in N byte ranges on N threads (SplitRead.swift).
-    func readSplit(_ config: AnalyzerConfiguration, threads: Int, progress showProgress: Bool)
-        -> (FlowAnalyzer, [String?]) {
-        var analyzer = FlowAnalyzer(configuration: config)
-        var progress = Progress(enabled: showProgress)
-        var errors: [String?] = []
-        for path in files {
-            let index = analyzer.addSource(name: path)
-            do {
-                let file = try MappedFile(path: path)
-                analyzer.reserveFlows(forCaptureBytes: file.count)
-                try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
-                                   minimumRange: splitMinimumBytes, progress: &progress)
                 progress.finish()
                 errors.append(nil)
             } catch let e {

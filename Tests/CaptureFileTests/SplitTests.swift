@@ -27,16 +27,7 @@ import Testing
     }
 
     static func listCaptures(_ dir: String, suffix: String = ".pcap") -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let entry = readdir(d) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name.hasSuffix(suffix) { names.append(name) }
-        }
-        return names.sorted()
+        fileNames(in: dir) { $0.hasSuffix(suffix) }
     }
 
     /// From almost any offset the heuristic finds the next real record (a later one, or a place

@@ -21,15 +21,21 @@ let corpusAvailable: Bool = {
 
 /// Capture files of the corpus (everything that is not an oracle, script or text file), sorted.
 func corpusCaptures() -> [String] {
-    guard let dir = opendir(corpusDirectory) else { return [] }
+    fileNames(in: corpusDirectory) {
+        !($0.hasPrefix(".") || $0.hasSuffix(".tsv") || $0.hasSuffix(".md") || $0.hasSuffix(".sh"))
+    }
+}
+
+/// The names in directory `path` that `keep` accepts, sorted; none when it cannot be read.
+func fileNames(in path: String, _ keep: (String) -> Bool) -> [String] {
+    guard let dir = opendir(path) else { return [] }
     defer { closedir(dir) }
     var names: [String] = []
     while let entry = readdir(dir) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
-        if name.hasPrefix(".") || name.hasSuffix(".tsv") || name.hasSuffix(".md") || name.hasSuffix(".sh") { continue }
-        names.append(name)
+        if keep(name) { names.append(name) }
     }
     return names.sorted()
 }

@@ -168,19 +168,8 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         #expect(one.flows.count == 2)
         #expect(one.accounting.icmpMatched.packets == 1)
         for cut in 1..<packets.count {
-            var first = analyzer()
-            for (r, s) in packets[..<cut] { first.process(r, summary: s) }
-            var part = FlowAnalyzer(configuration: first.configuration)
-            for name in first.sources { _ = part.addSource(name: name) }
-            part.beginContinuationPart()
-            for (r, s) in packets[cut...] {
-                var r = r
-                r.frameNumber -= UInt64(cut)
-                part.process(r, summary: s)
-            }
-            let appended = first.appendContinuation(part, framesBefore: UInt64(cut))
-            #expect(appended)
-            expectSame(first.snapshot(), one, "cut at \(cut)")
+            let merged = try #require(appendedAt(cut, packets), "cut at \(cut) declined")
+            expectSame(merged.snapshot(), one, "cut at \(cut)")
         }
     }
 
@@ -206,19 +195,8 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         for (r, s) in packets { a.process(r, summary: s) }
         let one = a.snapshot()
         for cut in 1..<packets.count {
-            var first = analyzer()
-            for (r, s) in packets[..<cut] { first.process(r, summary: s) }
-            var part = FlowAnalyzer(configuration: first.configuration)
-            for name in first.sources { _ = part.addSource(name: name) }
-            part.beginContinuationPart()
-            for (r, s) in packets[cut...] {
-                var r = r
-                r.frameNumber -= UInt64(cut)
-                part.process(r, summary: s)
-            }
-            let appended = first.appendContinuation(part, framesBefore: UInt64(cut))
-            #expect(appended)
-            expectSame(first.snapshot(), one, "cut at \(cut)")
+            let merged = try #require(appendedAt(cut, packets), "cut at \(cut) declined")
+            expectSame(merged.snapshot(), one, "cut at \(cut)")
         }
     }
 
@@ -248,18 +226,8 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
             for (r, s) in packets { a.process(r, summary: s) }
             let one = a.snapshot()
             for cut in 1..<packets.count {
-                var first = analyzer()
-                for (r, s) in packets[..<cut] { first.process(r, summary: s) }
-                var part = FlowAnalyzer(configuration: first.configuration)
-                for name in first.sources { _ = part.addSource(name: name) }
-                part.beginContinuationPart()
-                for (r, s) in packets[cut...] {
-                    var r = r
-                    r.frameNumber -= UInt64(cut)
-                    part.process(r, summary: s)
-                }
                 cuts += 1
-                if !first.appendContinuation(part, framesBefore: UInt64(cut)) {
+                guard let first = appendedAt(cut, packets) else {
                     declined += 1
                     continue
                 }
@@ -273,6 +241,22 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         #expect(cuts > 1500)
         #expect(declined * 100 < cuts, Comment(rawValue: "declined \(declined) of \(cuts)"))
     }
+}
+
+/// Decoded packets read by `analyzer()` up to `cut`, the rest by a continuation part appended to
+/// it (frames renumbered from 1, as a range's reader numbers them); nil when the append declines.
+func appendedAt(_ cut: Int, _ packets: [(CaptureRecord, PacketSummary)]) -> FlowAnalyzer? {
+    var first = analyzer()
+    for (r, s) in packets[..<cut] { first.process(r, summary: s) }
+    var part = FlowAnalyzer(configuration: first.configuration)
+    for name in first.sources { _ = part.addSource(name: name) }
+    part.beginContinuationPart()
+    for (r, s) in packets[cut...] {
+        var r = r
+        r.frameNumber -= UInt64(cut)
+        part.process(r, summary: s)
+    }
+    return first.appendContinuation(part, framesBefore: UInt64(cut)) ? first : nil
 }
 
 /// Every field of two snapshots that a report prints.
