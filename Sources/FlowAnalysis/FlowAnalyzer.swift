@@ -157,8 +157,14 @@ public struct FlowAnalyzer: Sendable {
             let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
                                             dport: f.destinationPort, proto: f.proto, version: f.version,
                                             vlan: vlan, layer: 0)
-            let pos = table.find(key, hash: key.hash)
-            if pos >= 0 && table.states[pos].current.source == record.sourceIndex
+            let hash = key.hash
+            let pos = table.find(key, hash: hash)
+            if pos < 0 {
+                f.store(into: &summary, complete: false)
+                newFlow(key, hash: hash, fromA: fromA, record)
+                return
+            }
+            if table.states[pos].current.source == record.sourceIndex
                 && record.sourceIndex == counters.currentSource {
                 // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current
                 // source in one tally.
@@ -185,6 +191,29 @@ public struct FlowAnalyzer: Sendable {
         }
         // One call site: the record is copied for it on this path only.
         ingest(record)
+    }
+
+    /// The common frame (`processFrame`) of a flow not in the table: `ingest` and `update` for a
+    /// frame in one new flow outside any tunnel, with the key, hash and probe already done.
+    @usableFromInline @inline(never)
+    mutating func newFlow(_ key: FlowKey, hash: UInt64, fromA: Bool, _ record: CaptureRecord) {
+        let h = summary.outer
+        let wire = record.originalLength
+        counters.total.add(wire)
+        counters.source(record.sourceIndex, wire)
+        counters.flows.add(wire)
+        if record.capturedLength < wire {
+            counters.truncated.add(wire)
+            counters.truncatedInFlows.add(wire)
+        }
+        let pos = create(key, hash: hash, fromA: fromA, h, tunnel: 0, carrier: false, record: record)
+        table.states[pos].packet(fromA: fromA, proto: h.proto.rawValue, payload: h.transportPayloadLength,
+                                 flags: h.tcpFlags, hasFlags: h.hasTCPFlags, wire: wire, frame: record.frameNumber,
+                                 ts: record.timestampNanos)
+        if _slowPath(logging) {
+            logPacket(pos, fromA: fromA, proto: h.proto.rawValue, flags: h.tcpFlags, hasFlags: h.hasTCPFlags,
+                      payload: h.transportPayloadLength, frame: record.frameNumber)
+        }
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).
