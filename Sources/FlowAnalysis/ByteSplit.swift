@@ -169,51 +169,38 @@ extension FlowAnalyzer {
               !table.reordered, !part.table.reordered, maxFlows == 0, part.maxFlows == 0,
               part.finished.isEmpty, part.sourceErrors.isEmpty
         else { return false }
+        // Every probe first, in a loop of independent lookups (their cache misses overlap; at a
+        // million flows this pass is most of the merge), then the checks and the updates. The
+        // part's keys are distinct, so flows inserted below never answer a probe of this pass, and
+        // nothing below moves a flow of this analyzer.
+        var found = [Int32](repeating: -1, count: part.table.count)
+        for pos in part.table.keys.indices {
+            let key = part.table.keys[pos]
+            found[pos] = Int32(truncatingIfNeeded: table.find(key, hash: key.hash))
+        }
+        let pendingFound = part.pendingICMP.map { table.find($0.key, hash: $0.key.hash) }
+
         // Check first, change after: a flow this source saw in both that cannot be replayed, an
         // ICMP error that would match here a flow of another source (the sequential read would
         // have started this source's view of it from the error), or one counted where it cannot
         // be moved from.
         for pos in part.table.keys.indices where part.logs[pos].overflowed && part.table.keys[pos].proto == 6 {
-            let key = part.table.keys[pos]
-            let mine = table.find(key, hash: key.hash)
+            let mine = Int(found[pos])
             if mine >= 0 && table.states[mine].current.source == part.table.states[pos].current.source { return false }
         }
-        for p in part.pendingICMP {
-            let mine = table.find(p.key, hash: p.key.hash)
-            if mine < 0 { continue }
+        for (p, mine) in zip(part.pendingICMP, pendingFound) where mine >= 0 {
             if p.counted != .carrierFlow && p.counted != .otherIP { return false }
             if table.states[mine].current.source != p.source { return false }
         }
 
         var counts = part.counters
         // ICMP errors first: they came before the part's own packets of the flows they quote.
-        for p in part.pendingICMP {
-            let pos = table.find(p.key, hash: p.key.hash)
-            if pos < 0 { continue }
+        for (p, pos) in zip(part.pendingICMP, pendingFound) where pos >= 0 {
             countICMPError(pos, fromA: p.fromA, unreachable: p.unreachable, type: p.type, code: p.code, v6: p.v6,
                            wire: p.wire, frame: p.frame &+ framesBefore, ts: p.ts)
-            switch p.counted {
-            case .carrierFlow:
-                counts.tunnelled.add(p.wire)
-            case .otherIP:
-                counts.otherIP.remove(p.wire)
-                counts.otherByProto[Int(p.proto)] &-= 1
-                counts.otherByProto[256 + Int(p.proto)] &-= UInt64(p.wire)
-                counts.icmpUnmatched.remove(p.wire)
-                counts.icmpMatched.add(p.wire)
-            case .unset, .elsewhere:
-                preconditionFailure("checked above")
-            }
+            counts.icmpErrorMatchedLater(wire: p.wire, carrier: p.counted == .carrierFlow, proto: p.proto)
         }
 
-        // Every probe first, in a loop of independent lookups (their cache misses overlap; at a
-        // million flows this pass is most of the merge), then the updates. The part's keys are
-        // distinct, so flows inserted below never answer a probe of this pass.
-        var found = [Int32](repeating: -1, count: part.table.count)
-        for pos in part.table.keys.indices {
-            let key = part.table.keys[pos]
-            found[pos] = Int32(truncatingIfNeeded: table.find(key, hash: key.hash))
-        }
         for pos in part.table.keys.indices {
             let key = part.table.keys[pos]
             var s = part.table.states[pos]
@@ -225,28 +212,17 @@ extension FlowAnalyzer {
                 tally = t
             }
             let mine = Int(found[pos])
-            if mine < 0 {
-                let hash = key.hash
-                s.current.icmpIndex = -1
-                if let tally {
-                    s.current.icmpIndex = Int32(icmp.count)
-                    icmp.append(tally)
-                }
-                _ = table.insert(key, hash: hash, state: s)
+            if mine >= 0 && table.states[mine].current.source == s.current.source {
+                continueFlow(at: mine, with: s, tally: tally, log: part.logs[pos], proto: key.proto)
                 continue
             }
-            if table.states[mine].current.source == s.current.source {
-                continueFlow(at: mine, with: s, tally: tally, log: part.logs[pos], proto: key.proto,
-                             framesBefore: framesBefore)
+            s.current.icmpIndex = -1
+            if let tally { s.current.icmpIndex = addICMPTally(tally) }
+            if mine < 0 {
+                _ = table.insert(key, hash: key.hash, state: s)
             } else {
                 // First seen by this source in this part: what `switchSource` does, with the
                 // vantage the part built from the same packets.
-                if let tally {
-                    s.current.icmpIndex = Int32(icmp.count)
-                    icmp.append(tally)
-                } else {
-                    s.current.icmpIndex = -1
-                }
                 finishVantage(at: mine, key: key)
                 table.states[mine].current = s.current
                 finishedSources[Int(table.states[mine].best)] |= sourceBit(s.current.source)
@@ -259,8 +235,7 @@ extension FlowAnalyzer {
     }
 
     /// Folds a later part's view of a flow (`later`, frames already shifted) into the flow at `pos`.
-    mutating func continueFlow(at pos: Int, with later: FlowState, tally: ICMPTally?, log: FlowLog, proto: UInt8,
-                               framesBefore: UInt64) {
+    mutating func continueFlow(at pos: Int, with later: FlowState, tally: ICMPTally?, log: FlowLog, proto: UInt8) {
         var v = table.states[pos].current
         let w = later.current
         let same = v.origIsA == w.origIsA
@@ -310,8 +285,7 @@ extension FlowAnalyzer {
                 t.icmpQuotingOrigBytes = t.icmpBytes &- t.icmpQuotingOrigBytes
             }
             if v.icmpIndex < 0 {
-                v.icmpIndex = Int32(icmp.count)
-                icmp.append(t)
+                v.icmpIndex = addICMPTally(t)
             } else {
                 let i = Int(v.icmpIndex)
                 icmp[i].icmpPackets &+= t.icmpPackets
@@ -330,11 +304,10 @@ extension FlowAnalyzer {
         if later.firstTs < table.states[pos].firstTs { table.states[pos].firstTs = later.firstTs }
         if later.lastTs > table.states[pos].lastTs { table.states[pos].lastTs = later.lastTs }
     }
-}
 
-extension Tally {
-    @usableFromInline mutating func remove(_ wire: UInt32) {
-        packets &-= 1
-        bytes &-= UInt64(wire)
+    /// Adds a tally to the ICMP side table; its index for `Vantage.icmpIndex`.
+    mutating func addICMPTally(_ t: ICMPTally) -> Int32 {
+        icmp.append(t)
+        return Int32(icmp.count - 1)
     }
 }

@@ -54,6 +54,21 @@ struct Counters: Sendable {
         otherByProto[256 + Int(proto)] &+= UInt64(wire)
     }
 
+    /// An ICMP error counted as unmatched (in `otherIP` under `proto`, and `icmpUnmatched`) or, in a
+    /// carrier flow, as a carrier frame, whose quoted flow a byte-range merge found after all: now
+    /// in `icmpMatched` or, for the carrier, also `tunnelled` — as `ingest` counts a matched one.
+    mutating func icmpErrorMatchedLater(wire: UInt32, carrier: Bool, proto: UInt8) {
+        if carrier {
+            tunnelled.add(wire)
+            return
+        }
+        otherIP.remove(wire)
+        otherByProto[Int(proto)] &-= 1
+        otherByProto[256 + Int(proto)] &-= UInt64(wire)
+        icmpUnmatched.remove(wire)
+        icmpMatched.add(wire)
+    }
+
     @inlinable mutating func nonIPFrame(_ t: EtherType, _ wire: UInt32) {
         nonIP.add(wire)
         var i = 0
@@ -186,5 +201,12 @@ struct Counters: Sendable {
             }
         }
         return a
+    }
+}
+
+extension Tally {
+    mutating func remove(_ wire: UInt32) {
+        packets &-= 1
+        bytes &-= UInt64(wire)
     }
 }

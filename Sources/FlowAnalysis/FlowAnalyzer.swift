@@ -451,14 +451,15 @@ public struct FlowAnalyzer: Sendable {
         let (key, fromA) = FlowKey.make(src: q.source, sport: q.hasPorts ? q.sourcePort : 0, dst: q.destination,
                                         dport: q.hasPorts ? q.destinationPort : 0, proto: q.proto.rawValue,
                                         version: q.version, vlan: vlan, layer: layer)
+        let unreachable = (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
+            || (h.proto == .icmpv6 && h.icmpType == 1)
         let hash = key.hash
         let pos = table.find(key, hash: hash)
         if pos < 0 {
             if _slowPath(logging) {
                 // An earlier part may hold the flow: the merge matches it there (`ByteSplit.swift`).
                 pendingICMP.append(PendingICMP(
-                    key: key, fromA: fromA, unreachable: (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
-                        || (h.proto == .icmpv6 && h.icmpType == 1),
+                    key: key, fromA: fromA, unreachable: unreachable,
                     type: h.icmpType, code: h.icmpCode, v6: h.proto == .icmpv6, wire: record.originalLength,
                     frame: record.frameNumber, ts: record.timestampNanos, source: record.sourceIndex))
             }
@@ -476,16 +477,13 @@ public struct FlowAnalyzer: Sendable {
             quotedHeader.version = q.version
             switchSource(pos, key: key, fromA: fromA, quotedHeader, record: record)
         }
-        let unreachable = (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
-            || (h.proto == .icmpv6 && h.icmpType == 1)
         countICMPError(pos, fromA: fromA, unreachable: unreachable, type: h.icmpType, code: h.icmpCode,
                        v6: h.proto == .icmpv6, wire: record.originalLength, frame: record.frameNumber,
                        ts: record.timestampNanos)
         return true
     }
 
-    /// Counts an ICMP error quoting the flow at `pos` (sent towards endpoint A when `fromA` is false…
-    /// i.e. quoting a packet A sent when `fromA`).
+    /// Counts an ICMP error quoting the flow at `pos`: a packet endpoint A sent when `fromA`.
     @usableFromInline mutating func countICMPError(_ pos: Int, fromA: Bool, unreachable: Bool, type: UInt8,
                                                    code: UInt8, v6: Bool, wire: UInt32, frame: UInt64, ts: Int64) {
         if ts > table.states[pos].lastTs { table.states[pos].lastTs = ts }
