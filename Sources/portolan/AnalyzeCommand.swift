@@ -150,6 +150,9 @@ extension AnalyzeCommand {
                     try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
                                        minimumRange: splitMinimumBytes, progress: &progress)
                 } else {
+                    // The same loop as `SplitRead.walk` without its per-packet offset check: through
+                    // `walk`, measured 597 instructions/packet against 585 (and 593 with a second
+                    // loop in `walk`, where `FlowTable.find` was no longer inlined).
                     var reader = try CaptureReader(file: file, sourceIndex: index)
                     var record = CaptureRecord()
                     var n = 0
@@ -268,30 +271,24 @@ struct Progress {
     let enabled: Bool
     var name = ""
     var total = 0
-    var started: UInt64 = 0
-    var lastDraw: UInt64 = 0
+    var started = 0.0
+    var lastDraw = 0.0
     var shown = false
 
     init(enabled: Bool) { self.enabled = enabled }
-
-    static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
 
     mutating func start(name: String, total: Int) {
         guard enabled else { return }
         self.name = name
         self.total = max(total, 1)
-        started = Progress.now()
+        started = Timing.now()
     }
 
     mutating func update(_ offset: Int) {
         guard enabled else { return }
-        let now = Progress.now()
+        let now = Timing.now()
         // After a second, at most ten redraws a second.
-        guard now - started > 1_000_000_000, now - lastDraw > 100_000_000 else { return }
+        guard now - started > 1, now - lastDraw > 0.1 else { return }
         lastDraw = now
         let fraction = min(1.0, Double(offset) / Double(total))
         let width = 30

@@ -67,13 +67,13 @@ struct BenchCommand: ParsableCommand {
             let config = SynthConfiguration(
                 packets: packets, flows: flows, seed: seed, format: fmt, snaplen: snaplen,
                 concurrentFlows: concurrent)
-            let t0 = BenchClock.now()
+            let t0 = Timing.now()
             let stats: SynthStatistics
             do { stats = try TrafficSynth(config).write(path: path) } catch {
                 BenchOutput.error("\(error)")
                 throw ExitCode(2)
             }
-            let secs = BenchClock.seconds(since: t0)
+            let secs = Timing.seconds(since: t0)
             print("generated \(stats.packets) packets, \(stats.conversations) conversations, "
                 + "\(stats.fileBytes) bytes (\(stats.wireBytes) on the wire) "
                 + (temporary ? "" : "to \(path) ") + "in " + BenchOutput.fixed(secs, 2) + " s ("
@@ -133,9 +133,9 @@ struct BenchCommand: ParsableCommand {
             var peak = 0
             for _ in 0..<repeats {
                 PeakMemory.reset()
-                let t0 = BenchClock.now()
+                let t0 = Timing.now()
                 try body()
-                best = min(best, BenchClock.seconds(since: t0))
+                best = min(best, Timing.seconds(since: t0))
                 peak = max(peak, PeakMemory.read())
             }
             rows.append(StageResult(name: name, seconds: best, peakBytes: peak))
@@ -270,18 +270,6 @@ enum Stages {
         }
         return sorted(a) == sorted(b) && a.accounting.normalized() == b.accounting.normalized()
             && a.hosts == b.hosts && a.outbound == b.outbound && a.sources == b.sources
-    }
-}
-
-enum BenchClock {
-    static func now() -> timespec {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return t
-    }
-    static func seconds(since t0: timespec) -> Double {
-        let t = now()
-        return Double(t.tv_sec - t0.tv_sec) + Double(t.tv_nsec - t0.tv_nsec) / 1e9
     }
 }
 

@@ -4,16 +4,17 @@ import Glibc
 import FlowAnalysis
 import PacketWire
 
-/// `--threads N` on pcap files: each file is cut into N byte ranges at record boundaries, read on
-/// N threads by N analyzers, and the analyzers are appended in file order
-/// (`FlowAnalyzer.appendContinuation`, FlowAnalysis/ByteSplit.swift) — the same result as one
-/// analyzer reading the file. Each thread walks only its share of the mapping, so the walk,
-/// memory-bound on large files, is split too.
+/// Reads a capture into an analyzer; with `--threads N` the file is cut into N byte ranges at
+/// record (pcap) or block (pcapng) boundaries, read on N threads by N analyzers, and the analyzers
+/// are appended in file order (`FlowAnalyzer.appendContinuation`, FlowAnalysis/ByteSplit.swift) —
+/// the same result as one analyzer reading the file. Each thread walks only its share of the
+/// mapping, so the walk, memory-bound on large files, is split too.
 ///
-/// A cut is found by a heuristic (`CaptureReader.pcapRecordBoundary`) and trusted only when the
-/// range before it ends exactly on it. Whenever a range cannot be appended exactly (the cut was
-/// not a boundary, the range hit damage, a flow's log overflowed), the analyzer so far reads the
-/// rest of the file itself, on one thread: slower, never different.
+/// A cut is found by a heuristic (`CaptureReader.recordBoundary`) and trusted only when the range
+/// before it ends exactly on it. Whenever a range cannot be appended exactly (the cut was not a
+/// boundary, the range hit damage, a pcapng section or interface block came before it, a flow's
+/// log overflowed), the analyzer so far reads the rest of the file itself, on one thread: slower,
+/// never different.
 enum SplitRead {
     /// Smallest range worth a thread (`analyze --split-minimum-bytes` lowers it for tests).
     static let minimumRange = 4 << 20
@@ -63,13 +64,13 @@ enum SplitRead {
             _ = slots.deinitialize()
             slots.deallocate()
         }
-        slots[0] = Part(analyzer: analyzer)
+        slots[0] = Part(analyzer: analyzer, reader: start)
         for k in 1..<ranges {
             var a = FlowAnalyzer(configuration: analyzer.configuration)
             for name in analyzer.sources { _ = a.addSource(name: name) }
             a.beginContinuationPart()
             a.reserveFlows(forCaptureBytes: (k < cuts.count ? cuts[k] : file.count) - cuts[k - 1])
-            slots[k] = Part(analyzer: a)
+            slots[k] = Part(analyzer: a, reader: start)
         }
         nonisolated(unsafe) let parts = slots
         let shared = progress
@@ -77,58 +78,48 @@ enum SplitRead {
             // Each iteration touches its own slot only.
             var part = parts[k]!
             var p = k == 0 ? shared : Progress(enabled: false)
-            let wall0 = SplitRead.clock(CLOCK_MONOTONIC), cpu0 = SplitRead.clock(CLOCK_THREAD_CPUTIME_ID)
-            defer {
-                parts[k]!.cpu = SplitRead.clock(CLOCK_THREAD_CPUTIME_ID) - cpu0
-                parts[k]!.wall = SplitRead.clock(CLOCK_MONOTONIC) - wall0
-            }
+            let wall0 = Timing.now(), cpu0 = Timing.now(CLOCK_THREAD_CPUTIME_ID)
+            // A copy of the reader that read the preamble: pcapng sections and interfaces.
+            if k > 0 { part.reader.seek(toRecordAt: cuts[k - 1], packetsBefore: 0) }
             do throws(CaptureFileError) {
-                // A copy of the reader that read the preamble: pcapng sections and interfaces.
-                var reader = start
-                if k > 0 { reader.seek(toRecordAt: cuts[k - 1], packetsBefore: 0) }
-                let structure = reader.structureBlocks
-                part.error = nil
-                defer {
-                    part.reached = Int(reader.offset)
-                    part.packets = reader.packetCount - (k > 0 ? 0 : start.packetCount)
-                    part.structureChanged = reader.structureBlocks != structure
-                    part.reader = reader
-                }
-                try walk(&reader, into: &part.analyzer, to: k < cuts.count ? cuts[k] : Int.max, progress: &p)
+                try walk(&part.reader, into: &part.analyzer, to: k < cuts.count ? cuts[k] : Int.max, progress: &p)
             } catch {
                 part.error = error
             }
             if k == 0 { p.finish() }
+            part.cpu = Timing.seconds(since: cpu0, CLOCK_THREAD_CPUTIME_ID)
+            part.wall = Timing.seconds(since: wall0)
             parts[k] = part
         }
 
-        // Append the ranges in order while each ends where the next begins.
+        // Append the ranges in order while each ends where the next begins. Where each range's
+        // reader stopped, and after how many packets, stays known once its analyzer is gone.
         var outcome = Outcome(ranges: ranges, rangeCPU: slots.map { $0!.cpu }, rangeWall: slots.map { $0!.wall })
-        let merge0 = clock(CLOCK_MONOTONIC)
+        let merge0 = Timing.now()
         let readers = slots.map { $0!.reader }
-        let structureChanged = slots.map { $0!.structureChanged }
         analyzer = slots[0]!.analyzer
-        var reached = slots[0]!.reached
-        var frames = slots[0]!.packets
         if let e = slots[0]!.error { throw e }
+        var frames = readers[0].packetCount
         for k in 1..<ranges {
             let next = slots[k]!
-            if reached == cuts[k - 1] && next.error == nil && !structureChanged[k - 1]
+            // pcapng: a section header or interface block in the range before means this range
+            // was read with the interfaces from before it.
+            let structureChanged = readers[k - 1].structureBlocks != start.structureBlocks
+            if readers[k - 1].offset == UInt64(cuts[k - 1]) && next.error == nil && !structureChanged
                 && analyzer.appendContinuation(next.analyzer, framesBefore: frames) {
-                reached = next.reached
-                frames &+= next.packets
+                frames &+= readers[k].packetCount
                 slots[k] = nil  // its tables can go now
                 continue
             }
             // Read the rest here: from where the analyzer's packets end, with the state of the
             // reader that got there (pcapng: its section and interfaces).
-            outcome.resumedAt = reached
-            guard var reader = readers[k - 1] else { preconditionFailure("range \(k - 1) ran") }
-            reader.seek(toRecordAt: reached, packetsBefore: frames)
+            var reader = readers[k - 1]
+            outcome.resumedAt = Int(reader.offset)
+            reader.seek(toRecordAt: Int(reader.offset), packetsBefore: frames)
             try walk(&reader, into: &analyzer, to: Int.max, progress: &progress)
             break
         }
-        outcome.mergeWall = clock(CLOCK_MONOTONIC) - merge0
+        outcome.mergeWall = Timing.seconds(since: merge0)
         return outcome
     }
 
@@ -166,22 +157,11 @@ enum SplitRead {
 
     struct Part {
         var analyzer: FlowAnalyzer
-        var reached = 0
-        var packets: UInt64 = 0
+        /// Its reader: where it stopped and after how many packets of the range.
+        var reader: CaptureReader
         var error: CaptureFileError? = nil
         var cpu = 0.0
         var wall = 0.0
-        /// pcapng: a section header or interface block in the range (the ranges after it were
-        /// read with the interfaces from before it).
-        var structureChanged = false
-        /// The reader where it stopped.
-        var reader: CaptureReader? = nil
-    }
-
-    static func clock(_ id: clockid_t) -> Double {
-        var t = timespec()
-        clock_gettime(id, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     /// Feeds `analyzer` the packets from the reader's offset up to offset `stop` (the reader stops at

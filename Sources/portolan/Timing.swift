@@ -1,0 +1,13 @@
+import Glibc
+
+/// Seconds on a clock: monotonic wall time by default, a thread's CPU time with
+/// `CLOCK_THREAD_CPUTIME_ID` (progress bar, `bench` stages, `--threads` ranges).
+enum Timing {
+    static func now(_ id: clockid_t = CLOCK_MONOTONIC) -> Double {
+        var t = timespec()
+        clock_gettime(id, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    static func seconds(since t0: Double, _ id: clockid_t = CLOCK_MONOTONIC) -> Double { now(id) - t0 }
+}
