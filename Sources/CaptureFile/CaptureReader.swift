@@ -670,39 +670,23 @@ extension CaptureReader {
     }
 
     /// pcapng: the first 4-byte-aligned offset at or after `offset` (within `window` bytes) where
-    /// `run` consecutive blocks start, each with a length ≥ 12, a multiple of 4, inside the file
-    /// and repeated in its trailer, each leading to the next (or the run reaches the end of the
-    /// file exactly), the first neither a section header nor an interface block.
+    /// `run` consecutive blocks start (`pcapngBlockEnd`), each leading to the next (or the run
+    /// reaches the end of the file exactly), the first neither a section header nor an interface block.
     public func pcapngBlockBoundary(atOrAfter offset: Int, run: Int = 8, window: Int = 1 << 20) -> Int? {
         guard isPcapng, failure == nil else { return nil }
-        var candidate = (max(offset, 0) + 3) & ~3
-        let last = min(end, offset > end - window ? end : offset + window)
-        while candidate < last {
-            var at = candidate
-            var good = 0
-            while good < run {
-                if at == end { break }
-                guard end - at >= 12 else { good = -1; break }
-                // safe: end - at ≥ 12 covers type and length
-                let type = u32(at), length = Int(u32(at + 4))
-                guard length >= 12, length & 3 == 0, length <= end - at, Int(u32(at + length - 4)) == length,
-                      good > 0 || (type != 0x0A0D_0D0A && type != 1)
-                else { good = -1; break }  // safe: at + length - 4 ≥ at + 8, inside the file
-                at += length
-                good += 1
-            }
-            if good > 0 { return candidate }
-            candidate += 4
+        return firstRun(from: (max(offset, 0) + 3) & ~3, step: 4, before: windowEnd(offset, window), run: run) { at, i in
+            // safe: pcapngBlockEnd checked 12 bytes at `at`
+            guard let next = pcapngBlockEnd(at: at), i > 0 || (u32(at) != 0x0A0D_0D0A && u32(at) != 1) else { return nil }
+            return next
         }
-        return nil
     }
 
     /// The first offset at or after `offset` (and before `offset + window`) where `run`
     /// consecutive plausible pcap records start, each leading exactly to the next (or the run
     /// reaches the end of the file exactly); nil when there is none. Plausible: 0 < captured ≤
     /// original ≤ 262,144 bytes, a sub-second fraction below one second, seconds within a day of
-    /// the previous record's and no earlier than a day before the first record's. A heuristic: the reader of the range before must land exactly on
-    /// the offset (`offset` after its walk) before the cut is trusted.
+    /// the previous record's and no earlier than a day before the first record's. A heuristic:
+    /// the reader of the range before must land exactly on the offset before the cut is trusted.
     public func pcapRecordBoundary(atOrAfter offset: Int, run: Int = 16, window: Int = 1 << 20) -> Int? {
         guard !isPcapng, lengthSwap == 0, failure == nil else { return nil }
         let h = recordHeaderSize
@@ -710,29 +694,53 @@ extension CaptureReader {
         // Not before the first record's time (less a day): runs of zero bytes in payloads read
         // as empty records from 1970.
         let earliest: UInt32 = end - 24 >= h ? u32(24) &- min(u32(24), 86_400) : 0  // safe: a header at 24
-        var candidate = max(offset, 24)
-        let last = min(end, offset > end - window ? end : offset + window)
+        var previousSeconds: UInt32 = 0
+        return firstRun(from: max(offset, 24), step: 1, before: windowEnd(offset, window), run: run) { at, i in
+            guard end - at >= h else { return nil }
+            // safe: end - at ≥ h covers the header fields
+            let seconds = u32(at), fraction = u32(at + 4), captured = u32(at + 8), original = u32(at + 12)
+            guard captured > 0, captured <= original, original <= 262_144, captured <= pcapMaxCaptured,
+                  fraction < fractionLimit, seconds >= earliest, Int(captured) <= end - at - h,
+                  i == 0 || (seconds > previousSeconds ? seconds - previousSeconds : previousSeconds - seconds) <= 86_400
+            else { return nil }
+            previousSeconds = seconds
+            return at + h + Int(captured)
+        }
+    }
+
+    /// `offset + window`, or the end of the file.
+    func windowEnd(_ offset: Int, _ window: Int) -> Int { min(end, offset > end - window ? end : offset + window) }
+
+    /// The first candidate offset from `start` (by `step`, before `last`) from which `next` — the
+    /// offset after the record or block at `at`, the `i`th of the run, or nil if none is plausible
+    /// there — leads through `run` of them, or through at least one to the end of the file exactly.
+    func firstRun(from start: Int, step: Int, before last: Int, run: Int,
+                  _ next: (_ at: Int, _ i: Int) -> Int?) -> Int? {
+        var candidate = start
         while candidate < last {
-            var at = candidate
-            var previousSeconds: UInt32? = nil
-            var good = 0
-            while good < run {
-                if at == end { break }
-                guard end - at >= h else { good = -1; break }
-                // safe: end - at ≥ h covers the header fields
-                let seconds = u32(at), fraction = u32(at + 4), captured = u32(at + 8), original = u32(at + 12)
-                guard captured > 0, captured <= original, original <= 262_144, captured <= pcapMaxCaptured,
-                      fraction < fractionLimit, seconds >= earliest, Int(captured) <= end - at - h
-                else { good = -1; break }
-                if let p = previousSeconds, (seconds > p ? seconds - p : p - seconds) > 86_400 { good = -1; break }
-                previousSeconds = seconds
-                at += h + Int(captured)
+            var at = candidate, good = 0
+            while good < run && at != end {
+                guard let n = next(at, good) else {
+                    good = -1
+                    break
+                }
+                at = n
                 good += 1
             }
             if good > 0 { return candidate }
-            candidate += 1
+            candidate += step
         }
         return nil
+    }
+
+    /// pcapng: the offset after the block at `at` if its length is ≥ 12, a multiple of 4, inside
+    /// the file and repeated in its trailer; else nil.
+    func pcapngBlockEnd(at: Int) -> Int? {
+        guard end - at >= 12 else { return nil }
+        let length = Int(u32(at + 4))  // safe: end - at ≥ 12
+        // safe: at + length - 4 ≥ at + 8, inside the file
+        guard length >= 12, length & 3 == 0, length <= end - at, Int(u32(at + length - 4)) == length else { return nil }
+        return at + length
     }
 
     /// Continues the walk at `offset`, a record or block boundary (`recordBoundary`), numbering
@@ -754,11 +762,10 @@ extension CaptureReader {
         var at = from, n = 0
         let stop = min(before, end)
         if isPcapng {
-            while at < stop && end - at >= 12 {
-                let type = u32(at), length = Int(u32(at + 4))  // safe: end - at ≥ 12
-                guard length >= 12, length & 3 == 0, length <= end - at else { break }
+            while at < stop, let next = pcapngBlockEnd(at: at) {
+                let type = u32(at)  // safe: pcapngBlockEnd checked 12 bytes at `at`
                 if type == 6 || type == 3 || type == 2 { n += 1 }
-                at += length
+                at = next
             }
         } else {
             let h = recordHeaderSize
