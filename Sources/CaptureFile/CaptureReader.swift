@@ -194,24 +194,33 @@ public struct CaptureReader {
                 // header per cache line; ask for the line 4 KiB ahead (10 M packets, 3.4 GiB:
                 // read 1.31 → 1.01 s; 1 KiB and 2 KiB ahead gain less).
                 portolan_prefetch(base + (start &+ Self.prefetchDistance))
-                // ≤ (2^32-1)·1e9 + (2^32-1)·1000 < 2^63: cannot overflow
-                record.timestampNanos = Int64(seconds) &* 1_000_000_000 &+ Int64(fraction) &* fractionNanos
-                record.hasTimestamp = true
-                record.capturedLength = captured
-                record.originalLength = original
-                record.linkType = pcapLinkType
-                record.interfaceID = 0
-                record.section = 0
-                packets &+= 1  // < 2^64 records fit in any file
-                record.frameNumber = packets
-                record.fileOffset = UInt64(truncatingIfNeeded: pos)
-                record.sourceIndex = sourceIndex
-                pos = start &+ Int(captured)  // ≤ end: captured ≤ remaining - h
                 // safe: start + captured ≤ end, checked above
-                return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+                return yieldPcap(&record, seconds: seconds, fraction: fraction, captured: captured,
+                                 original: original, dataAt: start)
             }
         }
         return try pcapSlow(&record)
+    }
+
+    /// Fills `record` from a pcap record header whose `captured` bytes at `start` the caller
+    /// checked lie inside the file, and steps past the record (the fast and the slow path).
+    @usableFromInline @_transparent
+    mutating func yieldPcap(_ record: inout CaptureRecord, seconds: UInt32, fraction: UInt32, captured: UInt32,
+                            original: UInt32, dataAt start: Int) -> UnsafeRawBufferPointer {
+        // ≤ (2^32-1)·1e9 + (2^32-1)·1000 < 2^63: cannot overflow
+        record.timestampNanos = Int64(seconds) &* 1_000_000_000 &+ Int64(fraction) &* fractionNanos
+        record.hasTimestamp = true
+        record.capturedLength = captured
+        record.originalLength = original
+        record.linkType = pcapLinkType
+        record.interfaceID = 0
+        record.section = 0
+        packets &+= 1  // < 2^64 records fit in any file
+        record.frameNumber = packets
+        record.fileOffset = UInt64(truncatingIfNeeded: pos)
+        record.sourceIndex = sourceIndex
+        pos = start &+ Int(captured)  // ≤ end: the caller checked start + captured ≤ end
+        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
     }
 
     @inlinable @inline(__always)
@@ -232,20 +241,10 @@ public struct CaptureReader {
                         let ticks = UInt64(u32(pos &+ 12)) << 32 | UInt64(u32(pos &+ 16))
                         record.timestampNanos = iface.nanoseconds(ticks)
                         record.hasTimestamp = true
-                        record.capturedLength = captured
-                        record.originalLength = u32(pos &+ 24)
-                        record.linkType = iface.linkType
-                        record.interfaceID = interface
-                        record.section = section
-                        packets &+= 1  // < 2^64 blocks fit in any file
-                        record.frameNumber = packets
-                        record.fileOffset = UInt64(truncatingIfNeeded: pos)
-                        record.sourceIndex = sourceIndex
-                        let start = pos &+ 28
-                        pos = blockEnd
                         portolan_prefetch(base + (blockEnd &+ Self.prefetchDistance))  // a hint, as in nextPcap
                         // safe: 28 + captured ≤ length - 4, and the block lies within the file
-                        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+                        return yield(&record, captured: captured, original: u32(pos &+ 24), interface: interface,
+                                     linkType: iface.linkType, dataAt: pos &+ 28, length: Int(length))
                     }
                 }
             }
@@ -322,21 +321,9 @@ public struct CaptureReader {
         guard Int(captured) <= remaining - h else {
             throw fail(.truncated, at: pos, "the pcap record needs \(captured) bytes of packet data after its header, but the file ends after \(remaining - h)")
         }
-        let start = pos + h
-        record.timestampNanos = Int64(seconds) * 1_000_000_000 + Int64(fraction) * fractionNanos
-        record.hasTimestamp = true
-        record.capturedLength = captured
-        record.originalLength = original
-        record.linkType = pcapLinkType
-        record.interfaceID = 0
-        record.section = 0
-        packets += 1
-        record.frameNumber = packets
-        record.fileOffset = UInt64(pos)
-        record.sourceIndex = sourceIndex
-        pos = start + Int(captured)
-        // safe: start + captured ≤ end, checked above
-        return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
+        // safe: pos + h + captured ≤ end, checked above
+        return yieldPcap(&record, seconds: seconds, fraction: fraction, captured: captured, original: original,
+                         dataAt: pos + h)
     }
 
     /// Walks pcapng blocks from `pos` until one yields a packet (returned), the file ends (nil),
@@ -455,6 +442,9 @@ public struct CaptureReader {
         }
     }
 
+    /// Fills `record` from a pcapng packet block of `length` bytes at `pos` whose `captured` bytes
+    /// at `start` the caller checked lie inside it, and steps past the block (the fast and the slow path).
+    @usableFromInline @_transparent
     mutating func yield(_ record: inout CaptureRecord, captured: UInt32, original: UInt32, interface: UInt32,
                         linkType: LinkType, dataAt start: Int, length: Int) -> UnsafeRawBufferPointer {
         record.capturedLength = captured
@@ -462,11 +452,11 @@ public struct CaptureReader {
         record.linkType = linkType
         record.interfaceID = interface
         record.section = section
-        packets += 1
+        packets &+= 1  // < 2^64 blocks fit in any file
         record.frameNumber = packets
-        record.fileOffset = UInt64(pos)
+        record.fileOffset = UInt64(truncatingIfNeeded: pos)
         record.sourceIndex = sourceIndex
-        pos += length
+        pos &+= length  // ≤ end: the caller checked the block lies within the file
         // safe: the caller checked start + captured ≤ block end ≤ file end
         return UnsafeRawBufferPointer(start: base + start, count: Int(captured))
     }
