@@ -48,6 +48,23 @@ struct Counters: Sendable {
         perSource = [UInt64](repeating: 0, count: 16)
     }
 
+    /// A frame counted in one flow outside any tunnel (the common frame of `processFrame`): total,
+    /// flows and its source — for the current source in the one in-flow tally — and truncation.
+    @inlinable @inline(__always) mutating func oneFlowFrame(source: UInt32, wire: UInt32, captured: UInt32) {
+        if source == currentSource {
+            inFlowPackets &+= 1
+            inFlowBytes &+= UInt64(wire)
+        } else {
+            total.add(wire)
+            self.source(source, wire)
+            flows.add(wire)
+        }
+        if captured < wire {
+            truncated.add(wire)
+            truncatedInFlows.add(wire)
+        }
+    }
+
     @inlinable mutating func other(_ proto: UInt8, _ wire: UInt32) {
         otherIP.add(wire)
         otherByProto[Int(proto)] &+= 1

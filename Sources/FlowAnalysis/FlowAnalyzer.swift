@@ -166,15 +166,9 @@ public struct FlowAnalyzer: Sendable {
             }
             if table.states[pos].current.source == record.sourceIndex
                 && record.sourceIndex == counters.currentSource {
-                // `ingest` for a frame in one flow, outside any tunnel: total, flows and the current
-                // source in one tally.
+                // `ingest` for a frame in one flow, outside any tunnel.
                 let wire = record.originalLength
-                counters.inFlowPackets &+= 1
-                counters.inFlowBytes &+= UInt64(wire)
-                if record.capturedLength < wire {
-                    counters.truncated.add(wire)
-                    counters.truncatedInFlows.add(wire)
-                }
+                counters.oneFlowFrame(source: record.sourceIndex, wire: wire, captured: record.capturedLength)
                 table.states[pos].packet(fromA: fromA, proto: f.proto, payload: f.transportPayloadLength,
                                          flags: f.tcpFlags, hasFlags: f.isTCP, wire: wire, frame: record.frameNumber,
                                          ts: record.timestampNanos)
@@ -199,13 +193,7 @@ public struct FlowAnalyzer: Sendable {
     mutating func newFlow(_ key: FlowKey, hash: UInt64, fromA: Bool, _ record: CaptureRecord) {
         let h = summary.outer
         let wire = record.originalLength
-        counters.total.add(wire)
-        counters.source(record.sourceIndex, wire)
-        counters.flows.add(wire)
-        if record.capturedLength < wire {
-            counters.truncated.add(wire)
-            counters.truncatedInFlows.add(wire)
-        }
+        counters.oneFlowFrame(source: record.sourceIndex, wire: wire, captured: record.capturedLength)
         let pos = create(key, hash: hash, fromA: fromA, h, tunnel: 0, carrier: false, record: record)
         table.states[pos].packet(fromA: fromA, proto: h.proto.rawValue, payload: h.transportPayloadLength,
                                  flags: h.tcpFlags, hasFlags: h.hasTCPFlags, wire: wire, frame: record.frameNumber,
