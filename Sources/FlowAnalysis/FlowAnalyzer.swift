@@ -191,17 +191,9 @@ public struct FlowAnalyzer: Sendable {
     /// frame in one new flow outside any tunnel, with the key, hash and probe already done.
     @usableFromInline @inline(never)
     mutating func newFlow(_ key: FlowKey, hash: UInt64, fromA: Bool, _ record: CaptureRecord) {
-        let h = summary.outer
-        let wire = record.originalLength
-        counters.oneFlowFrame(source: record.sourceIndex, wire: wire, captured: record.capturedLength)
-        let pos = create(key, hash: hash, fromA: fromA, h, tunnel: 0, carrier: false, record: record)
-        table.states[pos].packet(fromA: fromA, proto: h.proto.rawValue, payload: h.transportPayloadLength,
-                                 flags: h.tcpFlags, hasFlags: h.hasTCPFlags, wire: wire, frame: record.frameNumber,
-                                 ts: record.timestampNanos)
-        if _slowPath(logging) {
-            logPacket(pos, fromA: fromA, proto: h.proto.rawValue, flags: h.tcpFlags, hasFlags: h.hasTCPFlags,
-                      payload: h.transportPayloadLength, frame: record.frameNumber)
-        }
+        counters.oneFlowFrame(source: record.sourceIndex, wire: record.originalLength, captured: record.capturedLength)
+        let pos = create(key, hash: hash, fromA: fromA, summary.outer, tunnel: 0, carrier: false, record: record)
+        count(pos, fromA: fromA, summary.outer, record)
     }
 
     /// Accounts for one frame already decoded (tests, or callers that decode themselves).
@@ -304,41 +296,33 @@ public struct FlowAnalyzer: Sendable {
     /// Counts one packet in the flow of the outer or inner header of `summary` (created if new).
     @usableFromInline mutating func update(inner: Bool, layer: UInt8, vlan: UInt64, tunnel: UInt8, carrier: Bool,
                                            record: CaptureRecord) {
-        let key: FlowKey, fromA: Bool
-        let proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool
-        if inner {
-            (key, fromA) = FlowKey.make(src: summary.inner.source, sport: summary.inner.sourcePort,
-                                        dst: summary.inner.destination, dport: summary.inner.destinationPort,
-                                        proto: summary.inner.proto.rawValue, version: summary.inner.version,
+        // A copy of the header: this is the general way (new flows, tunnels, other sources); the
+        // common frame of a known flow never comes here (`processFrame`).
+        let h = inner ? summary.inner : summary.outer
+        let (key, fromA) = FlowKey.make(src: h.source, sport: h.sourcePort, dst: h.destination,
+                                        dport: h.destinationPort, proto: h.proto.rawValue, version: h.version,
                                         vlan: vlan, layer: layer)
-            proto = summary.inner.proto.rawValue
-            payload = summary.inner.transportPayloadLength
-            flags = summary.inner.tcpFlags
-            hasFlags = summary.inner.hasTCPFlags
-        } else {
-            (key, fromA) = FlowKey.make(src: summary.outer.source, sport: summary.outer.sourcePort,
-                                        dst: summary.outer.destination, dport: summary.outer.destinationPort,
-                                        proto: summary.outer.proto.rawValue, version: summary.outer.version,
-                                        vlan: vlan, layer: layer)
-            proto = summary.outer.proto.rawValue
-            payload = summary.outer.transportPayloadLength
-            flags = summary.outer.tcpFlags
-            hasFlags = summary.outer.hasTCPFlags
-        }
         let hash = key.hash
         var pos = table.find(key, hash: hash)
         if pos < 0 {
-            pos = create(key, hash: hash, fromA: fromA, inner ? summary.inner : summary.outer,
-                         tunnel: carrier ? summary.tunnel.rawValue : tunnel, carrier: carrier, record: record)
+            pos = create(key, hash: hash, fromA: fromA, h, tunnel: carrier ? summary.tunnel.rawValue : tunnel,
+                         carrier: carrier, record: record)
         } else if table.states[pos].current.source != record.sourceIndex {
-            switchSource(pos, key: key, fromA: fromA, inner ? summary.inner : summary.outer, record: record)
+            switchSource(pos, key: key, fromA: fromA, h, record: record)
         }
+        count(pos, fromA: fromA, h, record)
+    }
+
+    /// Counts the packet of header `h` in the flow at `pos` (and logs it for a continuation part).
+    @usableFromInline @inline(__always)
+    mutating func count(_ pos: Int, fromA: Bool, _ h: borrowing IPHeaderSummary, _ record: CaptureRecord) {
         // One access to the element: the whole update happens in place.
-        table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
-                                 wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)
+        table.states[pos].packet(fromA: fromA, proto: h.proto.rawValue, payload: h.transportPayloadLength,
+                                 flags: h.tcpFlags, hasFlags: h.hasTCPFlags, wire: record.originalLength,
+                                 frame: record.frameNumber, ts: record.timestampNanos)
         if _slowPath(logging) {
-            logPacket(pos, fromA: fromA, proto: proto, flags: flags, hasFlags: hasFlags, payload: payload,
-                      frame: record.frameNumber)
+            logPacket(pos, fromA: fromA, proto: h.proto.rawValue, flags: h.tcpFlags, hasFlags: h.hasTCPFlags,
+                      payload: h.transportPayloadLength, frame: record.frameNumber)
         }
     }
 
