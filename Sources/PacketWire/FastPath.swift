@@ -166,43 +166,30 @@ public struct FastFrame: Sendable {
     /// rest of `s` as it was: no reset of the 272-byte summary, no copy to `inner`.
     @inlinable @inline(__always)
     public func store(into s: inout PacketSummary, complete: Bool) {
-        if !complete {
-            // One store each.
-            s.vlanCount = vlanCount
-            if vlanCount != 0 { s.vlans.0 = vlan }
-            s.tunnelDepth = 0
-            s.outer.version = version
-            s.outer.source = source
-            s.outer.destination = destination
-            s.outer.proto = IPProtocol(proto)
-            s.outer.sourcePort = sourcePort
-            s.outer.destinationPort = destinationPort
-            s.outer.hasPorts = true
-            s.outer.hasTCPFlags = isTCP
-            s.outer.tcpFlags = tcpFlags
-            s.outer.hasICMP = false
-            s.outer.transportPayloadLength = transportPayloadLength
-            return
+        // With nothing left that can fail, one straight run of stores into `s`, one store each.
+        if complete {
+            s = PacketSummary()
+            s.etherType = EtherType(etherType)
+            s.outer.offset = UInt32(truncatingIfNeeded: ipOffset)
+            s.outer.ttl = ttl
+            s.outer.ipPayloadLength = ipPayloadLength
         }
-        // With nothing left that can fail, one straight run of stores into `s`.
-        s = PacketSummary()
-        s.etherType = EtherType(etherType)
+        // The fields the flow analyzer reads.
         s.vlanCount = vlanCount
-        s.vlans.0 = vlan
-        s.outer.offset = UInt32(truncatingIfNeeded: ipOffset)
+        if vlanCount != 0 { s.vlans.0 = vlan }
+        s.tunnelDepth = 0
         s.outer.version = version
         s.outer.source = source
         s.outer.destination = destination
-        s.outer.ttl = ttl
         s.outer.proto = IPProtocol(proto)
-        s.outer.ipPayloadLength = ipPayloadLength
         s.outer.sourcePort = sourcePort
         s.outer.destinationPort = destinationPort
         s.outer.hasPorts = true
         s.outer.hasTCPFlags = isTCP
         s.outer.tcpFlags = tcpFlags
+        s.outer.hasICMP = false
         s.outer.transportPayloadLength = transportPayloadLength
-        s.inner = s.outer  // one IP header: `inner` is `outer`
+        if complete { s.inner = s.outer }  // one IP header: `inner` is `outer`
     }
 
     @inlinable init(etherType: UInt16, vlanCount: UInt8, vlan: UInt16, version: UInt8, proto: UInt8, ipOffset: Int,
