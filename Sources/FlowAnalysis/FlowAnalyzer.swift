@@ -151,7 +151,7 @@ public struct FlowAnalyzer: Sendable {
     /// no summary written or read and no call. Any other frame goes `ingest`'s way.
     @inlinable @inline(__always)
     mutating func processFrame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) {
-        if let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType), f.proto != 17 || !decoder.isVXLAN(f) {
+        if let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: record.linkType), !decoder.isVXLAN(f) {
             let vlan = vlanInKey && f.vlanCount != 0
                 ? FlowKey.vlanStack(count: 1, vlans: (f.vlan, 0, 0, 0)) : 0
             let (key, fromA) = FlowKey.make(src: f.source, sport: f.sourcePort, dst: f.destination,
