@@ -53,13 +53,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile"]),
-        .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire"]),
-        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire"]),
-        .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile"]),
-        .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis"]),
-        .testTarget(name: "PortolanCLITests", dependencies: ["portolan"]),
+        // Corpus location and directory listings for the test targets (not a product).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile", "TestSupport"]),
+        .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire", "TestSupport"]),
+        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "TestSupport"]),
+        .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
+        .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis", "TestSupport"]),
+        .testTarget(name: "PortolanCLITests", dependencies: ["portolan", "TestSupport"]),
         .testTarget(name: "TrafficSynthTests", dependencies: ["TrafficSynth", "CaptureFile", "PacketWire", "PortCatalog", "FlowAnalysis"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import TestSupport
 import CaptureFile
 import Glibc
 import PacketWire
@@ -6,16 +7,12 @@ import Testing
 /// `analyze --threads` cuts pcap files at record boundaries found by a heuristic
 /// (`pcapRecordBoundary`) and reads ranges from there (`seek(toRecordAt:packetsBefore:)`).
 @Suite struct SplitTests {
-    static let repoCaptures: String = {
-        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        parts.removeLast(3)
-        return parts.joined(separator: "/") + "/Captures"
-    }()
+    static let repoCaptures = repositoryRoot + "/Captures"
 
     /// The pcap files of Captures/ and of the corpus (pcapng: `pcapngCutsReadLikeTheWholeFile`).
     static func pcapFiles() -> [String] {
         var out: [String] = []
-        for (dir, names) in [(repoCaptures, listCaptures(repoCaptures)), (corpusDirectory, corpusCaptures())] {
+        for (dir, names) in [(repoCaptures, fileNames(in: repoCaptures) { $0.hasSuffix(".pcap") }), (corpusDirectory, corpusCaptures())] {
             for name in names {
                 guard let file = try? MappedFile(path: dir + "/" + name),
                       let reader = try? CaptureReader(file: file), reader.canSplit, reader.fileLinkType != nil
@@ -26,9 +23,6 @@ import Testing
         return out
     }
 
-    static func listCaptures(_ dir: String, suffix: String = ".pcap") -> [String] {
-        fileNames(in: dir) { $0.hasSuffix(suffix) }
-    }
 
     /// From almost any offset the heuristic finds the next real record (a later one, or a place
     /// that is no record — which the walk of the range before refuses — are rare); on the
@@ -96,7 +90,7 @@ import Testing
     /// cut is one `analyze --threads` refuses (`structureBlocks` moved).
     @Test func pcapngCutsReadLikeTheWholeFile() throws {
         var cuts = 0, real = 0
-        let names = (SplitTests.listCaptures(SplitTests.repoCaptures, suffix: ".pcapng").map { SplitTests.repoCaptures + "/" + $0 })
+        let names = (fileNames(in: SplitTests.repoCaptures) { $0.hasSuffix(".pcapng") }.map { SplitTests.repoCaptures + "/" + $0 })
             + corpusCaptures().map { corpusDirectory + "/" + $0 }
         for path in names {
             guard let file = try? MappedFile(path: path), var prepared = try? CaptureReader(file: file),

@@ -1,4 +1,4 @@
-// Helpers shared by the CaptureFile tests: corpus location, directory listing, byte builders.
+// Helpers shared by the CaptureFile tests: byte builders (corpus location and listings: TestSupport).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,39 +6,9 @@ import Darwin
 #endif
 import CaptureFile
 import PacketWire
+import TestSupport
 
-/// `../shared/corpus` relative to the repository root (three levels above this file).
-let corpusDirectory: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/") + "/../shared/corpus"
-}()
 
-let corpusAvailable: Bool = {
-    var st = stat()
-    return stat(corpusDirectory + "/README.md", &st) == 0
-}()
-
-/// Capture files of the corpus (everything that is not an oracle, script or text file), sorted.
-func corpusCaptures() -> [String] {
-    fileNames(in: corpusDirectory) {
-        !($0.hasPrefix(".") || $0.hasSuffix(".tsv") || $0.hasSuffix(".md") || $0.hasSuffix(".sh"))
-    }
-}
-
-/// The names in directory `path` that `keep` accepts, sorted; none when it cannot be read.
-func fileNames(in path: String, _ keep: (String) -> Bool) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if keep(name) { names.append(name) }
-    }
-    return names.sorted()
-}
 
 func readText(_ path: String) throws -> String {
     let file = try MappedFile(path: path)

@@ -3,6 +3,7 @@ import FlowAnalysis
 import PacketWire
 import PortCatalog
 import Testing
+import TestSupport
 
 /// The packets of a capture, held in memory so a test can cut them anywhere.
 struct LoadedCapture {
@@ -75,7 +76,7 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
     func cutAnywhereGivesTheSingleAnalyzerResult() throws {
         let catalog = try #require(builtInCatalog)
         var runs: [(String, AnalyzerConfiguration)] = []
-        for file in corpusFiles { runs.append(("\(corpusDir)/\(file)", AnalyzerConfiguration(catalog: catalog))) }
+        for file in corpusFiles { runs.append(("\(corpusDirectory)/\(file)", AnalyzerConfiguration(catalog: catalog))) }
         for file in expectedFiles where file.hasSuffix(".expected.tsv") && !file.hasSuffix(".outer.expected.tsv") {
             let name = String(file.dropLast(".expected.tsv".count))
             guard let capture = captureFor(name) else { continue }

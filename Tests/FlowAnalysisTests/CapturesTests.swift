@@ -4,21 +4,12 @@ import FlowAnalysis
 import PacketWire
 import PortCatalog
 import Testing
+import TestSupport
 
-/// The repository root: three levels up from Tests/FlowAnalysisTests/ThisFile.swift.
-let repoRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-let capturesDir = repoRoot + "/Captures"
-let corpusDir = repoRoot + "/../shared/corpus"
+let capturesDir = repositoryRoot + "/Captures"
 
 func fileExists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
-func listDirectory(_ path: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-}
 
 func readText(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
@@ -118,7 +109,7 @@ let builtInCatalog: CompiledCatalog? = try? CompiledCatalog.builtIn()
 
 /// `NAME.expected.tsv`, `NAME.outer.expected.tsv` (no decapsulation) and `NAME.by-vlan.tsv` (an
 /// extra `vlan` column: the tag stack, outer first, `-` untagged).
-let expectedFiles = listDirectory(capturesDir).filter { $0.hasSuffix(".expected.tsv") || $0.hasSuffix(".by-vlan.tsv") }
+let expectedFiles = fileNames(in: capturesDir).filter { $0.hasSuffix(".expected.tsv") || $0.hasSuffix(".by-vlan.tsv") }
 
 @Suite struct CapturesTests {
     @Test(.enabled(if: !expectedFiles.isEmpty), arguments: expectedFiles)
@@ -143,16 +134,14 @@ let expectedFiles = listDirectory(capturesDir).filter { $0.hasSuffix(".expected.
     }
 }
 
-let corpusFiles = listDirectory(corpusDir).filter {
-    !$0.hasSuffix(".tsv") && !$0.hasSuffix(".md") && !$0.hasSuffix(".sh") && !$0.hasSuffix(".txt")
-}
+let corpusFiles = corpusCaptures()
 
 @Suite struct CorpusAccountingTests {
     /// DESIGN contract 1 on every corpus file: every packet read lands in exactly one bucket.
     @Test(.enabled(if: !corpusFiles.isEmpty), arguments: corpusFiles)
     func accountingBalances(_ file: String) throws {
         let catalog = try #require(builtInCatalog)
-        let (a, counts, _) = analyze(["\(corpusDir)/\(file)"], configuration: AnalyzerConfiguration(catalog: catalog))
+        let (a, counts, _) = analyze(["\(corpusDirectory)/\(file)"], configuration: AnalyzerConfiguration(catalog: catalog))
         let s = a.snapshot()
         let acc = s.accounting
         #expect(acc.total.packets == counts[0])
@@ -238,7 +227,7 @@ let corpusFiles = listDirectory(corpusDir).filter {
         var fed: UInt64 = 0
         for (i, file) in corpusFiles.enumerated() {
             let index = a.addSource(name: file)
-            guard var reader = try? CaptureReader(path: "\(corpusDir)/\(file)", sourceIndex: index) else { continue }
+            guard var reader = try? CaptureReader(path: "\(corpusDirectory)/\(file)", sourceIndex: index) else { continue }
             var record = CaptureRecord()
             while let bytes = try? reader.next(&record) {
                 var copy = [UInt8](bytes)

@@ -4,6 +4,7 @@ import CaptureFile
 import Foundation
 import PacketWire
 import Testing
+import TestSupport
 
 /// Sends COUNT UDP datagrams of SIZE bytes to ADDRESS:PORT, as fast as one core can or at most
 /// RATE per second; with PORTS, to PORT … PORT+PORTS-1 in turn (that many flows).

@@ -8,6 +8,7 @@ import Foundation
 import PacketWire
 import PortCatalog
 import Testing
+import TestSupport
 
 let masterAddress = "10.210.0.1"
 let agentAddress = "10.210.0.2"

@@ -6,13 +6,10 @@
 // so nothing a test sends can leave them.
 import Foundation
 import Testing
+import TestSupport
 
-/// Repository root: three levels up from Tests/LiveCaptureTests/NetLab.swift.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The `portolan` built by `swift build` / `swift test` (debug).
-let portolanBinary = repoRoot.appendingPathComponent(".build/debug/portolan").path
+/// The repository root, as a URL.
+let repoRoot = URL(fileURLWithPath: repositoryRoot)
 
 /// Runs as root, `ip netns` works, and the binary was built: the end-to-end tests can run.
 let canRunLab: Bool = {

@@ -1,3 +1,4 @@
+import TestSupport
 import CaptureFile
 import PacketWire
 import Testing

@@ -1,5 +1,6 @@
 import CaptureFile
 import PacketWire
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -7,31 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// `../shared/corpus` beside the repository (the repo root is three levels above this file).
-let corpusDirectory: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/") + "/../shared/corpus"
-}()
 
-let corpusAvailable: Bool = {
-    var st = stat()
-    return stat(corpusDirectory + "/README.md", &st) == 0
-}()
-
-/// Capture files of the corpus that have an oracle, sorted.
-func corpusCaptures() -> [String] {
-    guard let dir = opendir(corpusDirectory) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name.hasSuffix(".oracle.tsv") { names.append(String(name.dropLast(".oracle.tsv".count))) }
-    }
-    return names.sorted()
-}
 
 /// One packet copied out of a capture file.
 struct CorpusPacket {

@@ -1,14 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PortCatalog
 import PacketWire
 
 /// ../shared/seeds relative to the repository root (three levels above this file).
-let seedsDirectory: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("../shared/seeds").standardizedFileURL.path
-}()
+let seedsDirectory = URL(fileURLWithPath: repositoryRoot + "/../shared/seeds").standardizedFileURL.path
 let seedsPresent = FileManager.default.fileExists(atPath: seedsDirectory + "/000_6cff00a1074e582d.txt")
 
 func builtIns() throws -> CompiledCatalog { try CompiledCatalog.builtIn() }

@@ -1,13 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import PortCatalog
 
 /// The built binary (swift build / swift test build it); tests skip when it is absent.
-let portolanBinary: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.appendingPathComponent(".build/debug/portolan").path
-}()
 let binaryPresent = FileManager.default.isExecutableFile(atPath: portolanBinary)
 
 struct RunResult {

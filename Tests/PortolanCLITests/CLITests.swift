@@ -1,26 +1,15 @@
 import Foundation
 import Testing
+import TestSupport
 
 // End-to-end checks of the command line's contracts, on the built binary and the project's own
 // captures: exit status 0/1/2, decode's 19 columns, --fail-on gating, damaged input reported up to
 // the damage. The per-module behaviour is tested in the other targets.
 
-private let repoRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url
-}()
-private let binary = repoRoot.appendingPathComponent(".build/debug/portolan").path
+private let repoRoot = URL(fileURLWithPath: repositoryRoot)
+private let binary = portolanBinary
 private let binaryPresent = FileManager.default.isExecutableFile(atPath: binary)
 private func capture(_ name: String) -> String { repoRoot.appendingPathComponent("Captures/\(name)").path }
-private let corpusDir = repoRoot.appendingPathComponent("../shared/corpus").standardizedFileURL.path
-private let corpusPresent = FileManager.default.fileExists(atPath: corpusDir + "/MANIFEST.tsv")
-/// The corpus's capture files (not its oracles, manifest or scripts).
-private func corpusCaptureNames() -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: corpusDir)) ?? []).filter {
-        !$0.hasSuffix(".tsv") && !$0.hasSuffix(".md") && !$0.hasSuffix(".sh") && !$0.hasSuffix(".txt")
-    }.sorted()
-}
 
 private struct Run {
     var status: Int32
@@ -204,11 +193,11 @@ struct CLITests {
 
     /// Every corpus capture (odd link types, pcapng sections, damage, tunnels) cut into 2 and 3
     /// byte ranges however small it is: the same report, error and exit status as one thread.
-    @Test(.enabled(if: corpusPresent, "../shared/corpus is absent"))
+    @Test(.enabled(if: corpusAvailable, "../shared/corpus is absent"))
     func threadsOnEveryCorpusFile() throws {
         var compared = 0
-        for name in corpusCaptureNames() {
-            let path = corpusDir + "/" + name
+        for name in corpusCaptures() {
+            let path = corpusDirectory + "/" + name
             let one = try portolan(["analyze", "--format", "json", "--no-progress", path])
             for threads in ["2", "3"] {
                 let many = try portolan(["analyze", "--format", "json", "--no-progress", "--threads", threads,

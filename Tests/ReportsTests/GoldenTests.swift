@@ -5,16 +5,12 @@ import PacketWire
 import PortCatalog
 import Reports
 import Testing
+import TestSupport
 
 /// Golden reports of real captures. Regenerate with `PORTOLAN_UPDATE_GOLDEN=1 swift test --filter ReportsTests`
 /// and review the diff.
-let repoRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
-let goldenDir = repoRoot + "/Tests/ReportsTests/Golden"
-let capturesDir = repoRoot + "/Captures"
+let goldenDir = repositoryRoot + "/Tests/ReportsTests/Golden"
+let capturesDir = repositoryRoot + "/Captures"
 let updateGolden = ProcessInfo.processInfo.environment["PORTOLAN_UPDATE_GOLDEN"] == "1"
 let builtInCatalog: CompiledCatalog? = try? CompiledCatalog.builtIn()
 let haveCaptures = FileManager.default.fileExists(atPath: capturesDir + "/blocked.pcap")
