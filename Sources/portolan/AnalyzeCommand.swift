@@ -104,7 +104,7 @@ struct AnalyzeCommand: ParsableCommand {
         switch fmt {
         case .jsonl, .csv:
             if fmt == .csv { out.write(csvHeaderLine) }
-            let names = sourceNames(analyzer)
+            let names = analyzer.sources
             _ = analyzer.snapshot { f in
                 out.write(renderFlow(f, format: fmt, sourceNames: names))
                 if !failed && f.verdicts.contains(where: failSet.contains) { failed = true }
@@ -173,11 +173,6 @@ extension AnalyzeCommand {
         }
         return (analyzer, errors)
     }
-}
-
-/// The source names, in source order (what flow records' `sources` index).
-func sourceNames(_ a: FlowAnalyzer) -> [String] {
-    a.snapshot(includeFlows: false).sources.map(\.name)
 }
 
 struct AnalyzeUsageError: Error {
