@@ -1,11 +1,14 @@
 /*
  * portolan-ref: the C yardstick for `portolan analyze`.
  *
- * Does the same per-packet work as the analyzer without the reporting: walk a mapped pcap or
- * pcapng file in place, decode Ethernet (+802.1Q/802.1ad tags), IPv4/IPv6 (with extension
- * headers), TCP/UDP/ICMP/ICMPv6 (and the header quoted by ICMP errors), update an
- * open-addressing flow table keyed by the bidirectional 5-tuple (+ outer VLAN), decide the
- * server side, and look the server port up in a 65,536-entry table per transport.
+ * The floor of the analyzer's per-packet work, not all of it: walk a mapped pcap or pcapng file
+ * in place, decode Ethernet (+802.1Q/802.1ad tags), IPv4/IPv6 (with extension headers),
+ * TCP/UDP/ICMP/ICMPv6 (and the header quoted by ICMP errors), update an open-addressing flow
+ * table keyed by the bidirectional 5-tuple (+ outer VLAN) with per-direction counters and
+ * flags, decide the server side, and look the server port up in a 65,536-entry table per
+ * transport. It keeps no TCP state machine, no Zeek history, no evidence frames, no accounting
+ * by layer, and makes no verdicts or report: what portolan does beyond it is measured against
+ * this floor (Benchmarks/PERFORMANCE.md).
  * It prints the totals so a run can be checked against portolan's accounting.
  *
  *   portolan-ref [--libpcap] [--read-only] FILE

@@ -113,7 +113,7 @@ public struct CaptureReader {
             isPcapng = true
             format = .pcapng
             // The first SHB sets the byte order and is validated like any other.
-            try shbOrSkip(first: true)
+            try sectionHeader(first: true)
         case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1, 0xA1B2_CD34, 0x34CD_B2A1:
             isPcapng = false
             let big = magic == 0xD4C3_B2A1 || magic == 0x4D3C_B2A1 || magic == 0x34CD_B2A1
@@ -387,7 +387,7 @@ public struct CaptureReader {
         switch type {
         case 0x0A0D_0D0A:
             structureBlocks &+= 1
-            try shbOrSkip(first: false)
+            try sectionHeader(first: false)
             return nil
         case 1:
             structureBlocks &+= 1
@@ -463,7 +463,7 @@ public struct CaptureReader {
 
     /// Section Header Block: sets the section's byte order, checks the version, clears interfaces.
     @discardableResult
-    mutating func shbOrSkip(first: Bool) throws(CaptureFileError) -> Int {
+    mutating func sectionHeader(first: Bool) throws(CaptureFileError) -> Int {
         let remaining = end - pos
         guard remaining >= 12 else {
             throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a section header block (28 bytes needed)")

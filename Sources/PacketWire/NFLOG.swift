@@ -30,8 +30,8 @@
                 c.end = c.at + length
                 c.at += tlvHeaderLength
                 switch af {
-                case 2: return c.dispatch(etherType: 0x0800, &s)
-                case 10: return c.dispatch(etherType: 0x86DD, &s)
+                case 2: return c.dispatch(etherType: EtherType.ipv4.rawValue, &s)
+                case 10: return c.dispatch(etherType: EtherType.ipv6.rawValue, &s)
                 default:
                     c.at -= tlvHeaderLength
                     return c.stop(&s, .link, .unsupportedProtocol)

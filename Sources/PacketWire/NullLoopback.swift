@@ -46,8 +46,8 @@
 
     @inlinable static func family(_ v: UInt32, _ c: inout Cursor, _ s: inout PacketSummary) -> Step {
         switch v {
-        case afInet: return c.dispatch(etherType: 0x0800, &s)
-        case afInet6BSD, afInet6FreeBSD, afInet6Darwin: return c.dispatch(etherType: 0x86DD, &s)
+        case afInet: return c.dispatch(etherType: EtherType.ipv4.rawValue, &s)
+        case afInet6BSD, afInet6FreeBSD, afInet6Darwin: return c.dispatch(etherType: EtherType.ipv6.rawValue, &s)
         default:
             c.at -= headerLength
             return c.stop(&s, .link, .unsupportedProtocol)

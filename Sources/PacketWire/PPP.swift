@@ -29,10 +29,10 @@
             c.at += 2
         }
         switch proto {
-        case 0x0021: return c.dispatch(etherType: 0x0800, &s)
-        case 0x0057: return c.dispatch(etherType: 0x86DD, &s)
-        case 0x0281: return c.dispatch(etherType: 0x8847, &s)
-        case 0x0283: return c.dispatch(etherType: 0x8848, &s)
+        case 0x0021: return c.dispatch(etherType: EtherType.ipv4.rawValue, &s)
+        case 0x0057: return c.dispatch(etherType: EtherType.ipv6.rawValue, &s)
+        case 0x0281: return c.dispatch(etherType: EtherType.mplsUnicast.rawValue, &s)
+        case 0x0283: return c.dispatch(etherType: EtherType.mplsMulticast.rawValue, &s)
         default: return .done   // LCP, IPCP, CHAP, …: PPP control traffic, not IP
         }
     }

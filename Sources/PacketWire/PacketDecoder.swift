@@ -284,36 +284,36 @@ public struct PacketDecoder: Sendable {
     /// What an EtherType (or a link header's equivalent) leads to.
     @inlinable func dispatch(etherType type: UInt16, _ s: inout PacketSummary) -> Step {
         if ipCount == 0 { s.etherType = EtherType(type) }
-        switch type {
-        case 0x0800: return .ipAny          // tshark's "ip" follows the version nibble
-        case 0x86DD: return .ipv6
-        case 0x8100, 0x88A8, 0x9100: return .vlan
-        case 0x8847, 0x8848: return .mpls
-        case 0x8864: return .pppoe
-        case 0x6558: return .ethernet       // transparent Ethernet bridging
-        case 0xD28B: return .arista
+        switch EtherType(type) {
+        case .ipv4: return .ipAny          // tshark's "ip" follows the version nibble
+        case .ipv6: return .ipv6
+        case .vlan, .qinq, .vlanOld: return .vlan
+        case .mplsUnicast, .mplsMulticast: return .mpls
+        case .pppoeSession: return .pppoe
+        case .transparentEthernet: return .ethernet
+        case .arista: return .arista
         default: return .done               // ARP, LLDP, 802.3 lengths, …: non-IP, not an error
         }
     }
 
     /// What follows an IP header (after IPv6 extension headers).
     @inlinable mutating func dispatch(ipProtocol proto: UInt8, _ s: inout PacketSummary) -> Step {
-        switch proto {
-        case 6: return .tcp
-        case 17: return .udp
-        case 136: return .udpLite
-        case 132: return .sctp
-        case 33: return .dccp
-        case 1: return .icmp
-        case 58: return .icmpv6
-        case 47: return .gre
-        case 4:
+        switch IPProtocol(proto) {
+        case .tcp: return .tcp
+        case .udp: return .udp
+        case .udpLite: return .udpLite
+        case .sctp: return .sctp
+        case .dccp: return .dccp
+        case .icmp: return .icmp
+        case .icmpv6: return .icmpv6
+        case .gre: return .gre
+        case .ipip:
             return enterTunnel(.ipInIP, .ipv4, &s) ? .ipAny : .done
-        case 41:
+        case .ipv6:
             return enterTunnel(.ipInIP, .ipv6, &s) ? .ipv6 : .done
-        case 103:
+        case .pim:
             return .pim
-        case 143:
+        case .ethernet:
             return enterTunnel(.ethernetInIP, .ipv6Extension, &s) ? .ethernet : .done
         default:
             return .done   // AH, ESP, OSPF, …: reported as the protocol, not walked (as the oracle)

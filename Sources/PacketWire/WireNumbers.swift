@@ -61,6 +61,8 @@ public struct EtherType: RawRepresentable, Hashable, Sendable {
     public static let qinq = EtherType(0x88A8)
     public static let vlanOld = EtherType(0x9100)
     public static let lldp = EtherType(0x88CC)
+    /// Arista's vendor-specific timestamp header (tshark `avsp`).
+    public static let arista = EtherType(0xD28B)
 }
 
 /// An IP protocol / IPv6 next-header number.
@@ -85,9 +87,12 @@ public struct IPProtocol: RawRepresentable, Hashable, Sendable {
     public static let icmpv6 = IPProtocol(58)
     public static let noNextHeader = IPProtocol(59)
     public static let destinationOptions = IPProtocol(60)
+    public static let pim = IPProtocol(103)
     public static let sctp = IPProtocol(132)
     public static let mobility = IPProtocol(135)
     public static let udpLite = IPProtocol(136)
+    /// Ethernet frames in IPv6 (RFC 8986 SRv6 L2 endpoints).
+    public static let ethernet = IPProtocol(143)
 
     /// Lower-case name as operators know it (`tcp`, `udp`, `icmp`, …); the number for others.
     public var name: String {

@@ -57,7 +57,8 @@ import Testing
                 if !offsets.contains(found) { wrong += 1 }
             }
         }
-        #expect(probes > 1000)
+        // About 97 probes per file: the project's 8 pcap files alone, or with the corpus's.
+        #expect(probes > (corpusAvailable ? 1000 : 700), Comment(rawValue: "\(probes) probes"))
         #expect(exact * 100 > probes * 95, Comment(rawValue: "\(exact) of \(probes) exact, \(none) none, \(wrong) wrong"))
         #expect(wrong * 100 < probes, Comment(rawValue: "\(wrong) of \(probes) probes found no record"))
     }
@@ -126,7 +127,7 @@ import Testing
                 #expect(i == packets.count, Comment(rawValue: "\(path): cut at \(cut) read \(i - first) of \(packets.count - first)"))
             }
         }
-        #expect(cuts > 100)
+        #expect(cuts > (corpusAvailable ? 100 : 40), Comment(rawValue: "\(cuts) cuts"))
         #expect(real * 10 > cuts * 9, Comment(rawValue: "\(real) of \(cuts) cuts are blocks"))
     }
 
