@@ -1,6 +1,6 @@
 import PacketWire
 
-/// What a flow says about the cluster's rules (DESIGN.md, "Verdicts"), with a precedence: the
+/// What a flow says about the cluster's rules (README.md, "Verdicts"), with a precedence: the
 /// first that applies is the primary verdict. `rank` is the one place the precedence is written;
 /// `byRank` and `init(rank:)` derive from it, and the declaration (so `allCases`) follows it (a
 /// test checks that).
@@ -207,7 +207,7 @@ public struct Tally: Sendable, Equatable {
     public static func + (a: Tally, b: Tally) -> Tally { Tally(packets: a.packets + b.packets, bytes: a.bytes + b.bytes) }
 }
 
-/// Every packet in exactly one bucket (DESIGN contract 1):
+/// Every packet in exactly one bucket (the accounting contract, ARCHITECTURE.md):
 /// `total = flows + icmpMatched + otherIP + nonIP + undecodable`, for packets and for bytes
 /// (original wire lengths).
 public struct Accounting: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import PacketWire
 import PortCatalog
 
-// Verdict rules (DESIGN.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
+// Verdict rules (README.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
 //
 // Rule verdict, exactly one per TCP/UDP flow, from the server port and the inventory:
 // - the server is a listed destination of an outbound entry on that port (Mission Control) → expected;
@@ -22,7 +22,7 @@ import PortCatalog
 //   answer at all.
 // - blocked-rst: the client's SYN was answered by the server's RST without a SYN-ACK (Zeek REJ).
 // - blocked-icmp: an ICMP/ICMPv6 destination unreachable quoting the flow (the note names the code).
-// The primary verdict is the first in `Verdict.allCases` order: blocked-drop, blocked-rst,
+// The primary verdict is the first in precedence (`Verdict.rank`) order: blocked-drop, blocked-rst,
 // blocked-icmp, outside-to-internal, wrong-role, unexpected-port, expected.
 
 /// Why the rule verdict of a flow was reached: the note its evidence prints.
@@ -214,7 +214,7 @@ extension FlowAnalyzer {
         return out
     }
 
-    /// Verdicts (DESIGN.md): the rule verdict from the catalog and the inventory, plus every
+    /// Verdicts (README.md "Verdicts"): the rule verdict from the catalog and the inventory, plus every
     /// blocked verdict the packets show; the primary one is the first in precedence order.
     func decide(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
                 serverBits: UInt64) -> Decision {
