@@ -76,7 +76,7 @@ public enum BenchSupport {
         } catch {
             fatalError("benchmark set-up: \(error)")
         }
-        return AnalyzerConfiguration(classifier: CompiledClassifier(catalog), roles: InventoryRoles(inventory))
+        return AnalyzerConfiguration(catalog: catalog, inventory: inventory)
     }
 
     /// Fills `s` as the `k`-th packet of synthetic TCP flow `i` (agent → master, ports from `i`):

@@ -70,7 +70,7 @@ struct FlowLog: Sendable {
         }
         let bits = c << (6 * UInt64(i % 10))
         if i < 10 { codes.0 |= bits } else if i < 20 { codes.1 |= bits } else { codes.2 |= bits }
-        count &+= 1
+        count &+= 1  // i < capacity (checked above): cannot overflow
     }
 
     /// Evidence slot `k` (see `evidence`), as a part-local frame offset + 1.
@@ -194,6 +194,8 @@ extension FlowAnalyzer {
         }
 
         var counts = part.counters
+        // Frame numbers shift by the frames of the earlier parts: the sum is the frame's number in
+        // the whole source, which fits as the source's own frame numbers do (cannot overflow).
         // ICMP errors first: they came before the part's own packets of the flows they quote.
         for (p, pos) in zip(part.pendingICMP, pendingFound) where pos >= 0 {
             countICMPError(pos, fromA: p.fromA, unreachable: p.unreachable, type: p.type, code: p.code, v6: p.v6,
@@ -240,6 +242,7 @@ extension FlowAnalyzer {
         let w = later.current
         let same = v.origIsA == w.origIsA
         let o = same ? w.orig : w.resp, r = same ? w.resp : w.orig
+        // Counts of two parts of one flow: packets and bytes cannot overflow (see `Counters`).
         v.orig.packets &+= o.packets
         v.orig.bytes &+= o.bytes
         v.orig.payload &+= o.payload
@@ -259,6 +262,7 @@ extension FlowAnalyzer {
             // The evidence frames as `Vantage.tcp` records them: the first pure SYN from the
             // client, SYN-ACK from the server, RST from the server, if the earlier parts had none.
             let client = v.origIsA ? 0 : 1, server = 1 - client
+            // Frames are 1-based, so firstFrame ≥ 1; an evidence offset is ≤ the part's frames.
             let base = w.firstFrame &- 1
             if v.synFrame == 0, log.evidence(client) != 0 { v.synFrame = base &+ UInt64(log.evidence(client)) }
             if v.synAckFrame == 0, log.evidence(2 + server) != 0 {
@@ -281,6 +285,7 @@ extension FlowAnalyzer {
         }
         if var t = tally {
             if !same {
+                // The quoting-originator errors are a part of all errors: cannot underflow.
                 t.icmpQuotingOrigPackets = t.icmpPackets &- t.icmpQuotingOrigPackets
                 t.icmpQuotingOrigBytes = t.icmpBytes &- t.icmpQuotingOrigBytes
             }
@@ -288,7 +293,7 @@ extension FlowAnalyzer {
                 v.icmpIndex = addICMPTally(t)
             } else {
                 let i = Int(v.icmpIndex)
-                icmp[i].icmpPackets &+= t.icmpPackets
+                icmp[i].icmpPackets &+= t.icmpPackets  // counts: cannot overflow (see `Counters`)
                 icmp[i].icmpBytes &+= t.icmpBytes
                 icmp[i].icmpQuotingOrigPackets &+= t.icmpQuotingOrigPackets
                 icmp[i].icmpQuotingOrigBytes &+= t.icmpQuotingOrigBytes

@@ -2,6 +2,10 @@ import PacketWire
 
 /// The per-packet accounting: plain counters and fixed-size tables allocated once, so counting a
 /// packet never allocates (a snapshot shares the buffers; the next packet copies them once).
+///
+/// Unchecked `&+` throughout: every count is a UInt64 of packets or of wire bytes (each frame at
+/// most 2^32 bytes), so none can overflow before 2^32 frames of 4 GiB each, more than any capture
+/// or interface delivers; `&-` only takes back what an `&+` added.
 @usableFromInline
 struct Counters: Sendable {
     @usableFromInline var total = Tally()
@@ -222,6 +226,7 @@ struct Counters: Sendable {
 }
 
 extension Tally {
+    /// Takes back a packet `add` counted: cannot underflow, the same packet was added before.
     mutating func remove(_ wire: UInt32) {
         packets &-= 1
         bytes &-= UInt64(wire)

@@ -59,7 +59,7 @@ struct FlowKey: Equatable, Sendable {
     }
 
     /// The same from the two fields (the per-packet caller passes these rather than the 272-byte
-    /// summary, which was copied with a `memcpy` for every tagged frame).
+    /// summary, which would be copied with a `memcpy` for every tagged frame).
     @inlinable @inline(__always) static func vlanStack(count: UInt8, vlans t: (UInt16, UInt16, UInt16, UInt16))
         -> UInt64 {
         let n = min(count, 4)
@@ -83,6 +83,7 @@ struct FlowKey: Equatable, Sendable {
     /// bits for the slot and the high 32 as a tag.
     @inlinable var hash: UInt64 {
         @inline(__always) get {
+        // The multiplications wrap on purpose: they mix bits, they do not count.
         var h = (a.low ^ meta) &* 0x9E37_79B9_7F4A_7C15
         h ^= (b.low ^ vlan) &* 0xC2B2_AE3D_27D4_EB4F
         h ^= (a.high ^ (b.high &* 0x100_0000_01B3)) &* 0x1656_67B1_9E37_79F9

@@ -1,7 +1,9 @@
 import PacketWire
 
-/// What a flow says about the cluster's rules (DESIGN.md, "Verdicts"). `allCases` is in precedence
-/// order: the first that applies is the primary verdict.
+/// What a flow says about the cluster's rules (README.md, "Verdicts"), with a precedence: the
+/// first that applies is the primary verdict. `rank` is the one place the precedence is written;
+/// `byRank` and `init(rank:)` derive from it, and the declaration (so `allCases`) follows it (a
+/// test checks that).
 public enum Verdict: String, Sendable, CaseIterable, Comparable {
     case blockedDrop = "blocked-drop"
     case blockedRST = "blocked-rst"
@@ -11,6 +13,7 @@ public enum Verdict: String, Sendable, CaseIterable, Comparable {
     case unexpectedPort = "unexpected-port"
     case expected
 
+    /// 0 = highest precedence.
     @inlinable public var rank: Int {
         switch self {
         case .blockedDrop: 0
@@ -23,11 +26,19 @@ public enum Verdict: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Every verdict in precedence order, made once (`allCases` builds an array on every call).
+    public static let byRank: [Verdict] = allCases.sorted { $0.rank < $1.rank }
+
+    /// The verdict of precedence `rank` (ranks past the last give the last, `expected`).
+    public init(rank: Int) {
+        self = Verdict.byRank[min(max(rank, 0), Verdict.byRank.count - 1)]
+    }
+
     public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
 
     /// Blocked verdicts and the rule verdicts other than `expected` are problems.
     public var isProblem: Bool { self != .expected }
-    public var isBlocked: Bool { rank <= 2 }
+    public var isBlocked: Bool { rank <= Verdict.blockedICMP.rank }
 }
 
 /// How sure a verdict is. UDP `blocked-drop` is `low`: a datagram service may simply not answer.
@@ -55,6 +66,40 @@ public struct VerdictEvidence: Sendable, Equatable {
 /// inferred from the catalog and port numbers.
 public enum FlowDirection: String, Sendable {
     case observed, inferred
+}
+
+/// A flow's identity: everything of the analyzer's flow key (protocol, IP version, both endpoints
+/// and ports in client/server order, the whole VLAN tag stack kept in the key, and the tunnel that
+/// carried an inner flow). Two records of one analyzer with the same `id` are the same flow; the
+/// live command uses it to recognise a flow across intervals (a QinQ 300/100 flow and a VLAN 100
+/// flow with the same 5-tuple differ).
+public struct FlowID: Hashable, Sendable {
+    public var proto: IPProtocol
+    public var ipVersion: UInt8
+    public var client: IPAddress
+    public var clientPort: UInt16
+    public var server: IPAddress
+    public var serverPort: UInt16
+    /// The VLAN tag stack packed as in the key (`FlowKey.vlanStack`): hashing it makes no array.
+    @usableFromInline var vlanStack: UInt64
+    /// The tunnel that carried this (inner) flow, `.none` for a flow on the wire.
+    public var tunnel: TunnelKind
+
+    public init(proto: IPProtocol, ipVersion: UInt8, client: IPAddress, clientPort: UInt16, server: IPAddress,
+                serverPort: UInt16, vlans: [UInt16], tunnel: TunnelKind) {
+        self.proto = proto
+        self.ipVersion = ipVersion
+        self.client = client
+        self.clientPort = clientPort
+        self.server = server
+        self.serverPort = serverPort
+        func tag(_ i: Int) -> UInt16 { i < vlans.count ? vlans[i] : 0 }
+        vlanStack = FlowKey.vlanStack(count: UInt8(min(vlans.count, 4)), vlans: (tag(0), tag(1), tag(2), tag(3)))
+        self.tunnel = tunnel
+    }
+
+    /// The VLAN tag stack, outermost first (empty: untagged, or VLANs not in the key).
+    public var vlans: [UInt16] { FlowKey.vlanIDs(vlanStack) }
 }
 
 /// One flow as reports see it: a plain value, independent of the analyzer.
@@ -123,6 +168,11 @@ public struct FlowRecord: Sendable, Equatable {
 
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }
+    /// The flow's identity (its key as reports see it).
+    public var id: FlowID {
+        FlowID(proto: proto, ipVersion: ipVersion, client: client, clientPort: clientPort, server: server,
+               serverPort: serverPort, vlans: vlans, tunnel: tunnel)
+    }
     public var isProblem: Bool { verdict.isProblem }
 }
 
@@ -149,6 +199,7 @@ public struct Tally: Sendable, Equatable {
         self.packets = packets
         self.bytes = bytes
     }
+    /// Unchecked: packets and wire bytes in UInt64 cannot overflow (see `Counters`).
     @inlinable public mutating func add(_ wire: UInt32) {
         packets &+= 1
         bytes &+= UInt64(wire)
@@ -156,7 +207,7 @@ public struct Tally: Sendable, Equatable {
     public static func + (a: Tally, b: Tally) -> Tally { Tally(packets: a.packets + b.packets, bytes: a.bytes + b.bytes) }
 }
 
-/// Every packet in exactly one bucket (DESIGN contract 1):
+/// Every packet in exactly one bucket (the accounting contract, ARCHITECTURE.md):
 /// `total = flows + icmpMatched + otherIP + nonIP + undecodable`, for packets and for bytes
 /// (original wire lengths).
 public struct Accounting: Sendable, Equatable {
@@ -269,7 +320,7 @@ public struct AnalysisSnapshot: Sendable {
         self.vlanInKey = vlanInKey
     }
 
-    /// The outbound status of the Mission Control kind (CONTRACTS.md calls it `missionControl`).
+    /// The outbound status of the Mission Control kind (the name reports use for it).
     public var missionControl: [OutboundStatus] { outbound }
 
     /// Inventory hosts that never reached an outbound destination their role must reach.
@@ -280,8 +331,8 @@ public struct AnalysisSnapshot: Sendable {
 
     /// Flows per primary verdict, in precedence order (verdicts with no flow omitted).
     public var verdictCounts: [(Verdict, Int)] {
-        var c = [Int](repeating: 0, count: Verdict.allCases.count)
+        var c = [Int](repeating: 0, count: Verdict.byRank.count)
         for f in flows { c[f.verdict.rank] += 1 }
-        return Verdict.allCases.compactMap { c[$0.rank] > 0 ? ($0, c[$0.rank]) : nil }
+        return Verdict.byRank.compactMap { c[$0.rank] > 0 ? ($0, c[$0.rank]) : nil }
     }
 }

@@ -15,7 +15,8 @@ enum TCPFlag {
     @usableFromInline static let ack: UInt16 = 0x10
 }
 
-/// One direction of a flow: what its sender sent.
+/// One direction of a flow: what its sender sent. Its UInt64 counts use `&+`: packets and wire
+/// bytes cannot overflow 64 bits (see `Counters`).
 @usableFromInline
 struct SideCounters: Sendable, Equatable {
     @usableFromInline var packets: UInt64 = 0
@@ -77,9 +78,12 @@ struct Vantage: Sendable, Equatable {
     /// A frame's offset from the first (saturated; a frame before the first, which one source's
     /// frames never are, counts as the first).
     @inlinable @inline(__always) func offset(_ frame: UInt64) -> UInt32 {
-        frame > firstFrame ? UInt32(clamping: frame &- firstFrame) : 0
+        frame > firstFrame ? UInt32(clamping: frame &- firstFrame) : 0  // frame > firstFrame: no underflow
     }
 
+    // The getters below add an offset of at most frame − firstFrame back to firstFrame (≤ the frame,
+    // cannot overflow); `offset &- 1` runs only when offset != 0; `min(…, UInt32.max − 1) &+ 1`
+    // stays ≤ UInt32.max.
     @inlinable var lastFrame: UInt64 {
         get { firstFrame &+ UInt64(lastOffset) }
         set { lastOffset = offset(newValue) }
@@ -99,7 +103,7 @@ struct Vantage: Sendable, Equatable {
         set { respRSTOffset = newValue == 0 ? 0 : min(offset(newValue), UInt32.max - 1) &+ 1 }
     }
 
-    @inlinable var packets: UInt64 { orig.packets &+ resp.packets }
+    @inlinable var packets: UInt64 { orig.packets &+ resp.packets }  // packet counts: cannot overflow
 
     // MARK: history
 
@@ -125,7 +129,7 @@ struct Vantage: Sendable, Equatable {
         return withUnsafeMutableBytes(of: &bytes) { buf in
             for i in 0..<n {
                 let code = Int(historyCodes >> (4 * UInt64(i)) & 0xF)
-                buf[i] = Vantage.historyLetters[code >> 1] | (code & 1 == 0 ? 0 : 0x20)
+                buf[i] = Vantage.historyLetters[code >> 1] | (code & 1 == 0 ? 0 : 0x20)  // 0x20: ASCII lower case
             }
             return String(decoding: UnsafeRawBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
@@ -149,7 +153,7 @@ struct Vantage: Sendable, Equatable {
 
     /// UDP and other port protocols: Zeek records `D`/`d` for packets with payload.
     @inlinable mutating func datagram(fromOrig: Bool, payload: UInt32) {
-        if payload > 0 { history(0x44, bit: 1 << 3, fromOrig: fromOrig) }  // D
+        if payload > 0 { history(UInt8(ascii: "D"), bit: 1 << 3, fromOrig: fromOrig) }
     }
 
     /// TCP: history letters (Zeek's `update_history`) and the endpoint state machine (Zeek's
@@ -162,9 +166,9 @@ struct Vantage: Sendable, Equatable {
         // Fast path, most packets of a connection: no SYN/FIN/RST, endpoint established.
         if control == 0 {
             if payload > 0 {
-                history(0x44, bit: 1 << 3, fromOrig: fromOrig)                  // D
+                history(UInt8(ascii: "D"), bit: 1 << 3, fromOrig: fromOrig)
             } else if ack {
-                history(0x41, bit: 1 << 2, fromOrig: fromOrig)                  // A
+                history(UInt8(ascii: "A"), bit: 1 << 2, fromOrig: fromOrig)
             }
             // Without SYN/FIN/RST only an inactive endpoint moves (to partial or established).
             if (fromOrig ? orig.state : resp.state) != .inactive { return }
@@ -177,16 +181,16 @@ struct Vantage: Sendable, Equatable {
             if syn && ack && !fromOrig && synAckFrame == 0 { synAckFrame = frame }
             if rst && !fromOrig && respRSTFrame == 0 { respRSTFrame = frame }
             // History: one control flag gives its letter, several give I (FIN+RST) or Q.
-            if control & (control &- 1) != 0 {
-                if fin && rst { history(0x49, bit: 1 << 6, fromOrig: fromOrig) }  // I
-                else { history(0x51, bit: 1 << 7, fromOrig: fromOrig) }           // Q
+            if control & (control &- 1) != 0 {  // control != 0 in this branch: no underflow
+                if fin && rst { history(UInt8(ascii: "I"), bit: 1 << 6, fromOrig: fromOrig) }
+                else { history(UInt8(ascii: "Q"), bit: 1 << 7, fromOrig: fromOrig) }
             } else if syn {
-                if ack { history(0x48, bit: 1 << 1, fromOrig: fromOrig) }         // H
-                else { history(0x53, bit: 1 << 0, fromOrig: fromOrig) }           // S
+                if ack { history(UInt8(ascii: "H"), bit: 1 << 1, fromOrig: fromOrig) }
+                else { history(UInt8(ascii: "S"), bit: 1 << 0, fromOrig: fromOrig) }
             } else if fin {
-                history(0x46, bit: 1 << 4, fromOrig: fromOrig)                   // F
+                history(UInt8(ascii: "F"), bit: 1 << 4, fromOrig: fromOrig)
             } else {
-                history(0x52, bit: 1 << 5, fromOrig: fromOrig)                   // R
+                history(UInt8(ascii: "R"), bit: 1 << 5, fromOrig: fromOrig)
             }
         }
         if fromOrig {

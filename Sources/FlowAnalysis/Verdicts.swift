@@ -1,6 +1,7 @@
 import PacketWire
+import PortCatalog
 
-// Verdict rules (DESIGN.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
+// Verdict rules (README.md "Verdicts"), decided when a snapshot or an expiry asks, never per packet:
 //
 // Rule verdict, exactly one per TCP/UDP flow, from the server port and the inventory:
 // - the server is a listed destination of an outbound entry on that port (Mission Control) → expected;
@@ -21,7 +22,7 @@ import PacketWire
 //   answer at all.
 // - blocked-rst: the client's SYN was answered by the server's RST without a SYN-ACK (Zeek REJ).
 // - blocked-icmp: an ICMP/ICMPv6 destination unreachable quoting the flow (the note names the code).
-// The primary verdict is the first in `Verdict.allCases` order: blocked-drop, blocked-rst,
+// The primary verdict is the first in precedence (`Verdict.rank`) order: blocked-drop, blocked-rst,
 // blocked-icmp, outside-to-internal, wrong-role, unexpected-port, expected.
 
 /// Why the rule verdict of a flow was reached: the note its evidence prints.
@@ -76,19 +77,6 @@ public struct FlowSummary: Sendable {
 }
 
 extension Verdict {
-    /// The verdict of precedence `rank` (`allCases` builds an array on every call).
-    @inlinable public init(rank: Int) {
-        switch rank {
-        case 0: self = .blockedDrop
-        case 1: self = .blockedRST
-        case 2: self = .blockedICMP
-        case 3: self = .outsideToInternal
-        case 4: self = .wrongRole
-        case 5: self = .unexpectedPort
-        default: self = .expected
-        }
-    }
-
     /// The bit set of `verdicts` (bit `rank` each), as `FlowSummary.verdictBits`.
     public static func bits<S: Sequence>(_ verdicts: S) -> UInt8 where S.Element == Verdict {
         var b: UInt8 = 0
@@ -101,11 +89,50 @@ extension Verdict {
 let singleSourceLists: [[UInt32]] = (0..<64).map { [UInt32($0)] }
 
 extension FlowAnalyzer {
-    /// The vantage whose counts a flow reports: the one with the most packets (ties: the earlier source).
-    func representative(_ s: FlowState) -> Vantage {
-        guard s.best >= 0 else { return s.current }
-        let b = finished[Int(s.best)]
-        return s.current.packets > b.packets ? s.current : b
+    /// Who is the client, from the first packet a vantage sees of a flow. A TCP SYN names its
+    /// sender, a SYN-ACK its receiver (observed). Otherwise (mid-stream TCP) the server is the side
+    /// whose port the catalog lists (for that host's role when an inventory is given), then the
+    /// well-known (< 1024) port, then the lower port (inferred). UDP and other datagram protocols:
+    /// the first sender is the client (observed) unless only the sender's port is a likely server
+    /// port (catalog or well-known), as for a reply seen without its request (inferred).
+    ///
+    /// Always inlined: called out of line from a mutating caller, the analyzer itself is copied
+    /// to pass it.
+    @usableFromInline @inline(__always)
+    func decideOriginator(fromA: Bool, _ h: IPHeaderSummary) -> (origIsA: Bool, inferred: Bool) {
+        if h.proto == .tcp && h.hasTCPFlags && h.tcpFlags & TCPFlag.syn != 0 && h.tcpFlags & TCPFlag.rst == 0 {
+            let senderIsClient = h.tcpFlags & TCPFlag.ack == 0
+            return (senderIsClient == fromA, false)
+        }
+        guard h.hasPorts else { return (fromA, false) }
+        let src = serverScore(h.proto, h.sourcePort, h.source, h.version)
+        let dst = serverScore(h.proto, h.destinationPort, h.destination, h.version)
+        if h.proto == .tcp {
+            let serverIsSource: Bool
+            if src != dst {
+                serverIsSource = src > dst
+            } else {
+                serverIsSource = h.sourcePort < h.destinationPort
+            }
+            return (serverIsSource != fromA, true)
+        }
+        // Datagram protocols: flip only on a clear hint.
+        if src > 0 && dst == 0 { return (!fromA, true) }
+        return (fromA, false)
+    }
+
+    /// 3: the catalog lists the port for this host's role; 2: the catalog lists the port;
+    /// 1: well-known port (< 1024); 0: none of these.
+    @usableFromInline @inline(__always) func serverScore(_ proto: IPProtocol, _ port: UInt16, _ addr: IPAddress, _ version: UInt8) -> Int {
+        // The catalog and inventory are read in place (a local copy retains each of their arrays).
+        if let t = Transport(proto), !configuration.catalog.candidates(t, port).isEmpty {
+            if !rolesUnknown {
+                let roles = configuration.inventory.roles(of: addr, version: version)
+                if !roles.isEmpty && configuration.catalog.best(t, port, roles: roles) >= 0 { return 3 }
+            }
+            return 2
+        }
+        return port < 1024 ? 1 : 0
     }
 
     /// Builds the report value of a flow and classifies it.
@@ -113,23 +140,22 @@ extension FlowAnalyzer {
         let v = representative(s)
         let client = v.origIsA ? key.a : key.b
         let server = v.origIsA ? key.b : key.a
-        let roles = configuration.roles
-        let clientBits = roles.roleBits(of: client, version: key.version)
-        let serverBits = roles.roleBits(of: server, version: key.version)
-        var memo = CandidateMemo(enabled: false)
-        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits, memo: &memo)
+        let clientBits = configuration.inventory.roles(of: client, version: key.version).bits
+        let serverBits = configuration.inventory.roles(of: server, version: key.version).bits
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
         return record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
     }
 
     /// The summary of a flow and its decision, with no string and no array made.
     func summary(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
-                 serverBits: UInt64, memo: inout CandidateMemo) -> (FlowSummary, Decision) {
-        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits, memo: &memo)
+                 serverBits: UInt64) -> (FlowSummary, Decision) {
+        let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
         let ic = icmp(of: v)
         let f = FlowSummary(
             proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
             clientPort: v.origIsA ? key.aPort : key.bPort, server: v.origIsA ? key.b : key.a,
             serverPort: v.origIsA ? key.bPort : key.aPort, componentID: d.componentID, entryID: d.entryID,
+            // Packet and byte counts: cannot overflow (see `Counters`).
             verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ ic.icmpPackets,
             bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes)
         return (f, d)
@@ -143,13 +169,13 @@ extension FlowAnalyzer {
         let serverPort = v.origIsA ? key.bPort : key.aPort
         let proto = IPProtocol(key.proto)
         let version = key.version
-        let roles = configuration.roles
-        let roleNames = configuration.classifier.roleNameList
+        let inventory = configuration.inventory
+        let roleNames = configuration.catalog.roleNames
         let ic = icmp(of: v)
 
         let sources: [UInt32]
         let bits = self.sources(of: s)
-        if bits & (bits &- 1) == 0 {
+        if bits & (bits &- 1) == 0 {  // a flow has at least one source, so bits != 0: no underflow
             sources = singleSourceLists[bits.trailingZeroBitCount & 63]
         } else {
             var list: [UInt32] = []
@@ -160,14 +186,15 @@ extension FlowAnalyzer {
 
         var r = FlowRecord(
             proto: proto, ipVersion: version, client: client, clientPort: clientPort, server: server,
-            serverPort: serverPort, clientName: roles.name(of: client, version: version),
-            serverName: roles.name(of: server, version: version),
+            serverPort: serverPort, clientName: inventory.hostName(of: client, version: version),
+            serverName: inventory.hostName(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
             vlan: vlans.last ?? 0, vlans: vlans, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
             carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
             component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
             evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
             direction: v.inferred ? .inferred : .observed,
+            // The quoting-originator errors are a part of all errors: the `&-` cannot underflow.
             clientPackets: v.orig.packets &+ (ic.icmpPackets &- ic.icmpQuotingOrigPackets),
             serverPackets: v.resp.packets &+ ic.icmpQuotingOrigPackets,
             clientBytes: v.orig.bytes &+ (ic.icmpBytes &- ic.icmpQuotingOrigBytes),
@@ -187,35 +214,26 @@ extension FlowAnalyzer {
         return out
     }
 
-    /// Verdicts (DESIGN.md): the rule verdict from the catalog and the inventory, plus every
+    /// Verdicts (README.md "Verdicts"): the rule verdict from the catalog and the inventory, plus every
     /// blocked verdict the packets show; the primary one is the first in precedence order.
     func decide(key: FlowKey, state s: FlowState, vantage v: Vantage, clientBits: UInt64,
-                serverBits: UInt64, memo: inout CandidateMemo) -> Decision {
-        // The existentials are used in place: a local copy retains and releases every array they hold, per flow.
-        let proto = IPProtocol(key.proto)
+                serverBits: UInt64) -> Decision {
         let server = v.origIsA ? key.b : key.a
         let serverPort = v.origIsA ? key.bPort : key.aPort
         let ic = icmp(of: v)
         var d = Decision()
 
-        // Rule verdict.
-        if key.proto == 6 || key.proto == 17 {
-            var outbound: Int32 = -1, firstServing: Int32 = -1, forRole: Int32 = -1
-            if !memo.lookup(key.proto, serverPort, serverBits, &firstServing, &forRole) {
-                let infos = configuration.classifier.entryInfos
-                var anyOutbound = false
-                configuration.classifier.forEachCandidate(proto, serverPort) { id in
-                    if infos[Int(id)].scope == .outbound {
-                        anyOutbound = true
-                        if outbound < 0 && infos[Int(id)].hasDestination(server, version: key.version) { outbound = id }
-                    } else {
-                        if firstServing < 0 { firstServing = id }
-                        if forRole < 0 && infos[Int(id)].roleBits & serverBits != 0 { forRole = id }
-                    }
+        // Rule verdict. The compiled catalog is read in place: a local copy would retain and
+        // release each of its arrays per flow.
+        if let t = Transport(IPProtocol(key.proto)) {
+            var outbound: Int32 = -1
+            if configuration.catalog.hasOutbound(t, serverPort) {
+                configuration.catalog.forEachOutbound(t, serverPort) { id in
+                    if outbound < 0 && configuration.catalog.hasDestination(id, server, version: key.version) { outbound = id }
                 }
-                // An outbound entry depends on the server address too: never remembered.
-                if !anyOutbound { memo.store(key.proto, serverPort, serverBits, firstServing, forRole) }
             }
+            let candidates = configuration.catalog.candidates(t, serverPort)
+            let firstServing: Int32 = candidates.isEmpty ? -1 : candidates[0]
             if outbound >= 0 {
                 d.componentID = outbound
                 d.entryID = outbound
@@ -232,12 +250,13 @@ extension FlowAnalyzer {
                 d.listCandidates = 1
                 d.add(.expected)
                 d.rule = rolesUnknown ? .rolesUnknown : .serverNotInInventory
-            } else if forRole >= 0 {
+            } else if case let forRole = configuration.catalog.best(t, serverPort, roles: RoleSet(bits: serverBits)),
+                      forRole >= 0 {
                 d.componentID = forRole
                 d.entryID = forRole
                 let client = v.origIsA ? key.a : key.b
-                if configuration.classifier.entryInfos[Int(forRole)].scope == .cluster
-                    && !configuration.roles.inCluster(client, version: key.version) {
+                if configuration.catalog.entries[Int(forRole)].scope == .cluster
+                    && !configuration.inventory.isInCluster(client, version: key.version) {
                     d.add(.outsideToInternal)
                     d.rule = .clusterOnlyFromOutside
                 } else {
@@ -262,7 +281,8 @@ extension FlowAnalyzer {
             if v.synFrame != 0 && v.resp.packets == 0 && ic.icmpPackets == 0 && !clientTalked { d.add(.blockedDrop) }
             if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 { d.add(.blockedRST) }
         } else if !(s.carrier && s.tunnel != TunnelKind.none.rawValue) && v.orig.packets > 0 && v.resp.packets == 0
-                    && ic.icmpPackets == 0 && !isGroupAddress(server, version: key.version) && proto.hasPorts {
+                    && ic.icmpPackets == 0 && !isGroupAddress(server, version: key.version)
+                    && IPProtocol(key.proto).hasPorts {
             d.add(.blockedDrop)
         }
         if ic.unreachableFrame != 0 { d.add(.blockedICMP) }
@@ -271,18 +291,18 @@ extension FlowAnalyzer {
 
     /// The record's component, candidates, verdicts and evidence (frames and notes) from a decision.
     func describe(_ r: inout FlowRecord, vantage v: Vantage, decision d: Decision) {
-        let infos = configuration.classifier.entryInfos
+        let entries = configuration.catalog.entries
         let first = v.firstFrame
         let ic = icmp(of: v)
         if d.componentID >= 0 {
-            r.component = infos[Int(d.componentID)].component
-            r.catalogID = infos[Int(d.componentID)].catalogID
+            r.component = entries[Int(d.componentID)].component
+            r.catalogID = entries[Int(d.componentID)].catalogID
         }
         r.entryID = d.entryID
-        if d.listCandidates != 0 {
+        if d.listCandidates != 0, let t = Transport(r.proto) {
             var comps: [String] = []
-            for id in configuration.classifier.candidateIDs(r.proto, r.serverPort) where infos[Int(id)].scope != .outbound {
-                let c = "\(infos[Int(id)].component) (\(infos[Int(id)].catalogID))"
+            for id in configuration.catalog.candidates(t, r.serverPort) {
+                let c = "\(entries[Int(id)].component) (\(entries[Int(id)].catalogID))"
                 if !comps.contains(c) { comps.append(c) }
             }
             if d.listCandidates == 2 || comps.count > 1 { r.candidates = comps }
@@ -295,7 +315,7 @@ extension FlowAnalyzer {
         var bits = d.bits
         while bits != 0 {
             let verdict = Verdict(rank: bits.trailingZeroBitCount)
-            bits &= bits &- 1
+            bits &= bits &- 1  // bits != 0 in the loop: no underflow
             verdicts.append(verdict)
             switch verdict {
             case .blockedDrop where r.proto == .tcp:
@@ -336,135 +356,6 @@ extension FlowAnalyzer {
         r.verdicts = verdicts
         r.verdict = verdicts.first ?? .expected
     }
-
-    // MARK: - Coverage and outbound
-
-    /// Per inventory host (single addresses and CIDRs), the entries its roles serve, split into
-    /// exercised (some flow with this host as server was attributed to the entry) and not.
-    func coverage(_ flows: [FlowRecord]) -> [HostCoverage] {
-        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
-        for i in flows.indices { acc.add(flows[i]) }
-        return coverage(acc)
-    }
-
-    func outboundStatus(_ flows: [FlowRecord]) -> [OutboundStatus] {
-        var acc = CoverageAccumulator(outbound: configuration.classifier.entryInfos.filter { $0.scope == .outbound })
-        for i in flows.indices { acc.add(flows[i]) }
-        return outboundStatus(acc)
-    }
-
-    func coverage(_ acc: CoverageAccumulator) -> [HostCoverage] {
-        let roles = configuration.roles
-        guard !roles.isUnknown else { return [] }
-        let infos = configuration.classifier.entryInfos
-        let roleNames = configuration.classifier.roleNameList
-        // Group inventory items by name (unnamed items stand alone).
-        var groups: [[HostInfo]] = []
-        var byName: [String: Int] = [:]
-        for h in roles.hostInfos where h.roleBits != 0 {
-            if let n = h.name, let g = byName[n] {
-                groups[g].append(h)
-            } else {
-                if let n = h.name { byName[n] = groups.count }
-                groups.append([h])
-            }
-        }
-        // Each host looks up its addresses among the servers the flows exercised (a CIDR item
-        // scans the distinct servers, not the flows).
-        let byServer = acc.byServer
-        var out: [HostCoverage] = []
-        for g in groups {
-            let bits = g.reduce(UInt64(0)) { $0 | $1.roleBits }
-            var used = Set<Int32>()
-            for h in g {
-                if h.prefixLength >= (h.version == 4 ? 32 : 128) {
-                    if let e = byServer[ServerKey(address: h.address, version: h.version)] { used.formUnion(e) }
-                } else {
-                    for (k, e) in byServer where h.contains(k.address, version: k.version) { used.formUnion(e) }
-                }
-            }
-            var ex: [EntryRef] = [], un: [EntryRef] = []
-            for (i, e) in infos.enumerated() where e.roleBits & bits != 0 && e.scope != .outbound && e.ports != nil {
-                let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
-                                   ports: e.portText)
-                if used.contains(Int32(i)) { ex.append(ref) } else { un.append(ref) }
-            }
-            let addrs = g.map(\.addressText)
-            out.append(HostCoverage(name: g[0].name, address: addrs[0], addresses: addrs, roles: names(bits, roleNames),
-                                    exercised: ex, unexercised: un))
-        }
-        return out
-    }
-
-    /// Per inventory host with a role that an outbound entry names (Dynatrace nodes → Mission
-    /// Control): whether any flow from it to one of the entry's destinations was answered.
-    func outboundStatus(_ acc: CoverageAccumulator) -> [OutboundStatus] {
-        let roles = configuration.roles
-        guard !roles.isUnknown else { return [] }
-        let infos = configuration.classifier.entryInfos
-        var out: [OutboundStatus] = []
-        let outbound = infos.filter { $0.scope == .outbound }
-        guard !outbound.isEmpty else { return [] }
-        let toDestinations = acc.toDestinations
-        for (i, e) in infos.enumerated() where e.scope == .outbound {
-            let ref = EntryRef(entryID: Int32(i), catalogID: e.catalogID, component: e.component, proto: e.proto,
-                               ports: e.portText)
-            var groups: [[HostInfo]] = []
-            var byName: [String: Int] = [:]
-            for h in roles.hostInfos where h.roleBits & e.roleBits != 0 {
-                if let n = h.name, let g = byName[n] {
-                    groups[g].append(h)
-                } else {
-                    if let n = h.name { byName[n] = groups.count }
-                    groups.append([h])
-                }
-            }
-            for g in groups {
-                var attempts = 0
-                var reached = false
-                for f in toDestinations where f.proto == e.proto
-                    && g.contains(where: { $0.contains(f.client, version: f.ipVersion) })
-                    && (e.ports?.contains(f.serverPort) ?? false) && e.hasDestination(f.server, version: f.ipVersion) {
-                    attempts += 1
-                    if f.serverPackets > f.icmpErrors && !f.verdicts.contains(where: \.isBlocked) { reached = true }
-                }
-                out.append(OutboundStatus(name: g[0].name, address: g.map(\.addressText).joined(separator: ", "),
-                                          entry: ref, reached: reached, attempts: attempts))
-            }
-        }
-        return out
-    }
-}
-
-/// A server address of some flow.
-struct ServerKey: Hashable {
-    var address: IPAddress
-    var version: UInt8
-}
-
-/// What host coverage and outbound status need from the flows, gathered one flow at a time: the
-/// entries each server exercised, and the (few) flows to an outbound destination.
-struct CoverageAccumulator {
-    let outbound: [EntryInfo]
-    var byServer: [ServerKey: Set<Int32>] = [:]
-    var toDestinations: [FlowRecord] = []
-
-    init(outbound: [EntryInfo]) { self.outbound = outbound }
-
-    mutating func add(_ f: FlowRecord) {
-        if f.entryID >= 0 { byServer[ServerKey(address: f.server, version: f.ipVersion), default: []].insert(f.entryID) }
-        if !outbound.isEmpty && outbound.contains(where: { $0.hasDestination(f.server, version: f.ipVersion) }) {
-            toDestinations.append(f)
-        }
-    }
-
-    /// The same from a summary: the record is built only for a flow to an outbound destination.
-    mutating func add(_ f: FlowSummary, record: () -> FlowRecord) {
-        if f.entryID >= 0 { byServer[ServerKey(address: f.server, version: f.ipVersion), default: []].insert(f.entryID) }
-        if !outbound.isEmpty && outbound.contains(where: { $0.hasDestination(f.server, version: f.ipVersion) }) {
-            toDestinations.append(record())
-        }
-    }
 }
 
 /// Multicast and broadcast destinations: datagrams to them are never answered from that address.
@@ -497,48 +388,5 @@ public func unreachableText(version: UInt8, code: UInt8) -> String {
     case 9, 10: return "ICMP network/host administratively prohibited"
     case 13: return "ICMP communication administratively prohibited"
     default: return "ICMP unreachable code \(code)"
-    }
-}
-
-/// What `decide`'s walk of the candidates found for (protocol, server port, server role bits):
-/// the first entry serving the port and the first serving one of the roles. Many flows share a
-/// port, so a snapshot remembers the answer in a direct-mapped table (one allocation per snapshot)
-/// instead of walking the catalog through its existential per flow. Ports with an outbound
-/// candidate are not remembered: their answer depends on the server address.
-struct CandidateMemo {
-    /// Slot: proto << 16 | port, with bit 63 set when used; the role bits; firstServing and forRole.
-    var keys: [UInt64]
-    var roleBits: [UInt64]
-    var found: [UInt64]
-
-    init(enabled: Bool) {
-        let n = enabled ? 4096 : 0
-        keys = [UInt64](repeating: 0, count: n)
-        roleBits = [UInt64](repeating: 0, count: n)
-        found = [UInt64](repeating: 0, count: n)
-    }
-
-    @inline(__always) func slot(_ proto: UInt8, _ port: UInt16, _ bits: UInt64) -> Int {
-        var z = (UInt64(proto) << 16 | UInt64(port)) &* 0x9E37_79B9_7F4A_7C15 ^ bits &* 0xC2B2_AE3D_27D4_EB4F
-        z ^= z >> 31
-        return Int(truncatingIfNeeded: z) & (keys.count - 1)
-    }
-
-    func lookup(_ proto: UInt8, _ port: UInt16, _ bits: UInt64, _ firstServing: inout Int32,
-                _ forRole: inout Int32) -> Bool {
-        if keys.isEmpty { return false }
-        let i = slot(proto, port, bits)
-        guard keys[i] == 1 << 63 | UInt64(proto) << 16 | UInt64(port) && roleBits[i] == bits else { return false }
-        firstServing = Int32(truncatingIfNeeded: found[i] >> 32)
-        forRole = Int32(truncatingIfNeeded: found[i])
-        return true
-    }
-
-    mutating func store(_ proto: UInt8, _ port: UInt16, _ bits: UInt64, _ firstServing: Int32, _ forRole: Int32) {
-        if keys.isEmpty { return }
-        let i = slot(proto, port, bits)
-        keys[i] = 1 << 63 | UInt64(proto) << 16 | UInt64(port)
-        roleBits[i] = bits
-        found[i] = UInt64(UInt32(bitPattern: firstServing)) << 32 | UInt64(UInt32(bitPattern: forRole))
     }
 }

@@ -2,7 +2,7 @@ import Foundation  // resource bundle and file reading only; never on the per-pa
 
 /// A port catalog: the ports one vendor document lists, per role. Built-in catalogs are resource
 /// files transcribed from the seed documents; users write their own in the same YAML format
-/// (docs/catalog.md). Loading is all or nothing: a bad file throws and yields no catalog.
+/// (README.md, "Port catalogs and inventories"). Loading is all or nothing: a bad file throws and yields no catalog.
 public struct Catalog: Sendable {
     public var id: String
     public var title: String
@@ -36,6 +36,12 @@ public struct Catalog: Sendable {
         self.entries = entries
         self.origin = origin
         self.yaml = yaml
+    }
+
+    /// A catalog made in code (tests, tools): roles without descriptions, entries as given.
+    public init(id: String, roleNames: [String], entries: [CatalogEntry]) {
+        self.init(id: id, title: id, roles: roleNames.map { (name: $0, description: "") }, entries: entries,
+                  origin: "code:\(id)")
     }
 
     public var roleNames: [String] { roles.map(\.name) }

@@ -1,7 +1,7 @@
 import PacketWire
 import Yams
 
-/// Reads the catalog YAML format (docs/catalog.md) into a `Catalog`, checking everything the
+/// Reads the catalog YAML format (README.md, "Port catalogs and inventories") into a `Catalog`, checking everything the
 /// compiled tables rely on: known roles and components, ports in 1…65535, ranges low ≤ high,
 /// tcp/udp only, no entry listed twice, no unknown keys.
 struct CatalogParser {

@@ -1,3 +1,5 @@
+import PacketWire
+
 /// Catalogs compiled once per run into dense lookup tables.
 ///
 /// Layout (all plain arrays, built in `init`, never mutated):
@@ -21,6 +23,15 @@ public struct CompiledCatalog: Sendable {
     public let overlayUDPPorts: [UInt16]
     /// Entries with scope `outbound` (e.g. Dynatrace Mission Control), by id.
     public let outboundEntries: [Int32]
+    /// Per entry: the destinations that are addresses or CIDRs, parsed once (host names are not
+    /// resolved, so they match nothing). Empty for entries that are not outbound.
+    public let destinationNetworks: [[IPNetwork]]
+    /// Per entry: `CatalogEntry.portText` (`5701`, `5701-5711`, `ephemeral`), made once.
+    public let portTexts: [String]
+    /// The outbound entries with ports, as plain values (a `CatalogEntry` copy retains its strings).
+    let outboundPorts: [(id: Int32, transport: Transport, ports: ClosedRange<UInt16>)]
+    /// Bit `t << 16 | port` set when an outbound entry lists (t, port).
+    @usableFromInline let outboundPortBits: [UInt64]
 
     @usableFromInline let roleIndexByName: [String: Int]
     @usableFromInline let roleCount: Int
@@ -153,6 +164,47 @@ public struct CompiledCatalog: Sendable {
         }
         overlayUDPPorts = overlay.sorted()
         outboundEntries = entries.indices.filter { entries[$0].scope == .outbound }.map { Int32($0) }
+        destinationNetworks = entries.map { $0.destinations.compactMap(Self.destinationNetwork) }
+        portTexts = entries.map(\.portText)
+        outboundPorts = outboundEntries.compactMap { id in
+            entries[Int(id)].ports.map { (id, entries[Int(id)].transport, $0) }
+        }
+        var outboundBits = [UInt64](repeating: 0, count: (2 << 16) / 64)
+        for o in outboundPorts {
+            for port in o.ports {
+                let i = Int(o.transport.rawValue) << 16 | Int(port)
+                outboundBits[i >> 6] |= 1 << UInt64(i & 63)
+            }
+        }
+        outboundPortBits = outboundBits
+    }
+
+    /// `ADDR` or `ADDR/LEN` as a network; nil for a host name.
+    static func destinationNetwork(_ d: String) -> IPNetwork? {
+        if let slash = d.firstIndex(of: "/") {
+            guard let (net, v) = IPAddress.parse(d[..<slash]), let len = Int(d[d.index(after: slash)...]) else {
+                return nil
+            }
+            return IPNetwork(address: net, prefixLength: UInt8(max(0, min(len, v == 4 ? 32 : 128))), version: v)
+        }
+        guard let (addr, v) = IPAddress.parse(Substring(d)) else { return nil }
+        return IPNetwork(address: addr, prefixLength: v == 4 ? 32 : 128, version: v)
+    }
+
+    /// Whether entry `id` (outbound) names this address among its destinations.
+    public func hasDestination(_ id: Int32, _ a: IPAddress, version: UInt8) -> Bool {
+        destinationNetworks[Int(id)].contains { $0.contains(a, version: version) }
+    }
+
+    /// Whether some outbound entry lists (transport, port). O(1), no allocation.
+    @inlinable public func hasOutbound(_ t: Transport, _ port: UInt16) -> Bool {
+        let i = Int(t.rawValue) << 16 | Int(port)
+        return outboundPortBits[i >> 6] & (1 << UInt64(i & 63)) != 0
+    }
+
+    /// The outbound entries listing (transport, port), in entry order; allocates nothing.
+    public func forEachOutbound(_ t: Transport, _ port: UInt16, _ body: (Int32) -> Void) {
+        for o in outboundPorts where o.transport == t && o.ports.contains(port) { body(o.id) }
     }
 
     public func roleIndex(_ name: String) -> Int? { roleIndexByName[name] }

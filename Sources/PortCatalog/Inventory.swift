@@ -48,6 +48,12 @@ public struct Inventory: Sendable {
     /// An empty inventory: roles unknown, nothing known to be inside or outside.
     public init() {}
 
+    /// An inventory made in code (tests, tools): `hosts` and `networks` added in order.
+    public init(hosts: [InventoryHost], networks: [IPNetwork] = []) {
+        for h in hosts { addHost(h) }
+        for n in networks { addNetwork(n) }
+    }
+
     public var isEmpty: Bool { hosts.isEmpty && networks.isEmpty }
 
     /// Roles of the host with this address (empty when unknown). No allocation.
@@ -122,7 +128,7 @@ public struct Inventory: Sendable {
         for h in add { addHost(h) }
     }
 
-    /// Loads an inventory file (docs/catalog.md); roles must be roles of `catalog`.
+    /// Loads an inventory file (README.md, "Port catalogs and inventories"); roles must be roles of `catalog`.
     public static func load(path: String, catalog: CompiledCatalog) throws(CatalogError) -> Inventory {
         try parse(yaml: try Catalog.readText(path), file: path, catalog: catalog)
     }

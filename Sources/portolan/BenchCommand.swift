@@ -100,8 +100,7 @@ struct BenchCommand: ParsableCommand {
             BenchOutput.error("\(error)")
             throw ExitCode(2)
         }
-        let analyzerConfig = AnalyzerConfiguration(
-            classifier: CompiledClassifier(catalog), roles: InventoryRoles(inventory))
+        let analyzerConfig = AnalyzerConfiguration(catalog: catalog, inventory: inventory)
         let decoder = PacketDecoder(options: analyzerConfig.decoderOptions)
 
         if let only {

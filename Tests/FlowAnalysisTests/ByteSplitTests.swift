@@ -98,7 +98,8 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
                 expectSame(a.snapshot(), one, "\(path) cut at \(cuts)")
             }
         }
-        #expect(cutsTried > 1000)
+        // The corpus gives most of the cuts; without ../shared only Captures/ is cut, fewer times.
+        #expect(cutsTried > (corpusFiles.isEmpty ? 0 : 1000))
         // Declines happen only when a flow both ranges saw logged more than 8 state-moving packets.
         #expect(declined * 50 < cutsTried, Comment(rawValue: "declined \(declined) of \(cutsTried)"))
     }

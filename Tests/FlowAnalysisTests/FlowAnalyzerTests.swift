@@ -293,6 +293,35 @@ import Testing
         #expect(flows.map(\.vlans) == [[100], [300, 100]])
         #expect(flows.map(\.vlan) == [100, 100])
         #expect(flows.map(\.serverPackets) == [0, 1])
+        // The identity live keeps across intervals tells them apart too.
+        #expect(flows[0].id != flows[1].id)
+        #expect(flows.map(\.id.vlans) == [[100], [300, 100]])
+        #expect(Set(flows.map(\.id)).count == 2)
+    }
+
+    @Test func flowIDIsTheKeyAsReportsSeeIt() {
+        var a = analyzer()
+        var p = Pkt()
+        a.tcp(&p, "10.0.0.21", 40000, "10.0.0.11", 5050, SYN)
+        a.tcp(&p, "10.0.0.11", 5050, "10.0.0.21", 40000, SYNACK)
+        a.tcp(&p, "10.0.0.21", 40001, "10.0.0.11", 5050, SYN)
+        let flows = a.snapshot().flows
+        #expect(flows.count == 2)
+        let id = flows[0].id
+        #expect(id.client == Pkt.v4("10.0.0.21") && id.clientPort == 40000 && id.serverPort == 5050)
+        #expect(id.proto == .tcp && id.ipVersion == 4 && id.vlans.isEmpty && id.tunnel == .none)
+        #expect(id == a.snapshot().flows[0].id && id != flows[1].id)
+    }
+
+    /// The precedence is written once (`Verdict.rank`); the declaration, which `allCases` and
+    /// reports iterate, follows it.
+    @Test func verdictPrecedenceIsTheDeclarationOrder() {
+        #expect(Verdict.allCases == Verdict.byRank)
+        #expect(Verdict.byRank.map(\.rank) == Array(0..<Verdict.allCases.count))
+        for v in Verdict.allCases { #expect(Verdict(rank: v.rank) == v) }
+        #expect(Verdict.allCases.filter(\.isBlocked) == [.blockedDrop, .blockedRST, .blockedICMP])
+        #expect(Verdict.allCases.map(\.rawValue) == ["blocked-drop", "blocked-rst", "blocked-icmp", "outside-to-internal",
+                                                     "wrong-role", "unexpected-port", "expected"])
     }
 
     @Test func ipv6FlowsAreKeyedAndPrinted() {
@@ -331,7 +360,7 @@ import Testing
 
     @Test func expireRemovesIdleAndClosedFlows() {
         var a = FlowAnalyzer(configuration: AnalyzerConfiguration(
-            classifier: testCatalog(), idleTimeoutNanos: 60_000_000_000, closedLingerNanos: 1_000_000_000))
+            catalog: testCatalog(), idleTimeoutNanos: 60_000_000_000, closedLingerNanos: 1_000_000_000))
         var p = Pkt()
         a.tcp(&p, "10.0.0.21", 1, "10.0.0.11", 5050, SYN)
         a.tcp(&p, "10.0.0.11", 5050, "10.0.0.21", 1, RSTACK)
@@ -386,7 +415,7 @@ import Testing
 
 @Suite struct MultiSourceTests {
     @Test func aFlowSeenByTwoFilesIsOneFlowWithTheBiggerView() {
-        var a = FlowAnalyzer(configuration: AnalyzerConfiguration(classifier: testCatalog()))
+        var a = FlowAnalyzer(configuration: AnalyzerConfiguration(catalog: testCatalog()))
         #expect(a.addSource(name: "a.pcap") == 0)
         #expect(a.addSource(name: "b.pcap") == 1)
         var p0 = Pkt(source: 0)
@@ -461,7 +490,7 @@ import Testing
 
     @Test func greCarrierIsAFlowWithOrWithoutDecapsulation() {
         for tunnels in [true, false] {
-            var config = AnalyzerConfiguration(classifier: testCatalog())
+            var config = AnalyzerConfiguration(catalog: testCatalog())
             config.tunnels = tunnels
             var a = FlowAnalyzer(configuration: config)
             var p = Pkt()

@@ -1,5 +1,6 @@
 import FlowAnalysis
 import PacketWire
+import PortCatalog
 
 /// Builds decoded packets for the analyzer without a decoder.
 struct Pkt {
@@ -90,38 +91,46 @@ extension FlowAnalyzer {
     }
 }
 
-/// A small catalog in the shape of DC/OS and Dynatrace: roles master (bit 0), agent (bit 1), node (bit 2).
-func testCatalog() -> StaticCatalog {
-    let master: UInt64 = 1, agent: UInt64 = 2, node: UInt64 = 4
-    return StaticCatalog(entries: [
-        EntryInfo(catalogID: "dcos", component: "Mesos Master", proto: .tcp, ports: 5050...5050, roleBits: master),
-        EntryInfo(catalogID: "dcos", component: "Mesos Agent", proto: .tcp, ports: 5051...5051, roleBits: agent),
-        EntryInfo(catalogID: "dcos", component: "Admin Router", proto: .tcp, ports: 443...443, roleBits: master),
-        EntryInfo(catalogID: "dcos", component: "DNS Dispatcher", proto: .udp, ports: 53...53, roleBits: master),
-        EntryInfo(catalogID: "dcos", component: "Agent tasks", proto: .tcp, ports: 5052...8079, roleBits: agent),
-        EntryInfo(catalogID: "dcos", component: "Navstar", proto: .udp, ports: 64000...64000, roleBits: master | agent,
-                  overlay: true),
-        EntryInfo(catalogID: "dt", component: "Dynatrace UI", proto: .tcp, ports: 443...443, roleBits: node),
-        EntryInfo(catalogID: "dt", component: "Hazelcast", proto: .tcp, ports: 5701...5711, roleBits: node,
-                  scope: .cluster),
-        EntryInfo(catalogID: "dt", component: "Mission Control", proto: .tcp, ports: 443...443, roleBits: node,
-                  scope: .outbound, destinations: ["mcsvc.dynatrace.com", "52.5.224.56"]),
-    ], roleNames: ["dcos-master", "dcos-agent", "dynatrace-node"])
+/// A small catalog in the shape of DC/OS and Dynatrace, built in code: roles dcos-master (bit 0),
+/// dcos-agent (bit 1), dynatrace-node (bit 2).
+func testCatalog() -> CompiledCatalog {
+    func entry(_ catalog: String, _ component: String, _ t: Transport, _ ports: ClosedRange<UInt16>, _ roles: [String],
+               scope: Scope = .any, destinations: [String] = [], overlay: Bool = false) -> CatalogEntry {
+        CatalogEntry(catalogID: catalog, component: component, transport: t, ports: ports, roles: roles, scope: scope,
+                     destinations: destinations, overlay: overlay)
+    }
+    let master = "dcos-master", agent = "dcos-agent", node = "dynatrace-node"
+    let dcos = Catalog(id: "dcos", roleNames: [master, agent], entries: [
+        entry("dcos", "Mesos Master", .tcp, 5050...5050, [master]),
+        entry("dcos", "Mesos Agent", .tcp, 5051...5051, [agent]),
+        entry("dcos", "Admin Router", .tcp, 443...443, [master]),
+        entry("dcos", "DNS Dispatcher", .udp, 53...53, [master]),
+        entry("dcos", "Agent tasks", .tcp, 5052...8079, [agent]),
+        entry("dcos", "Navstar", .udp, 64000...64000, [master, agent], overlay: true),
+    ])
+    let dt = Catalog(id: "dt", roleNames: [node], entries: [
+        entry("dt", "Dynatrace UI", .tcp, 443...443, [node]),
+        entry("dt", "Hazelcast", .tcp, 5701...5711, [node], scope: .cluster),
+        entry("dt", "Mission Control", .tcp, 443...443, [node], scope: .outbound,
+              destinations: ["mcsvc.dynatrace.com", "52.5.224.56"]),
+    ])
+    return CompiledCatalog([dcos, dt])
 }
 
-func testInventory() -> StaticInventory {
-    func host(_ a: String, _ name: String, _ bits: UInt64) -> HostInfo {
-        HostInfo(name: name, address: Pkt.v4(a), prefixLength: 32, version: 4, roleBits: bits)
+/// Five named hosts in 10.0.0.0/24, the cluster's network.
+func testInventory() -> Inventory {
+    func host(_ a: String, _ name: String, _ bits: UInt64) -> InventoryHost {
+        InventoryHost(name: name, address: Pkt.v4(a), prefixLength: 32, version: 4, roles: RoleSet(bits: bits))
     }
-    return StaticInventory(
+    return Inventory(
         hosts: [host("10.0.0.11", "master-1", 1), host("10.0.0.21", "agent-1", 2), host("10.0.0.22", "agent-2", 2),
                 host("10.0.0.31", "node-1", 4), host("10.0.0.32", "node-2", 4)],
-        networks: [HostInfo(name: nil, address: Pkt.v4("10.0.0.0"), prefixLength: 24, version: 4, roleBits: 0)])
+        networks: [IPNetwork(address: Pkt.v4("10.0.0.0"), prefixLength: 24, version: 4)])
 }
 
 func analyzer(inventory: Bool = true, vlanInKey: Bool = true) -> FlowAnalyzer {
     var a = FlowAnalyzer(configuration: AnalyzerConfiguration(
-        classifier: testCatalog(), roles: inventory ? testInventory() : StaticInventory(), vlanInKey: vlanInKey))
+        catalog: testCatalog(), inventory: inventory ? testInventory() : Inventory(), vlanInKey: vlanInKey))
     _ = a.addSource(name: "test.pcap")
     return a
 }

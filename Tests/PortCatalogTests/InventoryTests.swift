@@ -163,3 +163,44 @@ func expectInventoryError(_ yaml: String, at token: String, plus: Int = 0, _ mes
         #expect(IPNetwork.parse("10.0.0.0/") == nil && IPNetwork.parse("10.0.0.0/8/8") == nil && IPNetwork.parse("x") == nil)
     }
 }
+
+/// What the analyzer reads from a compiled catalog besides the port tables: outbound entries by
+/// port, their parsed destinations, and the port texts; catalogs and inventories made in code.
+@Suite struct CompiledFactsTests {
+    @Test func outboundEntriesAndDestinations() {
+        let catalog = CompiledCatalog([Catalog(id: "t", roleNames: ["web"], entries: [
+            CatalogEntry(catalogID: "t", component: "Web", transport: .tcp, ports: 443...443, roles: ["web"]),
+            CatalogEntry(catalogID: "t", component: "Upstream", transport: .tcp, ports: 443...443, roles: ["web"],
+                         scope: .outbound, destinations: ["upstream.example", "192.0.2.0/24", "2001:db8::1"]),
+            CatalogEntry(catalogID: "t", component: "Tasks", transport: .udp, ports: 8000...8010, roles: ["web"]),
+        ])])
+        #expect(catalog.portTexts == ["443", "443", "8000-8010"])
+        #expect(catalog.outboundEntries == [1])
+        var seen: [Int32] = []
+        catalog.forEachOutbound(.tcp, 443) { seen.append($0) }
+        catalog.forEachOutbound(.udp, 443) { seen.append($0) }
+        catalog.forEachOutbound(.tcp, 444) { seen.append($0) }
+        #expect(seen == [1])
+        #expect(catalog.hasOutbound(.tcp, 443) && !catalog.hasOutbound(.udp, 443) && !catalog.hasOutbound(.tcp, 444))
+        // Outbound entries stay out of the served candidates.
+        #expect(Array(catalog.candidates(.tcp, 443)) == [0])
+        let (inside, v4) = IPAddress.parse("192.0.2.77")!
+        let (outside, _) = IPAddress.parse("198.51.100.1")!
+        let (six, v6) = IPAddress.parse("2001:db8::1")!
+        #expect(catalog.hasDestination(1, inside, version: v4))
+        #expect(!catalog.hasDestination(1, outside, version: v4))
+        #expect(catalog.hasDestination(1, six, version: v6))
+        #expect(!catalog.hasDestination(0, inside, version: v4))
+    }
+
+    @Test func inventoryFromCode() {
+        let (a, v) = IPAddress.parse("10.1.0.5")!
+        let (net, _) = IPAddress.parse("10.1.0.0")!
+        let inv = Inventory(hosts: [InventoryHost(name: "h", address: a, prefixLength: 32, version: v, roles: RoleSet(bits: 1))],
+                            networks: [IPNetwork(address: net, prefixLength: 16, version: v)])
+        #expect(inv.roles(of: a, version: v).bits == 1)
+        #expect(inv.hostName(of: a, version: v) == "h")
+        #expect(inv.isInCluster(IPAddress.parse("10.1.9.9")!.address, version: v))
+        #expect(!inv.isEmpty && Inventory().isEmpty)
+    }
+}

@@ -1,6 +1,7 @@
 import FlowAnalysis
 import Foundation
 import PacketWire
+import PortCatalog
 import Reports
 import Testing
 
@@ -9,24 +10,28 @@ import Testing
 func syntheticSnapshot() -> AnalysisSnapshot { syntheticAnalyzer().snapshot() }
 
 func syntheticAnalyzer() -> FlowAnalyzer {
-    let catalog = StaticCatalog(entries: [
-        EntryInfo(catalogID: "demo", component: "Master API", proto: .tcp, ports: 5050...5050, roleBits: 1),
-        EntryInfo(catalogID: "demo", component: "Agent API", proto: .tcp, ports: 5051...5051, roleBits: 2),
-        EntryInfo(catalogID: "demo", component: "DNS", proto: .udp, ports: 53...53, roleBits: 1),
-        EntryInfo(catalogID: "demo", component: "Grid", proto: .tcp, ports: 5701...5711, roleBits: 1, scope: .cluster),
-        EntryInfo(catalogID: "demo", component: "Overlay", proto: .udp, ports: 64000...64000, roleBits: 3, overlay: true),
-        EntryInfo(catalogID: "demo", component: "Task ports", proto: .tcp, ports: 10000...20000, roleBits: 2),
-        EntryInfo(catalogID: "demo", component: "Control", proto: .tcp, ports: 443...443, roleBits: 1,
-                  scope: .outbound, destinations: ["192.0.2.10"]),
-    ], roleNames: ["master", "agent"])
-    func host(_ a: String, _ n: String, _ bits: UInt64) -> HostInfo {
-        let (addr, v) = IPAddress.parse(a)!
-        return HostInfo(name: n, address: addr, prefixLength: v == 4 ? 32 : 128, version: v, roleBits: bits)
+    func entry(_ component: String, _ t: Transport, _ ports: ClosedRange<UInt16>, _ roles: [String],
+               scope: Scope = .any, destinations: [String] = [], overlay: Bool = false) -> CatalogEntry {
+        CatalogEntry(catalogID: "demo", component: component, transport: t, ports: ports, roles: roles, scope: scope,
+                     destinations: destinations, overlay: overlay)
     }
-    let inventory = StaticInventory(
+    let catalog = CompiledCatalog([Catalog(id: "demo", roleNames: ["master", "agent"], entries: [
+        entry("Master API", .tcp, 5050...5050, ["master"]),
+        entry("Agent API", .tcp, 5051...5051, ["agent"]),
+        entry("DNS", .udp, 53...53, ["master"]),
+        entry("Grid", .tcp, 5701...5711, ["master"], scope: .cluster),
+        entry("Overlay", .udp, 64000...64000, ["master", "agent"], overlay: true),
+        entry("Task ports", .tcp, 10000...20000, ["agent"]),
+        entry("Control", .tcp, 443...443, ["master"], scope: .outbound, destinations: ["192.0.2.10"]),
+    ])])
+    func host(_ a: String, _ n: String, _ bits: UInt64) -> InventoryHost {
+        let (addr, v) = IPAddress.parse(a)!
+        return InventoryHost(name: n, address: addr, prefixLength: v == 4 ? 32 : 128, version: v, roles: RoleSet(bits: bits))
+    }
+    let inventory = Inventory(
         hosts: [host("10.0.0.1", "m1", 1), host("fd00::1", "m1", 1), host("10.0.0.2", "a1", 2), host("10.0.0.3", "a2", 2)],
-        networks: [HostInfo(name: nil, address: IPAddress.parse("10.0.0.0")!.address, prefixLength: 24, version: 4, roleBits: 0)])
-    var a = FlowAnalyzer(configuration: AnalyzerConfiguration(classifier: catalog, roles: inventory))
+        networks: [IPNetwork(address: IPAddress.parse("10.0.0.0")!.address, prefixLength: 24, version: 4)])
+    var a = FlowAnalyzer(configuration: AnalyzerConfiguration(catalog: catalog, inventory: inventory))
     _ = a.addSource(name: "synthetic-1.pcap")
     _ = a.addSource(name: "synthetic-2.pcap")
     var frame: UInt64 = 0

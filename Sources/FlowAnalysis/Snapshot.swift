@@ -1,0 +1,91 @@
+import PacketWire
+import PortCatalog
+
+extension FlowAnalyzer {
+    // MARK: - Snapshot
+
+    /// Every flow classified, the accounting, coverage per inventory host and outbound status.
+    public func snapshot() -> AnalysisSnapshot {
+        snapshot(includeFlows: true)
+    }
+
+    /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
+    /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
+    public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
+        let flows = includeFlows ? flowRecords() : []
+        var sources: [SourceInfo] = []
+        for (i, name) in sourceNames.enumerated() {
+            let t = counters.sourceTally(i)
+            sources.append(SourceInfo(name: name, packets: t.packets, bytes: t.bytes, error: sourceErrors[UInt32(i)]))
+        }
+        return AnalysisSnapshot(
+            sources: sources, flows: flows, accounting: counters.accounting(),
+            inventoryKnown: !configuration.inventory.isEmpty,
+            hosts: includeFlows ? coverage(flows) : [], outbound: includeFlows ? outboundStatus(flows) : [],
+            vlanInKey: vlanInKey)
+    }
+
+    /// Streams every flow, classified and in creation order, to `visit`, and returns the snapshot
+    /// without `flows` but with `hosts` and `outbound` computed from them: reports of millions of
+    /// flows (JSON Lines, CSV, the table's summary) never hold every record at once.
+    public func snapshot(streaming visit: (FlowRecord) throws -> Void) rethrows -> AnalysisSnapshot {
+        try snapshot(streamingSummaries: { _, record in try visit(record()) })
+    }
+
+    /// Streams every flow in creation order as a summary (plain values, no string or array made)
+    /// and a function that builds its full record, for reports that count most flows and print
+    /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
+    public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
+        -> AnalysisSnapshot {
+        var acc = CoverageAccumulator(catalog: configuration.catalog)
+        let inventory = configuration.inventory
+        let rolesKnown = !inventory.isEmpty
+        try forEachPosition { pos in
+            let key = table.keys[pos]
+            let s = table.states[pos]
+            let v = representative(s)
+            let clientBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.a : key.b, version: key.version).bits : 0
+            let serverBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.b : key.a, version: key.version).bits : 0
+            let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
+            // Closures passed straight as arguments: non-escaping, no context allocated.
+            if rolesKnown {
+                acc.add(f) {
+                    record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+                }
+            }
+            try visit(f) {
+                record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+            }
+        }
+        var s = snapshot(includeFlows: false)
+        s.hosts = coverage(acc)
+        s.outbound = outboundStatus(acc)
+        return s
+    }
+
+    /// Every flow, classified, in creation order.
+    public func flowRecords() -> [FlowRecord] {
+        var out: [FlowRecord] = []
+        out.reserveCapacity(table.count)
+        forEachFlow { out.append($0) }
+        return out
+    }
+
+    /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
+    /// Lines or CSV writer never holds millions of records at once).
+    public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        try forEachPosition { try body(record(key: table.keys[$0], state: table.states[$0])) }
+    }
+
+    /// Dense positions in creation order: the dense order itself unless a flow was removed (live).
+    func forEachPosition(_ body: (Int) throws -> Void) rethrows {
+        if !table.reordered {
+            for i in table.keys.indices { try body(i) }
+            return
+        }
+        var order = Array(table.keys.indices)
+        let origins = order.map { origin(key: table.keys[$0], state: table.states[$0]) }
+        order.sort { origins[$0] < origins[$1] }
+        for i in order { try body(i) }
+    }
+}
