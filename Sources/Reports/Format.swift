@@ -62,12 +62,29 @@ public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: R
     }
 }
 
+/// The formats that are one line per flow (and can be streamed a flow at a time as such).
+public enum FlowLineFormat: Sendable {
+    case jsonl
+    case csv
+}
+
+extension ReportFormat {
+    /// The per-flow line format, for formats that are one line per flow.
+    public var flowLines: FlowLineFormat? {
+        switch self {
+        case .jsonl: .jsonl
+        case .csv: .csv
+        case .table, .json: nil
+        }
+    }
+}
+
 /// One flow as a JSON Lines line or a CSV row (with its newline), for writers that stream flows
 /// (`FlowAnalyzer.forEachFlow`). `sourceNames` are the snapshot's source names.
-public func renderFlow(_ f: FlowRecord, format: ReportFormat, sourceNames: [String]) -> String {
+public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sourceNames: [String]) -> String {
     switch format {
     case .csv: return csvRow(f, sourceNames: sourceNames) + "\n"
-    default:
+    case .jsonl:
         var line = ""
         flowJSON(f, sourceNames: sourceNames, into: &line)
         return line + "\n"
