@@ -59,9 +59,9 @@ let package = Package(
         ),
         // Corpus location and directory listings for the test targets (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile", "TestSupport"]),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile", "Reports", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire", "TestSupport"]),
-        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "TestSupport"]),
+        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "Reports", "TestSupport"]),
         .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
         .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis", "TestSupport"]),

@@ -130,6 +130,13 @@ struct JSONWriter {
 
     mutating func appendInteger<I: BinaryInteger>(_ n: I) { appendDecimal(n, to: &bytes) }
 
+    /// `s` as a JSON string literal: the one escaper of every JSON Portolan prints.
+    static func quoted(_ s: String) -> String {
+        var w = JSONWriter()
+        w.appendString(s)
+        return w.out
+    }
+
     mutating func appendString(_ s: String) {
         bytes.append(0x22)
         // Fast path: nothing to escape (names, addresses, verdicts), checked on the contiguous bytes.

@@ -21,7 +21,7 @@ public struct OutputFile: TextOutputStream {
     /// Bytes not yet written (public so that line formatters can append to it without a String).
     public var buffer: [UInt8] = []
     public private(set) var error: OutputError?
-    static let chunk = 1 << 16
+    @usableFromInline static let chunk = 1 << 16
 
     public init(fd: Int32) {
         self.fd = fd
@@ -49,7 +49,7 @@ public struct OutputFile: TextOutputStream {
         flushIfFull()
     }
 
-    @inline(__always) public mutating func flushIfFull() {
+    @inlinable public mutating func flushIfFull() {
         if buffer.count >= Self.chunk { try? flush() }
     }
 
