@@ -362,8 +362,14 @@ public struct JSONReportStream {
 
     /// Writes the head; `head` needs its sources, flags and accounting (not its flows).
     public init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out) {
+        self.init(head, to: &out) { _ in }
+    }
+
+    /// Writes the head after fields of the caller's own (live's `type` and `capture`).
+    init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out, leading: (inout JSONWriter) -> Void) {
         names = head.sources.map(\.name)
         w.beginObject()
+        leading(&w)
         w.beginArray("sources")
         for src in head.sources {
             w.beginObject()
@@ -460,6 +466,15 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
                              sourceNames: [String] = [], evictedFlows: UInt64 = 0) -> String {
     var w = JSONWriter()
     w.beginObject()
+    writeIntervalFields(interval, flows: flows, newProblems: newProblems, sourceNames: sourceNames,
+                        evictedFlows: evictedFlows, &w)
+    w.endObject()
+    return w.out
+}
+
+/// The fields of `intervalJSONLine`, into an object the caller has open.
+func writeIntervalFields(_ interval: IntervalStats, flows: [FlowRecord], newProblems: [FlowRecord],
+                         sourceNames: [String], evictedFlows: UInt64, _ w: inout JSONWriter) {
     w.key("start"); w.raw(timestampText(interval.startNanos))
     w.key("end"); w.raw(timestampText(interval.endNanos))
     w.field("packets", interval.packets)
@@ -491,6 +506,4 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
     w.beginArray("new_problems")
     for f in newProblems { writeFlow(f, sourceNames: sourceNames, &w) }
     w.endArray()
-    w.endObject()
-    return w.out
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import LiveCapture
-#if canImport(Glibc)
-import Glibc
-#endif
+import Reports
 
 /// `portolan interfaces`: what libpcap can capture on (pcap_findalldevs), with flags and addresses.
 struct InterfacesCommand: ParsableCommand {
@@ -26,8 +24,8 @@ struct InterfacesCommand: ParsableCommand {
             throw ExitCode(2)
         }
         switch format {
-        case .table: liveOut(Self.table(all))
-        case .json: liveOut(Self.json(all) + "\n")
+        case .table: say(Self.table(all))
+        case .json: say(Self.json(all) + "\n")
         }
     }
 
@@ -46,13 +44,13 @@ struct InterfacesCommand: ParsableCommand {
 
     static func json(_ all: [CaptureInterface]) -> String {
         let items = all.map { dev in
-            var fields = ["\"name\":\(liveJSONString(dev.name))"]
-            if let d = dev.description { fields.append("\"description\":\(liveJSONString(d))") }
-            fields.append("\"flags\":[\(dev.flagNames.map(liveJSONString).joined(separator: ","))]")
+            var fields = ["\"name\":\(CatalogText.json(dev.name))"]
+            if let d = dev.description { fields.append("\"description\":\(CatalogText.json(d))") }
+            fields.append("\"flags\":[\(dev.flagNames.map(CatalogText.json).joined(separator: ","))]")
             fields.append("\"loopback\":\(dev.isLoopback)")
             fields.append("\"up\":\(dev.isUp)")
             fields.append("\"running\":\(dev.isRunning)")
-            fields.append("\"addresses\":[\(dev.addresses.map { liveJSONString($0.text) }.joined(separator: ","))]")
+            fields.append("\"addresses\":[\(dev.addresses.map { CatalogText.json($0.text) }.joined(separator: ","))]")
             return "{" + fields.joined(separator: ",") + "}"
         }
         return "[" + items.joined(separator: ",") + "]"
