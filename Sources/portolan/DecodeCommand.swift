@@ -34,7 +34,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         if files.isEmpty {
-            // Checked here rather than in validate(): bad usage exits 2, like bad input.
+            // Checked here so that the message carries the usage line.
             OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…")
             throw ExitCode(2)
         }
