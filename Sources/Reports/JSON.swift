@@ -344,10 +344,37 @@ func entryJSON(_ e: EntryRef, _ w: inout JSONWriter) {
     w.endObject()
 }
 
-func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) {
-    var j = JSONReportStream(s, to: &out)
-    for i in s.flows.indices { j.add(s.flows[i], to: &out) }
-    j.finish(s, to: &out)
+/// The `json` format: one document.
+enum JSONFormat: FormatWriter {
+    static func write<Out: TextOutputStream>(_ s: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
+        var j = JSONReportStream(s, to: &out)
+        for i in s.flows.indices { j.add(s.flows[i], to: &out) }
+        j.finish(s, to: &out)
+    }
+
+    static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
+                                              to out: inout Out) -> Bool {
+        var failed = false
+        var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
+        let tail = analyzer.snapshot { f in
+            stream.add(f, to: &out)
+            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
+        }
+        stream.finish(tail, to: &out)
+        return failed
+    }
+
+    static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+        _ r: LiveFinal, options: ReportOptions, to out: inout Out, facts: inout Facts
+    ) {
+        var stream = JSONReportStream(r.snapshot, to: &out) { w in
+            w.field("type", "final")
+            w.key("capture")
+            writeCapture(r, &w)
+        }
+        for f in r.snapshot.flows { stream.add(f, to: &out) }
+        stream.finish(r.snapshot, to: &out)
+    }
 }
 
 /// The JSON report written while the flows stream: the head (sources, inventory, accounting),

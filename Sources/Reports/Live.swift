@@ -154,49 +154,6 @@ func liveTable(_ i: LiveInterval) -> String {
     return out
 }
 
-/// The final report: the snapshot's report in `format` with the capture's facts — in the JSON
-/// document (`type`, `capture` first), as a last JSON Lines object, under the table, or (CSV has
-/// no place for them) as one line on `facts`.
-public func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
-    _ r: LiveFinal, format: ReportFormat, options: ReportOptions = ReportOptions(), to out: inout Out, facts: inout Facts
-) {
-    switch format {
-    case .json:
-        var stream = JSONReportStream(r.snapshot, to: &out) { w in
-            w.field("type", "final")
-            w.key("capture")
-            writeCapture(r, &w)
-        }
-        for f in r.snapshot.flows { stream.add(f, to: &out) }
-        stream.finish(r.snapshot, to: &out)
-    case .jsonl:
-        write(r.snapshot, format: .jsonl, options: options, to: &out)
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("type", "final")
-        w.key("capture")
-        writeCapture(r, &w)
-        w.endObject()
-        w.bytes.append(0x0A)
-        w.flush(to: &out)
-    case .table:
-        write(r.snapshot, format: .table, options: options, to: &out)
-        let a = r.snapshot.accounting
-        var text = "\nCapture on \(r.interface): \(a.total.packets) packets"
-        if let d = r.drops {
-            text += "; dropped \(d.kernel) by the kernel, \(d.interface) by the interface"
-            if d.any { text += " — verdicts may be incomplete" }
-        }
-        if r.expiredNotListed > 0 { text += "; \(r.expiredNotListed) expired flows counted but not listed" }
-        out.write(text + "\n")
-    case .csv:
-        var w = JSONWriter()
-        writeCapture(r, &w)
-        facts.write("portolan live: capture " + w.out + "\n")
-        write(r.snapshot, format: .csv, options: options, to: &out)
-    }
-}
-
 /// The capture's facts as one JSON object.
 func writeCapture(_ r: LiveFinal, _ w: inout JSONWriter) {
     let a = r.snapshot.accounting

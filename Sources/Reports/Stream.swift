@@ -7,36 +7,14 @@ import PacketWire
 public func writeReport<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, format: ReportFormat,
                                                options: ReportOptions = ReportOptions(),
                                                failOn: Set<Verdict> = [], to out: inout Out) -> Bool {
-    var failed = false
-    switch format {
-    case .jsonl:
-        let names = analyzer.sources
-        _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .jsonl, sourceNames: names))
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
-    case .csv:
-        out.write(csvHeaderLine)
-        let names = analyzer.sources
-        _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .csv, sourceNames: names))
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
-    case .table:
-        var summary = TableSummary(options: options)
-        let failBits = Verdict.bits(failOn)
-        let snapshot = analyzer.snapshot(streamingSummaries: { f, record in
-            summary.add(f, record: record)
-            if f.verdictBits & failBits != 0 { failed = true }
-        })
-        writeTable(snapshot, summary: summary, options: options, to: &out)
-    case .json:
-        var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
-        let tail = analyzer.snapshot { f in
-            stream.add(f, to: &out)
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
-        stream.finish(tail, to: &out)
-    }
-    return failed
+    format.writer.stream(analyzer, options: options, failOn: failOn, to: &out)
+}
+
+/// `live`'s final report: the snapshot's report in `format` with the capture's facts — in the JSON
+/// document (`type`, `capture` first), as a last JSON Lines object, under the table, or (CSV has
+/// no place for them) as one line on `facts`.
+public func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+    _ r: LiveFinal, format: ReportFormat, options: ReportOptions = ReportOptions(), to out: inout Out, facts: inout Facts
+) {
+    format.writer.writeLiveFinal(r, options: options, to: &out, facts: &facts)
 }
