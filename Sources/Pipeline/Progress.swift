@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// A one-line progress bar on standard error, only on a terminal, only for runs longer than a second.
+/// A one-line progress bar (on standard error, only on a terminal: the caller decides), only for
+/// runs longer than a second.
 public struct Progress: Sendable {
     public let enabled: Bool
     var name = ""
@@ -12,8 +7,13 @@ public struct Progress: Sendable {
     var started = 0.0
     var lastDraw = 0.0
     var shown = false
+    /// Writes a frame of the bar to the terminal (the caller's writer; a lost frame loses nothing).
+    let draw: @Sendable (String) -> Void
 
-    public init(enabled: Bool) { self.enabled = enabled }
+    public init(enabled: Bool, draw: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.enabled = enabled
+        self.draw = draw
+    }
 
     public mutating func start(name: String, total: Int) {
         guard enabled else { return }
@@ -41,19 +41,5 @@ public struct Progress: Sendable {
         guard enabled, shown else { return }
         draw("\r" + String(repeating: " ", count: 80) + "\r")
         shown = false
-    }
-
-    /// A terminal bar: a failed write loses one frame of it, nothing else.
-    func draw(_ s: String) {
-        var s = s
-        s.withUTF8 { b in
-            var done = 0
-            while done < b.count {
-                let n = write(STDERR_FILENO, b.baseAddress! + done, b.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                done += n
-            }
-        }
     }
 }

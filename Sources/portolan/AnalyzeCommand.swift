@@ -80,7 +80,11 @@ struct AnalyzeCommand: ParsableCommand {
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
         config.tunnels = !noTunnels
-        var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0)
+        var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0) { frame in
+            var terminal = OutputFile.standardError
+            terminal.write(frame)
+            try? terminal.flush()
+        }
         let (analyzer, errors) = CaptureRead.files(files, configuration: config, threads: threads,
                                                    minimumRange: splitMinimumBytes, progress: &progress)
         var badInput = false
