@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let secs = Timing.seconds(since: t0)
-            print("generated \(stats.packets) packets, \(stats.conversations) conversations, "
+            emit("generated \(stats.packets) packets, \(stats.conversations) conversations, "
                 + "\(stats.fileBytes) bytes (\(stats.wireBytes) on the wire) "
                 + (temporary ? "" : "to \(path) ") + "in " + BenchOutput.fixed(secs, 2) + " s ("
                 + BenchOutput.rate(Double(stats.packets) / max(secs, 1e-9)) + " packets/s)")
@@ -111,12 +111,12 @@ struct BenchCommand: ParsableCommand {
         if let only {
             // One stage, once, nothing else: callgrind's marginal instructions per packet.
             switch only {
-            case "read": print(try Stages.read(mapped).packets)
-            case "decode": print(try Stages.decode(mapped, decoder))
-            case "classify": print(try Stages.classify(mapped, decoder, catalog))
+            case "read": emit("\(try Stages.read(mapped).packets)")
+            case "decode": emit("\(try Stages.decode(mapped, decoder))")
+            case "classify": emit("\(try Stages.classify(mapped, decoder, catalog))")
             default:
                 let s = try analyze(mapped, analyzerConfig, threads: threads)
-                print(s.flows.count, s.accounting.total.packets)
+                emit("\(s.flows.count) \(s.accounting.total.packets)")
             }
             return
         }
@@ -127,8 +127,8 @@ struct BenchCommand: ParsableCommand {
             BenchOutput.error("\(error)")
             throw ExitCode(2)
         }
-        print("capture: \(path): \(totals.packets) packets, \(totals.wireBytes) bytes on the wire")
-        print("")
+        emit("capture: \(path): \(totals.packets) packets, \(totals.wireBytes) bytes on the wire")
+        emit("")
 
         // 3. The stages.
         var rows: [StageResult] = []
@@ -172,13 +172,13 @@ struct BenchCommand: ParsableCommand {
         }
         BenchOutput.printTable(table)
         if let single {
-            print("")
-            print("flows: \(single.flows.count); packets accounted: \(single.accounting.total.packets)")
+            emit("")
+            emit("flows: \(single.flows.count); packets accounted: \(single.accounting.total.packets)")
             if let parallel {
                 let same = Stages.sameResults(single, parallel)
-                print("\(threads) threads: results " + (same ? "identical to 1 thread" : "DIFFER from 1 thread"))
+                emit("\(threads) threads: results " + (same ? "identical to 1 thread" : "DIFFER from 1 thread"))
                 if let one = rows.first(where: { $0.name == "analyze (1 thread)" }), let n = rows.last {
-                    print("\(threads) threads: speed-up " + BenchOutput.fixed(one.seconds / n.seconds, 2) + "×")
+                    emit("\(threads) threads: speed-up " + BenchOutput.fixed(one.seconds / n.seconds, 2) + "×")
                 }
             }
         }
@@ -245,8 +245,11 @@ enum BenchOutput {
                 let pad = String(repeating: " ", count: widths[i] - c.count)
                 line += i == 0 ? c + pad : "  " + pad + c
             }
-            print(line)
-            if n == 0 { print(String(repeating: "-", count: line.count)) }
+            emit(line)
+            if n == 0 { emit(String(repeating: "-", count: line.count)) }
         }
     }
 }
+
+/// One line of bench's report on standard output, written at once (the stages between lines take seconds).
+private func emit(_ text: String) { say(text + "\n") }
