@@ -9,7 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Portolan", targets: [
-            "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Reports", "TrafficSynth",
+            "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Pipeline", "Reports", "TrafficSynth",
         ]),
         .executable(name: "portolan", targets: ["portolan"]),
     ],
@@ -44,23 +44,28 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .target(name: "FlowAnalysis", dependencies: ["PacketWire", "PortCatalog"]),
+        // Sources feeding the one packet loop into the analyzer: a mapped file, its byte ranges on
+        // several threads, the live session; and the stages `bench` measures.
+        .target(name: "Pipeline", dependencies: ["CaptureFile", "LiveCapture", "FlowAnalysis", "PortCatalog", "PacketWire"]),
+        // Every byte a user reads: report formats, catalog and decode text, the output writer.
         .target(name: "Reports", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire"]),
         .target(name: "TrafficSynth", dependencies: ["PacketWire", "CaptureFile"]),
         .executableTarget(
             name: "portolan",
             dependencies: [
-                "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Reports", "TrafficSynth",
+                "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Pipeline", "Reports", "TrafficSynth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Corpus location and directory listings for the test targets (not a product).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile", "TestSupport"]),
+        .testTarget(name: "PacketWireTests", dependencies: ["PacketWire", "CaptureFile", "Reports", "TestSupport"]),
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire", "TestSupport"]),
-        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "TestSupport"]),
+        .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "Reports", "TestSupport"]),
         .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
         .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reports", "FlowAnalysis", "PortCatalog", "CaptureFile", "TestSupport"]),
         .testTarget(name: "PortolanCLITests", dependencies: ["portolan", "TestSupport"]),
         .testTarget(name: "TrafficSynthTests", dependencies: ["TrafficSynth", "CaptureFile", "PacketWire", "PortCatalog", "FlowAnalysis"]),
     ],

@@ -111,3 +111,33 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
     l.add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
     return String(decoding: l.bytes, as: UTF8.self)
 }
+
+/// The `csv` format: a header row, then one row per flow.
+enum CSVFormat: FormatWriter {
+    static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
+        out.write(csvHeader.joined(separator: ",") + "\n")
+        let names = snapshot.sources.map(\.name)
+        for f in snapshot.flows { out.write(csvRow(f, sourceNames: names) + "\n") }
+    }
+
+    static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
+                                              to out: inout Out) -> Bool {
+        var failed = false
+        out.write(csvHeaderLine)
+        let names = analyzer.sources
+        _ = analyzer.snapshot { f in
+            out.write(renderFlow(f, format: .csv, sourceNames: names))
+            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
+        }
+        return failed
+    }
+
+    static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+        _ r: LiveFinal, options: ReportOptions, to out: inout Out, facts: inout Facts
+    ) {
+        var w = JSONWriter()
+        writeCapture(r, &w)
+        facts.write("portolan live: capture " + w.out + "\n")
+        write(r.snapshot, options: options, to: &out)
+    }
+}

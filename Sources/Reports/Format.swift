@@ -40,34 +40,53 @@ public func render(_ snapshot: AnalysisSnapshot, format: ReportFormat, options: 
     return out
 }
 
-/// Streams a rendered snapshot into `out` (a `FileOutput`, a `String`, …) piece by piece, so large
+/// Streams a rendered snapshot into `out` (an `OutputFile`, a `String`, …) piece by piece, so large
 /// JSON Lines / CSV outputs never sit in memory whole.
 public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: ReportFormat,
                                          options: ReportOptions = ReportOptions(), to out: inout Out) {
-    switch format {
-    case .table: TableReport(snapshot: snapshot, options: options).write(to: &out)
-    case .json: writeJSON(snapshot, to: &out)
-    case .jsonl:
-        let names = snapshot.sources.map(\.name)
-        for f in snapshot.flows {
-            var line = ""
-            flowJSON(f, sourceNames: names, into: &line)
-            line += "\n"
-            out.write(line)
+    format.writer.write(snapshot, options: options, to: &out)
+}
+
+/// What an output format implements, each in a file of its own (Table.swift, JSON.swift,
+/// JSONLines.swift, CSV.swift). A new format is such a type and a `ReportFormat` case.
+protocol FormatWriter {
+    /// The whole snapshot.
+    static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out)
+
+    /// Everything `analyzer` holds, one record at a time (no format holds every record); whether
+    /// a flow has a verdict in `failOn`.
+    static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
+                                              to out: inout Out) -> Bool
+
+    /// `live`'s final report: the snapshot with the capture's facts, in `out` where the format
+    /// has a place for them, else on `facts`.
+    static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+        _ r: LiveFinal, options: ReportOptions, to out: inout Out, facts: inout Facts)
+}
+
+extension ReportFormat {
+    var writer: any FormatWriter.Type {
+        switch self {
+        case .table: TableFormat.self
+        case .json: JSONFormat.self
+        case .jsonl: JSONLinesFormat.self
+        case .csv: CSVFormat.self
         }
-    case .csv:
-        out.write(csvHeader.joined(separator: ",") + "\n")
-        let names = snapshot.sources.map(\.name)
-        for f in snapshot.flows { out.write(csvRow(f, sourceNames: names) + "\n") }
     }
+}
+
+/// The formats that are one line per flow (and can be streamed a flow at a time as such).
+public enum FlowLineFormat: Sendable {
+    case jsonl
+    case csv
 }
 
 /// One flow as a JSON Lines line or a CSV row (with its newline), for writers that stream flows
 /// (`FlowAnalyzer.forEachFlow`). `sourceNames` are the snapshot's source names.
-public func renderFlow(_ f: FlowRecord, format: ReportFormat, sourceNames: [String]) -> String {
+public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sourceNames: [String]) -> String {
     switch format {
     case .csv: return csvRow(f, sourceNames: sourceNames) + "\n"
-    default:
+    case .jsonl:
         var line = ""
         flowJSON(f, sourceNames: sourceNames, into: &line)
         return line + "\n"

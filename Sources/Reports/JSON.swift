@@ -130,6 +130,13 @@ struct JSONWriter {
 
     mutating func appendInteger<I: BinaryInteger>(_ n: I) { appendDecimal(n, to: &bytes) }
 
+    /// `s` as a JSON string literal: the one escaper of every JSON Portolan prints.
+    static func quoted(_ s: String) -> String {
+        var w = JSONWriter()
+        w.appendString(s)
+        return w.out
+    }
+
     mutating func appendString(_ s: String) {
         bytes.append(0x22)
         // Fast path: nothing to escape (names, addresses, verdicts), checked on the contiguous bytes.
@@ -337,10 +344,37 @@ func entryJSON(_ e: EntryRef, _ w: inout JSONWriter) {
     w.endObject()
 }
 
-func writeJSON<Out: TextOutputStream>(_ s: AnalysisSnapshot, to out: inout Out) {
-    var j = JSONReportStream(s, to: &out)
-    for i in s.flows.indices { j.add(s.flows[i], to: &out) }
-    j.finish(s, to: &out)
+/// The `json` format: one document.
+enum JSONFormat: FormatWriter {
+    static func write<Out: TextOutputStream>(_ s: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
+        var j = JSONReportStream(s, to: &out)
+        for i in s.flows.indices { j.add(s.flows[i], to: &out) }
+        j.finish(s, to: &out)
+    }
+
+    static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
+                                              to out: inout Out) -> Bool {
+        var failed = false
+        var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
+        let tail = analyzer.snapshot { f in
+            stream.add(f, to: &out)
+            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
+        }
+        stream.finish(tail, to: &out)
+        return failed
+    }
+
+    static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+        _ r: LiveFinal, options: ReportOptions, to out: inout Out, facts: inout Facts
+    ) {
+        var stream = JSONReportStream(r.snapshot, to: &out) { w in
+            w.field("type", "final")
+            w.key("capture")
+            writeCapture(r, &w)
+        }
+        for f in r.snapshot.flows { stream.add(f, to: &out) }
+        stream.finish(r.snapshot, to: &out)
+    }
 }
 
 /// The JSON report written while the flows stream: the head (sources, inventory, accounting),
@@ -355,8 +389,14 @@ public struct JSONReportStream {
 
     /// Writes the head; `head` needs its sources, flags and accounting (not its flows).
     public init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out) {
+        self.init(head, to: &out) { _ in }
+    }
+
+    /// Writes the head after fields of the caller's own (live's `type` and `capture`).
+    init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out, leading: (inout JSONWriter) -> Void) {
         names = head.sources.map(\.name)
         w.beginObject()
+        leading(&w)
         w.beginArray("sources")
         for src in head.sources {
             w.beginObject()
@@ -453,6 +493,15 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
                              sourceNames: [String] = [], evictedFlows: UInt64 = 0) -> String {
     var w = JSONWriter()
     w.beginObject()
+    writeIntervalFields(interval, flows: flows, newProblems: newProblems, sourceNames: sourceNames,
+                        evictedFlows: evictedFlows, &w)
+    w.endObject()
+    return w.out
+}
+
+/// The fields of `intervalJSONLine`, into an object the caller has open.
+func writeIntervalFields(_ interval: IntervalStats, flows: [FlowRecord], newProblems: [FlowRecord],
+                         sourceNames: [String], evictedFlows: UInt64, _ w: inout JSONWriter) {
     w.key("start"); w.raw(timestampText(interval.startNanos))
     w.key("end"); w.raw(timestampText(interval.endNanos))
     w.field("packets", interval.packets)
@@ -484,6 +533,4 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
     w.beginArray("new_problems")
     for f in newProblems { writeFlow(f, sourceNames: sourceNames, &w) }
     w.endArray()
-    w.endObject()
-    return w.out
 }

@@ -522,3 +522,37 @@ func v4Endpoint(_ v: UInt32, _ port: UInt16) -> String {
     decimal(UInt32(port))
     return String(decoding: out, as: UTF8.self)
 }
+
+/// The `table` format.
+enum TableFormat: FormatWriter {
+    static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
+        TableReport(snapshot: snapshot, options: options).write(to: &out)
+    }
+
+    static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
+                                              to out: inout Out) -> Bool {
+        var failed = false
+        var summary = TableSummary(options: options)
+        let failBits = Verdict.bits(failOn)
+        let snapshot = analyzer.snapshot(streamingSummaries: { f, record in
+            summary.add(f, record: record)
+            if f.verdictBits & failBits != 0 { failed = true }
+        })
+        writeTable(snapshot, summary: summary, options: options, to: &out)
+        return failed
+    }
+
+    static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(
+        _ r: LiveFinal, options: ReportOptions, to out: inout Out, facts: inout Facts
+    ) {
+        write(r.snapshot, options: options, to: &out)
+        let a = r.snapshot.accounting
+        var text = "\nCapture on \(r.interface): \(a.total.packets) packets"
+        if let d = r.drops {
+            text += "; dropped \(d.kernel) by the kernel, \(d.interface) by the interface"
+            if d.any { text += " — verdicts may be incomplete" }
+        }
+        if r.expiredNotListed > 0 { text += "; \(r.expiredNotListed) expired flows counted but not listed" }
+        out.write(text + "\n")
+    }
+}

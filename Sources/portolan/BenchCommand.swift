@@ -3,11 +3,15 @@ import CaptureFile
 import Dispatch
 import FlowAnalysis
 import PacketWire
+import Pipeline
 import PortCatalog
+import Reports
 import TrafficSynth
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 struct BenchCommand: ParsableCommand {
@@ -74,7 +78,7 @@ struct BenchCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let secs = Timing.seconds(since: t0)
-            print("generated \(stats.packets) packets, \(stats.conversations) conversations, "
+            emit("generated \(stats.packets) packets, \(stats.conversations) conversations, "
                 + "\(stats.fileBytes) bytes (\(stats.wireBytes) on the wire) "
                 + (temporary ? "" : "to \(path) ") + "in " + BenchOutput.fixed(secs, 2) + " s ("
                 + BenchOutput.rate(Double(stats.packets) / max(secs, 1e-9)) + " packets/s)")
@@ -106,12 +110,12 @@ struct BenchCommand: ParsableCommand {
         if let only {
             // One stage, once, nothing else: callgrind's marginal instructions per packet.
             switch only {
-            case "read": print(try Stages.read(mapped).packets)
-            case "decode": print(try Stages.decode(mapped, decoder))
-            case "classify": print(try Stages.classify(mapped, decoder, catalog))
+            case "read": emit("\(try Stages.read(mapped).packets)")
+            case "decode": emit("\(try Stages.decode(mapped, decoder))")
+            case "classify": emit("\(try Stages.classify(mapped, decoder, catalog))")
             default:
-                let s = try Stages.analyze(mapped, analyzerConfig, threads: threads)
-                print(s.flows.count, s.accounting.total.packets)
+                let s = try analyze(mapped, analyzerConfig, threads: threads)
+                emit("\(s.flows.count) \(s.accounting.total.packets)")
             }
             return
         }
@@ -122,8 +126,8 @@ struct BenchCommand: ParsableCommand {
             BenchOutput.error("\(error)")
             throw ExitCode(2)
         }
-        print("capture: \(path): \(totals.packets) packets, \(totals.wireBytes) bytes on the wire")
-        print("")
+        emit("capture: \(path): \(totals.packets) packets, \(totals.wireBytes) bytes on the wire")
+        emit("")
 
         // 3. The stages.
         var rows: [StageResult] = []
@@ -144,14 +148,14 @@ struct BenchCommand: ParsableCommand {
         try measure("read + decode") { check &+= try Stages.decode(mapped, decoder) }
         try measure("read + decode + classify") { check &+= try Stages.classify(mapped, decoder, catalog) }
         var single: AnalysisSnapshot?
-        try measure("analyze (1 thread)") { single = try Stages.analyze(mapped, analyzerConfig, threads: 1) }
+        try measure("analyze (1 thread)") { single = try analyze(mapped, analyzerConfig, threads: 1) }
         var parallel: AnalysisSnapshot?
         if threads > 1 {
             try measure("analyze (\(threads) threads)") {
-                parallel = try Stages.analyze(mapped, analyzerConfig, threads: threads)
+                parallel = try analyze(mapped, analyzerConfig, threads: threads)
             }
         }
-        BenchOutput.blackHole(check)
+        Stages.blackHole(check)
 
         // 4. The table.
         let header = ["stage", "seconds", "packets/s", "Gbit/s", "ns/packet", "peak RSS MiB"]
@@ -167,16 +171,32 @@ struct BenchCommand: ParsableCommand {
         }
         BenchOutput.printTable(table)
         if let single {
-            print("")
-            print("flows: \(single.flows.count); packets accounted: \(single.accounting.total.packets)")
+            emit("")
+            emit("flows: \(single.flows.count); packets accounted: \(single.accounting.total.packets)")
             if let parallel {
                 let same = Stages.sameResults(single, parallel)
-                print("\(threads) threads: results " + (same ? "identical to 1 thread" : "DIFFER from 1 thread"))
+                emit("\(threads) threads: results " + (same ? "identical to 1 thread" : "DIFFER from 1 thread"))
                 if let one = rows.first(where: { $0.name == "analyze (1 thread)" }), let n = rows.last {
-                    print("\(threads) threads: speed-up " + BenchOutput.fixed(one.seconds / n.seconds, 2) + "×")
+                    emit("\(threads) threads: speed-up " + BenchOutput.fixed(one.seconds / n.seconds, 2) + "×")
                 }
             }
         }
+    }
+}
+
+extension BenchCommand {
+    /// `Stages.analyze`, saying on standard error what the byte ranges did.
+    func analyze(_ file: MappedFile, _ config: AnalyzerConfiguration, threads: Int) throws -> AnalysisSnapshot {
+        let (snapshot, ranges) = try Stages.analyze(file, config, threads: threads)
+        if let outcome = ranges {
+            let f = { (x: Double) in BenchOutput.fixed(x, 3) }
+            BenchOutput.error("byte ranges: \(outcome.ranges); thread CPU s " + outcome.rangeCPU.map(f).joined(separator: " ")
+                + "; wall s " + outcome.rangeWall.map(f).joined(separator: " ") + "; merge s " + f(outcome.mergeWall))
+            if let at = outcome.resumedAt {
+                BenchOutput.error("the range at byte offset \(at) could not be appended exactly: read on one thread from there")
+            }
+        }
+        return snapshot
     }
 }
 
@@ -186,125 +206,10 @@ struct StageResult {
     var peakBytes: Int
 }
 
-struct Totals {
-    var packets: UInt64 = 0
-    var wireBytes: UInt64 = 0
-}
-
-/// The measured loops. Each walks the whole mapping with its own reader.
-enum Stages {
-    static func read(_ file: MappedFile) throws -> Totals {
-        var reader = try CaptureReader(file: file)
-        var record = CaptureRecord()
-        var t = Totals()
-        while let bytes = try reader.next(&record) {
-            t.packets &+= 1
-            t.wireBytes &+= UInt64(record.originalLength)
-            BenchOutput.blackHole(bytes.count)
-        }
-        return t
-    }
-
-    static func decode(_ file: MappedFile, _ decoder: PacketDecoder) throws -> Int {
-        var reader = try CaptureReader(file: file)
-        var record = CaptureRecord()
-        var summary = PacketSummary()
-        var ported = 0
-        while let bytes = try reader.next(&record) {
-            decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            if summary.inner.hasPorts { ported &+= 1 }
-        }
-        return ported
-    }
-
-    /// Decode, then look both ports up in the compiled catalog (what classification costs per
-    /// packet when the server side is not yet known).
-    static func classify(_ file: MappedFile, _ decoder: PacketDecoder, _ catalog: CompiledCatalog) throws -> Int {
-        var reader = try CaptureReader(file: file)
-        var record = CaptureRecord()
-        var summary = PacketSummary()
-        var hits = 0
-        while let bytes = try reader.next(&record) {
-            decoder.decode(bytes, linkType: record.linkType, into: &summary)
-            let ip = summary.inner
-            guard ip.hasPorts, let t = Transport(ip.proto) else { continue }
-            hits &+= catalog.candidates(t, ip.destinationPort).count
-            hits &+= catalog.candidates(t, ip.sourcePort).count
-        }
-        return hits
-    }
-
-    static func analyze(_ file: MappedFile, _ config: AnalyzerConfiguration, threads: Int) throws -> AnalysisSnapshot {
-        if threads == 1 {
-            var analyzer = FlowAnalyzer(configuration: config)
-            let source = analyzer.addSource(name: file.path)
-            var reader = try CaptureReader(file: file, sourceIndex: source)
-            var record = CaptureRecord()
-            while let bytes = try reader.next(&record) {
-                analyzer.process(record, bytes)
-            }
-            return analyzer.snapshot()
-        }
-        do {
-            // Byte ranges, as `portolan analyze --threads` (SplitRead.swift).
-            var analyzer = FlowAnalyzer(configuration: config)
-            let source = analyzer.addSource(name: file.path)
-            var progress = Progress(enabled: false)
-            let outcome = try SplitRead.read(file, into: &analyzer, sourceIndex: source, threads: threads,
-                                             progress: &progress)
-            let f = { (x: Double) in BenchOutput.fixed(x, 3) }
-            BenchOutput.error("byte ranges: \(outcome.ranges); thread CPU s " + outcome.rangeCPU.map(f).joined(separator: " ")
-                + "; wall s " + outcome.rangeWall.map(f).joined(separator: " ") + "; merge s " + f(outcome.mergeWall))
-            if let at = outcome.resumedAt {
-                BenchOutput.error("the range at byte offset \(at) could not be appended exactly: read on one thread from there")
-            }
-            return analyzer.snapshot()
-        }
-    }
-
-    /// Same flows (in first-frame order) and the same accounting.
-    static func sameResults(_ a: AnalysisSnapshot, _ b: AnalysisSnapshot) -> Bool {
-        func sorted(_ s: AnalysisSnapshot) -> [FlowRecord] {
-            s.flows.sorted { $0.firstFrame < $1.firstFrame }
-        }
-        return sorted(a) == sorted(b) && a.accounting.normalized() == b.accounting.normalized()
-            && a.hosts == b.hosts && a.outbound == b.outbound && a.sources == b.sources
-    }
-}
-
-/// Peak resident set size of this process (Linux VmHWM), reset between stages through
-/// /proc/self/clear_refs ("5" resets the high-water mark, Linux ≥ 4.0).
-enum PeakMemory {
-    static func reset() {
-        let fd = open("/proc/self/clear_refs", O_WRONLY)
-        if fd < 0 { return }
-        _ = "5".withCString { Glibc.write(fd, $0, 1) }
-        close(fd)
-    }
-
-    static func read() -> Int {
-        let fd = open("/proc/self/status", O_RDONLY)
-        if fd < 0 { return 0 }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 8192)
-        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { return 0 }
-        let text = String(decoding: buf[0..<n], as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.filter { $0.isNumber }
-            return (Int(digits) ?? 0) * 1024
-        }
-        return 0
-    }
-}
-
 enum BenchOutput {
     static func error(_ s: String) {
-        let line = "portolan bench: \(s)\n"
-        _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+        OutputFile.printError("portolan bench: \(s)")
     }
-
-    @inline(never) static func blackHole<T>(_ x: T) {}
 
     static func fixed(_ v: Double, _ digits: Int) -> String {
         guard v.isFinite else { return "-" }
@@ -339,19 +244,11 @@ enum BenchOutput {
                 let pad = String(repeating: " ", count: widths[i] - c.count)
                 line += i == 0 ? c + pad : "  " + pad + c
             }
-            print(line)
-            if n == 0 { print(String(repeating: "-", count: line.count)) }
+            emit(line)
+            if n == 0 { emit(String(repeating: "-", count: line.count)) }
         }
     }
 }
 
-extension Accounting {
-    /// The keyed lists in key order (a merge cannot know first-seen order).
-    func normalized() -> Accounting {
-        var a = self
-        a.otherIPByProtocol.sort { $0.proto.rawValue < $1.proto.rawValue }
-        a.nonIPByEtherType.sort { $0.etherType.rawValue < $1.etherType.rawValue }
-        a.undecodableBy.sort { ($0.layer.rawValue, $0.reason.rawValue) < ($1.layer.rawValue, $1.reason.rawValue) }
-        return a
-    }
-}
+/// One line of bench's report on standard output, written at once (the stages between lines take seconds).
+private func emit(_ text: String) { say(text + "\n") }

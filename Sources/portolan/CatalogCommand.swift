@@ -1,6 +1,12 @@
 import ArgumentParser
-import Foundation
 import PortCatalog
+import Reports
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +14,7 @@ struct CatalogCommand: ParsableCommand {
         abstract: "List, look up, validate and export port catalogs.",
         discussion: """
             Built-in catalogs: \(Catalog.builtInIDs.joined(separator: ", ")). Your own catalogs and \
-            inventories are YAML files (see docs/catalog.md); start one with `portolan catalog export ID`.
+            inventories are YAML files (see "Port catalogs and inventories" in the README); start one with `portolan catalog export ID`.
             Bad input exits with status 2 and a file:line:column message.
             """,
         subcommands: [List.self, Lookup.self, Validate.self, Export.self, Hosts.self]
@@ -30,9 +36,9 @@ struct CatalogCommand: ParsableCommand {
             let compiled: CompiledCatalog
             do { compiled = try CatalogOptions.compile(catalogs) } catch { throw CatalogOptions.fail(error) }
             switch format {
-            case .table: print(CatalogText.listTable(compiled.catalogs), terminator: "")
-            case .json: print(CatalogText.listJSON(compiled.catalogs), terminator: "")
-            case .csv: print(CatalogText.listCSV(compiled.catalogs), terminator: "")
+            case .table: say(CatalogText.listTable(compiled.catalogs))
+            case .json: say(CatalogText.listJSON(compiled.catalogs))
+            case .csv: say(CatalogText.listCSV(compiled.catalogs))
             }
         }
     }
@@ -71,8 +77,8 @@ struct CatalogCommand: ParsableCommand {
             }
             let matches = CatalogText.lookup(compiled, t, p, role: role)
             switch format {
-            case .table: print(CatalogText.lookupTable(matches, query: "\(t.name)/\(p)", role: role), terminator: "")
-            case .json: print(CatalogText.lookupJSON(matches), terminator: "")
+            case .table: say(CatalogText.lookupTable(matches, query: "\(t.name)/\(p)", role: role))
+            case .json: say(CatalogText.lookupJSON(matches))
             }
             if matches.isEmpty { throw ExitCode(1) }
         }
@@ -111,7 +117,7 @@ struct CatalogCommand: ParsableCommand {
                 do {
                     let c = try Catalog.parse(yaml: text, file: path)
                     loaded.append(c)
-                    print("ok: \(path): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))")
+                    say("ok: \(path): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))\n")
                 } catch {
                     report(error); failed = true
                 }
@@ -127,7 +133,7 @@ struct CatalogCommand: ParsableCommand {
                 for (path, text) in inventories {
                     do {
                         let inv = try Inventory.parse(yaml: text, file: path, catalog: compiled)
-                        print("ok: \(path): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks")
+                        say("ok: \(path): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks\n")
                     } catch {
                         report(error); failed = true
                     }
@@ -137,12 +143,12 @@ struct CatalogCommand: ParsableCommand {
         }
 
         func report(_ error: any Error) {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            OutputFile.printError("\(error)")
         }
 
         static func read(_ path: String) throws(CatalogError) -> String {
-            guard let data = FileManager.default.contents(atPath: path) else { throw CatalogError(file: path, "cannot read file") }
-            guard let text = String(data: data, encoding: .utf8) else { throw CatalogError(file: path, "not UTF-8 text") }
+            guard let data = readWholeFile(path) else { throw CatalogError(file: path, "cannot read file") }
+            guard let text = String(validating: data, as: UTF8.self) else { throw CatalogError(file: path, "not UTF-8 text") }
             return text
         }
     }
@@ -157,7 +163,7 @@ struct CatalogCommand: ParsableCommand {
         func run() throws {
             do {
                 let c = try Catalog.resolve(id)
-                print(c.yaml, terminator: c.yaml.hasSuffix("\n") ? "" : "\n")
+                say(c.yaml.hasSuffix("\n") ? c.yaml : c.yaml + "\n")
             } catch {
                 throw CatalogOptions.fail(error)
             }
@@ -179,7 +185,30 @@ struct CatalogCommand: ParsableCommand {
 
         func run() throws {
             let (compiled, inventory) = try catalog.load()
-            print(CatalogText.inventoryText(inventory, catalog: compiled, addresses: addresses), terminator: "")
+            say(CatalogText.inventoryText(inventory, catalog: compiled, addresses: addresses))
         }
+    }
+}
+
+/// Writes `text` to standard output at once (a closed pipe is the reader's choice, not an error).
+func say(_ text: String) {
+    var out = OutputFile.standardOutput
+    out.write(text)
+    try? out.flush()
+}
+
+/// The bytes of the file at `path`, or nil when it cannot be read.
+func readWholeFile(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { return nil }
+        if n == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import PortCatalog
+import Reports
 
 /// Catalog and inventory options shared by `analyze`, `live` and `catalog`:
 /// `--catalog ID|FILE` (repeatable; both built-ins by default), `--inventory FILE`,
@@ -55,7 +55,7 @@ struct CatalogOptions: ParsableArguments {
 
     /// Prints `error: …` to standard error and returns the exit code for bad input (2).
     static func fail(_ error: any Error) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        OutputFile.printError("error: \(error)")
         return ExitCode(2)
     }
 }

@@ -1,12 +1,8 @@
 import ArgumentParser
 import CaptureFile
 import PacketWire
+import Reports
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `portolan decode FILE… [--inner] [--header]`: one tab-separated line per packet with the 19
 /// columns of the corpus oracle (`oracle.sh`), so any capture can be diffed against tshark.
@@ -38,13 +34,13 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         if files.isEmpty {
-            // Checked here rather than in validate(): bad usage exits 2, like bad input.
-            DecodeOutput.writeError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…\n")
+            // Checked here so that the message carries the usage line.
+            OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…")
             throw ExitCode(2)
         }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
-        var out = DecodeOutput(fd: 1)
-        if header { out.append(SummaryTSV.headerLine) }
+        var out = OutputFile.standardOutput
+        if header { out.write(SummaryTSV.headerLine) }
         var failed = false
         var record = CaptureRecord()
         var summary = PacketSummary()
@@ -60,60 +56,13 @@ struct DecodeCommand: ParsableCommand {
                     out.flushIfFull()
                 }
             } catch {
-                out.flush()
-                DecodeOutput.writeError("portolan decode: \(error)\n")
+                // Standard output gone (a closed pipe) ends the listing, not the status.
+                try? out.flush()
+                OutputFile.printError("portolan decode: \(error)")
                 failed = true
             }
         }
-        out.flush()
+        try? out.flush()
         if failed { throw ExitCode(2) }
-    }
-}
-
-/// Buffered output straight to a file descriptor with write(2) in large chunks.
-private struct DecodeOutput {
-    let fd: Int32
-    var buffer: [UInt8]
-    static let chunk = 1 << 16
-
-    init(fd: Int32) {
-        self.fd = fd
-        buffer = []
-        buffer.reserveCapacity(DecodeOutput.chunk + 4096)
-    }
-
-    mutating func append(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-    }
-
-    mutating func flushIfFull() {
-        if buffer.count >= DecodeOutput.chunk { flush() }
-    }
-
-    mutating func flush() {
-        buffer.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return   // stdout gone (closed pipe): nothing sensible left to do
-                }
-                done += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    static func writeError(_ text: String) {
-        var copy = text
-        copy.withUTF8 { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(2, raw.baseAddress! + done, raw.count - done)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                done += n
-            }
-        }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import LiveCapture
-#if canImport(Glibc)
-import Glibc
-#endif
+import Reports
 
 /// `portolan interfaces`: what libpcap can capture on (pcap_findalldevs), with flags and addresses.
 struct InterfacesCommand: ParsableCommand {
@@ -25,36 +23,13 @@ struct InterfacesCommand: ParsableCommand {
             liveWarn("portolan interfaces: \(error)")
             throw ExitCode(2)
         }
+        let rows = all.map { dev in
+            InterfaceRow(name: dev.name, description: dev.description, flags: dev.flagNames, loopback: dev.isLoopback,
+                         up: dev.isUp, running: dev.isRunning, addresses: dev.addresses.map { ($0.version, $0.text) })
+        }
         switch format {
-        case .table: liveOut(Self.table(all))
-        case .json: liveOut(Self.json(all) + "\n")
+        case .table: say(InterfaceText.table(rows))
+        case .json: say(InterfaceText.json(rows))
         }
-    }
-
-    /// One line per interface as tcpdump -D numbers them, then one indented line per address.
-    static func table(_ all: [CaptureInterface]) -> String {
-        var out = ""
-        for (i, dev) in all.enumerated() {
-            out += "\(i + 1).\(dev.name)"
-            if let d = dev.description, !d.isEmpty { out += " (\(d))" }
-            if !dev.flagNames.isEmpty { out += " [\(dev.flagNames.joined(separator: ", "))]" }
-            out += "\n"
-            for a in dev.addresses { out += "    \(a.version == 4 ? "inet " : "inet6") \(a.text)\n" }
-        }
-        return out
-    }
-
-    static func json(_ all: [CaptureInterface]) -> String {
-        let items = all.map { dev in
-            var fields = ["\"name\":\(liveJSONString(dev.name))"]
-            if let d = dev.description { fields.append("\"description\":\(liveJSONString(d))") }
-            fields.append("\"flags\":[\(dev.flagNames.map(liveJSONString).joined(separator: ","))]")
-            fields.append("\"loopback\":\(dev.isLoopback)")
-            fields.append("\"up\":\(dev.isUp)")
-            fields.append("\"running\":\(dev.isRunning)")
-            fields.append("\"addresses\":[\(dev.addresses.map { liveJSONString($0.text) }.joined(separator: ","))]")
-            return "{" + fields.joined(separator: ",") + "}"
-        }
-        return "[" + items.joined(separator: ",") + "]"
     }
 }

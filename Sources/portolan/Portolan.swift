@@ -1,10 +1,5 @@
 import ArgumentParser
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Reports
 
 @main
 struct Portolan: ParsableCommand {
@@ -32,10 +27,7 @@ struct Portolan: ParsableCommand {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
                 let message = fullMessage(for: error)
-                if !message.isEmpty {
-                    let text = message + "\n"
-                    _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
-                }
+                if !message.isEmpty { OutputFile.printError(message) }
                 Self.exit(withError: ExitCode(2))
             }
             Self.exit(withError: error)

@@ -1,6 +1,7 @@
 import TestSupport
 import CaptureFile
 import PacketWire
+import Reports
 import Testing
 
 /// A deliberate disagreement with the tshark 4.0 oracle, by file, frame and column.

@@ -1,4 +1,5 @@
 import PacketWire
+import Reports
 import Testing
 
 // Regression tests for disagreements with the tshark 4.0 oracle found on captures outside the

@@ -1,4 +1,5 @@
 import PacketWire
+import Reports
 import Testing
 
 @Suite struct SummaryTSVTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import PortCatalog
+import Reports
 
 /// The built binary (swift build / swift test build it); tests skip when it is absent.
 let binaryPresent = FileManager.default.isExecutableFile(atPath: portolanBinary)

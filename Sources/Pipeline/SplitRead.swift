@@ -1,10 +1,15 @@
 import CaptureFile
 import Dispatch
-import Glibc
 import FlowAnalysis
 import PacketWire
 
-/// Reads a capture into an analyzer; with `--threads N` the file is cut into N byte ranges at
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a capture into an analyzer in byte ranges (`analyze --threads N`): the file is cut into N byte ranges at
 /// record (pcap) or block (pcapng) boundaries, read on N threads by N analyzers, and the analyzers
 /// are appended in file order (`FlowAnalyzer.appendContinuation`, FlowAnalysis/ByteSplit.swift) —
 /// the same result as one analyzer reading the file. Each thread walks only its share of the
@@ -15,25 +20,25 @@ import PacketWire
 /// boundary, the range hit damage, a pcapng section or interface block came before it, a flow's
 /// log overflowed), the analyzer so far reads the rest of the file itself, on one thread: slower,
 /// never different.
-enum SplitRead {
+public enum SplitRead {
     /// Smallest range worth a thread (`analyze --split-minimum-bytes` lowers it for tests).
-    static let minimumRange = 4 << 20
+    public static let minimumRange = 4 << 20
 
     /// What `read` did, for `bench` and tests: ranges read in parallel, and whether it had to
     /// finish on one thread.
-    struct Outcome {
-        var ranges = 1
-        var resumedAt: Int? = nil
+    public struct Outcome: Sendable {
+        public var ranges = 1
+        public var resumedAt: Int? = nil
         /// Per range: seconds of its thread's CPU time and of wall-clock time; then the merge's wall-clock seconds.
-        var rangeCPU: [Double] = []
-        var rangeWall: [Double] = []
-        var mergeWall = 0.0
+        public var rangeCPU: [Double] = []
+        public var rangeWall: [Double] = []
+        public var mergeWall = 0.0
     }
 
     /// Reads `file` (already added to `analyzer` as `sourceIndex`) on up to `threads` threads into
     /// `analyzer`. Throws the error that ended reading (after every packet before it is in `analyzer`).
     @discardableResult
-    static func read(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32, threads: Int,
+    public static func read(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32, threads: Int,
                      minimumRange: Int = SplitRead.minimumRange,
                      progress: inout Progress) throws(CaptureFileError) -> Outcome {
         var first = try CaptureReader(file: file, sourceIndex: sourceIndex)
@@ -175,12 +180,6 @@ enum SplitRead {
             reader = r
             analyzer = a
         }
-        var record = CaptureRecord()
-        var n = 0
-        while Int(r.offset) < stop, let bytes = try r.next(&record) {
-            a.process(record, bytes)
-            n &+= 1
-            if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
-        }
+        try CaptureRead.drain(&r, into: &a, bounded: true, to: stop, progress: &progress)
     }
 }

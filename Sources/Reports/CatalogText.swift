@@ -1,4 +1,5 @@
 import PacketWire
+import PortCatalog
 
 /// Text forms of catalogs and lookups for `portolan catalog` (table, JSON, CSV). Kept in the
 /// library so tests check the exact output; never used on the per-packet path.
@@ -29,26 +30,7 @@ public enum CatalogText {
 
     // MARK: JSON
 
-    public static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func json(_ s: String) -> String { JSONWriter.quoted(s) }
 
     static func json(_ s: String?) -> String { s.map { json($0) } ?? "null" }
     static func json(_ list: [String]) -> String { "[" + list.map { json($0) }.joined(separator: ", ") + "]" }

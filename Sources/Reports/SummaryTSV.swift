@@ -1,3 +1,5 @@
+import PacketWire
+
 /// The 19 tab-separated columns of the corpus oracle (`../shared/corpus/oracle.sh`) for one
 /// decoded frame, appended as bytes to a caller-owned buffer: `portolan decode` and the corpus
 /// tests share this so the tests check exactly what the command prints. No String is built; once

@@ -1,0 +1,75 @@
+import CaptureFile
+import FlowAnalysis
+import PacketWire
+
+/// Capture files into an analyzer: the one packet loop (`drain`) that `analyze`, `bench`, the
+/// byte ranges (SplitRead.swift) and Benchmarks/ run.
+public enum CaptureRead {
+    /// Reads every file into one analyzer — on this thread, or with `threads` > 1 each file cut
+    /// into byte ranges read on that many threads — and returns it and each file's error (a
+    /// damaged file is read up to the damage and its error noted in the analyzer's source).
+    public static func files(_ paths: [String], configuration: AnalyzerConfiguration, threads: Int = 1,
+                             minimumRange: Int = SplitRead.minimumRange,
+                             progress: inout Progress) -> (FlowAnalyzer, [String?]) {
+        var analyzer = FlowAnalyzer(configuration: configuration)
+        var errors: [String?] = []
+        for path in paths {
+            let index = analyzer.addSource(name: path)
+            do {
+                let file = try MappedFile(path: path)
+                analyzer.reserveFlows(forCaptureBytes: file.count)
+                if threads > 1 {
+                    try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
+                                       minimumRange: minimumRange, progress: &progress)
+                } else {
+                    try whole(file, into: &analyzer, sourceIndex: index, progress: &progress)
+                }
+                progress.finish()
+                errors.append(nil)
+            } catch let e {
+                progress.finish()
+                analyzer.noteSourceError(index, e.description)
+                errors.append(e.description)
+            }
+        }
+        return (analyzer, errors)
+    }
+
+    /// Every packet of `file` (already added to `analyzer` as `sourceIndex`) on this thread.
+    /// Throws the error that ended reading, after every packet before it is in `analyzer`.
+    /// Always inlined: as a call of its own (analyzer behind a pointer) the loop measured slower.
+    @inline(__always)
+    public static func whole(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32,
+                             progress: inout Progress) throws(CaptureFileError) {
+        var reader = try CaptureReader(file: file, sourceIndex: sourceIndex)
+        progress.start(name: file.path, total: file.count)
+        // The analyzer moved into a local for the loop (its fields stay in registers; a copy would
+        // share its tables and copy them on the first write), moved back also when reading fails.
+        var a = consume analyzer
+        var p = progress
+        defer { progress = p }
+        do {
+            // Unbounded: no per-packet offset check, which costs measurably on this path.
+            try drain(&reader, into: &a, bounded: false, to: Int.max, progress: &p)
+        } catch {
+            analyzer = a
+            throw error
+        }
+        analyzer = a
+    }
+
+    /// The packet loop: feeds `analyzer` the reader's packets up to the end of the file or, when
+    /// `bounded`, up to the first record starting at or after offset `stop`. Always inlined, so
+    /// that `bounded` is a constant in each caller and the unbounded loop carries no check.
+    @inline(__always)
+    static func drain(_ reader: inout CaptureReader, into analyzer: inout FlowAnalyzer, bounded: Bool, to stop: Int,
+                      progress: inout Progress) throws(CaptureFileError) {
+        var record = CaptureRecord()
+        var n = 0
+        while !bounded || Int(reader.offset) < stop, let bytes = try reader.next(&record) {
+            analyzer.process(record, bytes)
+            n &+= 1
+            if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+        }
+    }
+}
