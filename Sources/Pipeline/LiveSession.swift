@@ -3,27 +3,6 @@ import FlowAnalysis
 import LiveCapture
 import PacketWire
 
-/// A flow's identity across intervals: the analyzer's key as reports see it.
-public struct LiveFlowID: Hashable, Sendable {
-    var proto: UInt8
-    var client: IPAddress
-    var clientPort: UInt16
-    var server: IPAddress
-    var serverPort: UInt16
-    var vlan: UInt16
-    var tunnel: UInt8
-
-    public init(_ f: FlowRecord) {
-        proto = f.proto.rawValue
-        client = f.client
-        clientPort = f.clientPort
-        server = f.server
-        serverPort = f.serverPort
-        vlan = f.vlan
-        tunnel = f.tunnel.rawValue
-    }
-}
-
 /// A (component, verdict) bucket of the live counts.
 public struct LiveCountKey: Hashable, Sendable {
     public var component: String
@@ -65,7 +44,7 @@ public struct LiveSession {
     var expiredCounts: [LiveCountKey: Int] = [:]
     /// Problem flows already reported in an interval, with the verdict they had: a flow is new
     /// again when its primary verdict changes. Entries leave with their flow (bounded).
-    var reportedProblems: [LiveFlowID: Verdict] = [:]
+    var reportedProblems: [FlowID: Verdict] = [:]
     public var last: LiveTotals
 
     /// Verdicts that make a finding (--fail-on), and findings among expired flows not listed.
@@ -140,9 +119,9 @@ public struct LiveSession {
         let snapshot = analyzer.snapshot()
         var fresh: [FlowRecord] = []
         for f in gone + snapshot.flows where f.isProblem {
-            if reportedProblems.updateValue(f.verdict, forKey: LiveFlowID(f)) != f.verdict { fresh.append(f) }
+            if reportedProblems.updateValue(f.verdict, forKey: f.id) != f.verdict { fresh.append(f) }
         }
-        for f in gone { reportedProblems.removeValue(forKey: LiveFlowID(f)) }
+        for f in gone { reportedProblems.removeValue(forKey: f.id) }
         let interval = Interval(now: now, snapshot: snapshot, expiredNow: gone, newProblems: fresh,
                                 counts: counts(snapshot), previous: last)
         let a = snapshot.accounting
