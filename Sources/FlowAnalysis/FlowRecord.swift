@@ -87,14 +87,22 @@ public struct FlowID: Hashable, Sendable {
 
     public init(proto: IPProtocol, ipVersion: UInt8, client: IPAddress, clientPort: UInt16, server: IPAddress,
                 serverPort: UInt16, vlans: [UInt16], tunnel: TunnelKind) {
+        func tag(_ i: Int) -> UInt16 { i < vlans.count ? vlans[i] : 0 }
+        self.init(proto: proto, ipVersion: ipVersion, client: client, clientPort: clientPort, server: server,
+                  serverPort: serverPort,
+                  vlanStack: FlowKey.vlanStack(count: UInt8(min(vlans.count, 4)), vlans: (tag(0), tag(1), tag(2), tag(3))),
+                  tunnel: tunnel)
+    }
+
+    init(proto: IPProtocol, ipVersion: UInt8, client: IPAddress, clientPort: UInt16, server: IPAddress,
+         serverPort: UInt16, vlanStack: UInt64, tunnel: TunnelKind) {
         self.proto = proto
         self.ipVersion = ipVersion
         self.client = client
         self.clientPort = clientPort
         self.server = server
         self.serverPort = serverPort
-        func tag(_ i: Int) -> UInt16 { i < vlans.count ? vlans[i] : 0 }
-        vlanStack = FlowKey.vlanStack(count: UInt8(min(vlans.count, 4)), vlans: (tag(0), tag(1), tag(2), tag(3)))
+        self.vlanStack = vlanStack
         self.tunnel = tunnel
     }
 
@@ -102,15 +110,25 @@ public struct FlowID: Hashable, Sendable {
     public var vlans: [UInt16] { FlowKey.vlanIDs(vlanStack) }
 }
 
-/// One flow as reports see it: a plain value, independent of the analyzer.
-public struct FlowRecord: Sendable, Equatable {
-    public var proto: IPProtocol
+/// A value naming one flow (`FlowRecord`, `FlowSummary`): its endpoints are read through its `id`.
+public protocol FlowIdentified {
+    var id: FlowID { get }
+}
+
+extension FlowIdentified {
+    public var proto: IPProtocol { id.proto }
     /// 4 or 6.
-    public var ipVersion: UInt8
-    public var client: IPAddress
-    public var clientPort: UInt16
-    public var server: IPAddress
-    public var serverPort: UInt16
+    public var ipVersion: UInt8 { id.ipVersion }
+    public var client: IPAddress { id.client }
+    public var clientPort: UInt16 { id.clientPort }
+    public var server: IPAddress { id.server }
+    public var serverPort: UInt16 { id.serverPort }
+}
+
+/// One flow as reports see it: a plain value, independent of the analyzer.
+public struct FlowRecord: Sendable, Equatable, FlowIdentified {
+    /// The flow's identity (its key as reports see it): protocol, version, endpoints, VLAN stack, tunnel.
+    public var id: FlowID
     /// Inventory names, when known.
     public var clientName: String?
     public var serverName: String?
@@ -168,11 +186,6 @@ public struct FlowRecord: Sendable, Equatable {
 
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }
-    /// The flow's identity (its key as reports see it).
-    public var id: FlowID {
-        FlowID(proto: proto, ipVersion: ipVersion, client: client, clientPort: clientPort, server: server,
-               serverPort: serverPort, vlans: vlans, tunnel: tunnel)
-    }
     public var isProblem: Bool { verdict.isProblem }
 }
 

@@ -54,13 +54,8 @@ struct Decision: Sendable {
 /// A flow as reports that aggregate need it (the table's components and verdict counts, host
 /// coverage): plain values, made without strings or arrays. The full `FlowRecord` is built only
 /// for the flows a report prints.
-public struct FlowSummary: Sendable {
-    public var proto: IPProtocol
-    public var ipVersion: UInt8
-    public var client: IPAddress
-    public var clientPort: UInt16
-    public var server: IPAddress
-    public var serverPort: UInt16
+public struct FlowSummary: Sendable, FlowIdentified {
+    public var id: FlowID
     /// The entry whose component the flow is attributed to (`FlowRecord.component`), -1 for none.
     public var componentID: Int32
     /// `FlowRecord.entryID`: the entry the flow exercised (-1: none, or wrong-role).
@@ -152,13 +147,19 @@ extension FlowAnalyzer {
         let d = decide(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
         let ic = icmp(of: v)
         let f = FlowSummary(
-            proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
-            clientPort: v.origIsA ? key.aPort : key.bPort, server: v.origIsA ? key.b : key.a,
-            serverPort: v.origIsA ? key.bPort : key.aPort, componentID: d.componentID, entryID: d.entryID,
+            id: flowID(key: key, vantage: v, state: s), componentID: d.componentID, entryID: d.entryID,
             // Packet and byte counts: cannot overflow (see `Counters`).
             verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ ic.icmpPackets,
             bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes)
         return (f, d)
+    }
+
+    /// The key in client/server order (the vantage's originator is the client).
+    func flowID(key: FlowKey, vantage v: Vantage, state s: FlowState) -> FlowID {
+        FlowID(proto: IPProtocol(key.proto), ipVersion: key.version, client: v.origIsA ? key.a : key.b,
+               clientPort: v.origIsA ? key.aPort : key.bPort, server: v.origIsA ? key.b : key.a,
+               serverPort: v.origIsA ? key.bPort : key.aPort, vlanStack: key.vlan,
+               tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel))
     }
 
     func record(key: FlowKey, state s: FlowState, vantage v: Vantage, decision d: Decision, clientBits: UInt64,
@@ -185,8 +186,7 @@ extension FlowAnalyzer {
         let vlans = key.vlan == 0 ? [] : FlowKey.vlanIDs(key.vlan)
 
         var r = FlowRecord(
-            proto: proto, ipVersion: version, client: client, clientPort: clientPort, server: server,
-            serverPort: serverPort, clientName: inventory.hostName(of: client, version: version),
+            id: flowID(key: key, vantage: v, state: s), clientName: inventory.hostName(of: client, version: version),
             serverName: inventory.hostName(of: server, version: version),
             clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
             vlan: vlans.last ?? 0, vlans: vlans, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
