@@ -6,11 +6,13 @@ public struct CaptureFileError: Error, CustomStringConvertible, Sendable, Equata
     public enum Reason: String, Sendable, Equatable, CaseIterable {
         /// open/fstat/mmap/read failed (the detail carries the C library's message).
         case cannotOpen = "cannot-open"
-        /// The magic number is not pcap, pcapng, gzip or zstd.
+        /// The magic number is not pcap, pcapng, snoop, gzip or zstd.
         case notACaptureFile = "not-a-capture-file"
-        /// pcap major version other than 2, pcapng SHB major version other than 1.
+        /// pcap major version other than 2, pcapng SHB major version other than 1, snoop version
+        /// other than 2 to 5.
         case unsupportedVersion = "unsupported-version"
-        /// Non-zero reserved bits in the pcap LinkType field.
+        /// Non-zero reserved bits in the pcap LinkType field; a snoop datalink type with no pcap
+        /// link type.
         case badLinkType = "bad-link-type"
         /// The file ends inside a header, a record or a block.
         case truncated

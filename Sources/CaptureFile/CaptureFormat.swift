@@ -6,12 +6,16 @@ public enum CaptureFormat: Sendable, Equatable, CustomStringConvertible {
     case pcap(nanosecond: Bool, bigEndian: Bool, modified: Bool)
     /// pcapng: byte order is per section and is in `CaptureReader.sectionIsBigEndian`.
     case pcapng
+    /// Solaris snoop (RFC 1761; big-endian, microseconds). `shomiti`: a Shomiti/Finisar Surveyor
+    /// file (versions 3–5, or version 2 with Surveyor trailers in the record padding).
+    case snoop(version: UInt32, shomiti: Bool)
 
     public var description: String {
         switch self {
         case let .pcap(nanosecond, bigEndian, modified):
             "pcap (\(modified ? "modified, " : "")\(nanosecond ? "ns" : "µs"), \(bigEndian ? "big" : "little")-endian)"
         case .pcapng: "pcapng"
+        case let .snoop(version, shomiti): "snoop (\(shomiti ? "Shomiti Surveyor, " : "")version \(version))"
         }
     }
 }

@@ -1,4 +1,4 @@
-// Walks a pcap or pcapng file in place. Every packet is a view into the MappedFile; nothing is
+// Walks a pcap, pcapng or snoop file in place. Every packet is a view into the MappedFile; nothing is
 // copied or allocated per packet. The fast paths (`next`) are inlinable and take every
 // unchecked load only after one bounds check on `remaining`/the block length, named in a comment;
 // everything unusual (other block types, damage, end of file) goes to a non-inlined slow path
@@ -6,8 +6,8 @@
 import PacketWire
 import CPrefetch
 
-/// Reads packets from a pcap or pcapng capture (format sniffed from the magic number; gzip and
-/// zstd input is decompressed by `MappedFile`).
+/// Reads packets from a pcap, pcapng or Solaris snoop capture (format sniffed from the magic
+/// number; gzip and zstd input is decompressed by `MappedFile`).
 ///
 /// ```swift
 /// var reader = try CaptureReader(path: "trace.pcapng")
@@ -31,11 +31,18 @@ import CPrefetch
 ///   if_tsoffset are applied; timestamps outside Int64 nanoseconds saturate.
 /// - EPB/OPB/SPB options are not parsed (libpcap does not either); ISB, NRB, DSB, custom and
 ///   unknown blocks are skipped by their length after the same length checks.
+/// - snoop (RFC 1761), as Wireshark's wiretap/snoop.c reads it: versions 2 (Sun) and 3–5
+///   (Shomiti/Finisar Surveyor, as is version 2 when the first record's padding holds a Surveyor
+///   trailer); the datalink type mapped to a LINKTYPE_ (`snoopLinkType`), an unknown one ends
+///   reading; a record whose original or included length is above 262,144 or whose record length
+///   cannot hold its 24-byte header and included bytes is damage; a record length that is not a
+///   multiple of 4, and included > original, are accepted as Wireshark does. Timestamps are
+///   microseconds; `canSplit` is false (`--threads` reads a snoop file on one thread).
 public struct CaptureReader {
     /// The file being read; packet views stay valid while it lives.
     public let file: MappedFile
     public let sourceIndex: UInt32
-    /// pcap variant or pcapng, from the magic number.
+    /// pcap variant, pcapng or snoop, from the magic number.
     public let format: CaptureFormat
 
     @usableFromInline let base: UnsafeRawPointer
@@ -43,7 +50,7 @@ public struct CaptureReader {
     /// Offset of the next record/block; invariant 0 ≤ pos ≤ end.
     @usableFromInline var pos: Int
     @usableFromInline var packets: UInt64
-    /// Byte order of the pcap file or of the current pcapng section.
+    /// Byte order of the pcap file or of the current pcapng section (snoop: always big-endian).
     @usableFromInline var bigEndian: Bool
     @usableFromInline let isPcapng: Bool
     /// When `pos` passes this, pages behind it are released (Int.max: never).
@@ -60,8 +67,11 @@ public struct CaptureReader {
     @usableFromInline var fractionNanos: Int64
     @usableFromInline var pcapLinkType: LinkType
     @usableFromInline var pcapMaxCaptured: UInt32
-    /// Old libpcap (2.0–2.3) wrote caplen and len swapped: 0 never, 1 always, 2 when caplen > len.
+    /// Records the pcap fast path cannot take: old libpcap (2.0–2.3) wrote caplen and len swapped
+    /// (1 always, 2 when caplen > len); `snoopRecords` (3): snoop records, read by `snoopNext`.
+    /// 0 for every other pcap file: one test of this byte keeps both off the fast path.
     @usableFromInline var lengthSwap: UInt8
+    @usableFromInline static var snoopRecords: UInt8 { 3 }
 
     // pcapng
     @usableFromInline var section: UInt32
@@ -71,7 +81,8 @@ public struct CaptureReader {
     public private(set) var versionMajor: UInt16 = 0
     public private(set) var versionMinor: UInt16 = 0
     public private(set) var snapshotLength: UInt32 = 0
-    /// pcap: the file header's FCS length in bytes when the FCS-present bit (0x04000000) is set.
+    /// pcap: the file header's FCS length in bytes when the FCS-present bit (0x04000000) is set;
+    /// snoop: 4 for Shomiti Surveyor Ethernet, whose frames keep their FCS (as Wireshark assumes).
     public private(set) var fcsLength: UInt8? = nil
 
     /// Release pages behind the reader every this many bytes.
@@ -88,8 +99,8 @@ public struct CaptureReader {
         let bytes = file.bytes
         guard bytes.count >= 4, let b = bytes.baseAddress else {
             throw CaptureFileError(path: file.path, offset: 0, reason: .truncated,
-                                   detail: bytes.count == 0 ? "the file is empty; expected a pcap or pcapng file header"
-                                       : "the file is only \(bytes.count) bytes; expected a pcap or pcapng file header")
+                                   detail: bytes.count == 0 ? "the file is empty; expected a pcap, pcapng or snoop file header"
+                                       : "the file is only \(bytes.count) bytes; expected a pcap, pcapng or snoop file header")
         }
         base = b
         end = bytes.count
@@ -124,10 +135,20 @@ public struct CaptureReader {
             recordHeaderSize = modified ? 24 : 16
             fractionNanos = nano ? 1 : 1000
             try readPcapHeader()
+        case 0x6F6F_6E73:  // "snoo", the start of snoop's 8-byte magic "snoop\0\0\0"
+            isPcapng = false
+            let header = try Self.snoopHeader(b, count: end, path: file.path)
+            format = .snoop(version: header.version, shomiti: header.shomiti)
+            bigEndian = true
+            lengthSwap = Self.snoopRecords
+            pcapLinkType = header.linkType
+            pcapMaxCaptured = maximumCapturedLength(header.linkType)
+            if header.shomiti && header.linkType == .ethernet { fcsLength = 4 }
+            pos = Self.snoopHeaderLength
         default:
             throw CaptureFileError(
                 path: file.path, offset: 0, reason: .notACaptureFile,
-                detail: "the magic number \(hex(magic, width: 8)) is not pcap (a1b2c3d4, a1b23c4d, a1b2cd34), pcapng (0a0d0d0a), gzip or zstd")
+                detail: "the magic number \(hex(magic, width: 8)) is not pcap (a1b2c3d4, a1b23c4d, a1b2cd34), pcapng (0a0d0d0a), snoop (\"snoop\"), gzip or zstd")
         }
     }
 
@@ -135,7 +156,7 @@ public struct CaptureReader {
     public var packetCount: UInt64 { packets }
     /// Byte offset of the next record or block.
     public var offset: UInt64 { UInt64(pos) }
-    /// pcap: the link type in the file header; pcapng: nil.
+    /// pcap: the link type in the file header; snoop: the LINKTYPE_ of its datalink type; pcapng: nil.
     public var fileLinkType: LinkType? { isPcapng ? nil : pcapLinkType }
     /// pcapng: number of the current section (0-based).
     public var currentSection: UInt32 { section }
@@ -305,6 +326,7 @@ public struct CaptureReader {
 
     @usableFromInline @inline(never)
     mutating func pcapSlow(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        if lengthSwap == Self.snoopRecords { return try snoopNext(&record) }
         let remaining = end - pos
         if remaining == 0 { return try atEnd() }
         let h = recordHeaderSize
@@ -324,6 +346,105 @@ public struct CaptureReader {
         // safe: pos + h + captured ≤ end, checked above
         return yieldPcap(&record, seconds: seconds, fraction: fraction, captured: captured, original: original,
                          dataAt: pos + h)
+    }
+
+    // MARK: - snoop (RFC 1761)
+
+    /// The snoop file header: the magic "snoop\0\0\0", then version and datalink type (big-endian).
+    static var snoopHeaderLength: Int { 16 }
+    /// A record header: original length, included length, record length, cumulative drops,
+    /// seconds, microseconds (big-endian); the data follows, then padding to the record length.
+    static var snoopRecordHeaderLength: Int { 24 }
+
+    /// Checks the snoop file header at `b` (`count` bytes, the first 4 already "snoo") and returns
+    /// its version, the LINKTYPE_ of its datalink type, and whether it is a Shomiti Surveyor file:
+    /// as Wireshark decides, when the first record's padding could hold a 16-byte Surveyor trailer.
+    static func snoopHeader(_ b: UnsafeRawPointer, count: Int, path: String) throws(CaptureFileError)
+        -> (version: UInt32, linkType: LinkType, shomiti: Bool) {
+        // Bytes 4..<8 of the magic: "p" and three zeros.
+        let tail: [UInt8] = [0x70, 0, 0, 0]
+        for i in 4..<min(count, 8) where b.load(fromByteOffset: i, as: UInt8.self) != tail[i - 4] {  // safe: i < count
+            throw CaptureFileError(path: path, offset: 0, reason: .notACaptureFile,
+                                   detail: "the file starts with \"snoo\" but not with the snoop magic \"snoop\" and three zero bytes")
+        }
+        guard count >= snoopHeaderLength else {
+            throw CaptureFileError(path: path, offset: 0, reason: .truncated,
+                                   detail: "the snoop file header needs \(snoopHeaderLength) bytes, the file has \(count)")
+        }
+        func be32(_ at: Int) -> UInt32 { UInt32(bigEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
+        // safe: count ≥ 16 covers version (8) and datalink type (12)
+        let version = be32(8), datalink = be32(12)
+        guard (2...5).contains(version) else {
+            throw CaptureFileError(path: path, offset: 8, reason: .unsupportedVersion,
+                                   detail: "snoop version \(version) is not supported; expected 2 (snoop) or 3 to 5 (Shomiti Surveyor)")
+        }
+        var shomiti = version > 2
+        if !shomiti && count - snoopHeaderLength >= snoopRecordHeaderLength {
+            // safe: a whole record header at 16
+            let included = UInt64(be32(snoopHeaderLength + 4)), length = UInt64(be32(snoopHeaderLength + 8))
+            shomiti = length > 24 + included && length - 24 - included >= 16
+        }
+        guard let linkType = snoopLinkType(datalink, shomiti: shomiti) else {
+            throw CaptureFileError(path: path, offset: 12, reason: .badLinkType,
+                                   detail: "the \(shomiti ? "Shomiti Surveyor" : "snoop") datalink type \(datalink) is unknown or has no pcap link type")
+        }
+        return (version, linkType, shomiti)
+    }
+
+    /// The LINKTYPE_ of a snoop datalink type (DLPI's DL_ values), following Wireshark's
+    /// wiretap/snoop.c; nil for the types it does not read or reads without a LINKTYPE_ equivalent
+    /// (IP over InfiniBand, Surveyor 802.11 with its own radio header).
+    public static func snoopLinkType(_ datalink: UInt32, shomiti: Bool) -> LinkType? {
+        if shomiti {
+            switch datalink {
+            case 0, 4, 10, 12, 19: return .ethernet  // 802.3, Ethernet, Fast, Gigabit, 10 Gigabit Ethernet
+            case 2, 11, 13, 14: return LinkType(6)   // IEEE 802.5 Token Ring (4 and 16 Mb/s)
+            case 8: return LinkType(10)              // FDDI
+            default: return nil
+            }
+        }
+        switch datalink {
+        case 0, 4: return .ethernet              // DL_CSMACD (802.3), DL_ETHER
+        case 2: return LinkType(6)               // DL_TPR: Token Ring
+        case 8: return LinkType(10)              // DL_FDDI
+        case 9, 14: return .null                 // DL_OTHER, DL_LOOP: Wireshark reads both as BSD loopback
+        case 16: return LinkType(122)            // DL_FC: IP over Fibre Channel
+        case 18: return LinkType(123)            // DL_IPATM: SunATM, its 4-byte header left in the packet
+        case 0x8000_0005: return LinkType(226)   // Solaris private: ipnet(7D)
+        default: return nil
+        }
+    }
+
+    /// Next snoop record, or nil at the end of the file (the pcap paths hand snoop files here).
+    @usableFromInline @inline(never)
+    mutating func snoopNext(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        let remaining = end - pos
+        if remaining == 0 { return try atEnd() }
+        let h = Self.snoopRecordHeaderLength
+        guard remaining >= h else {
+            throw fail(.truncated, at: pos, "the file ends \(remaining) bytes into a \(h)-byte snoop record header")
+        }
+        // safe: remaining ≥ 24 covers the six header fields
+        let original = u32(pos), captured = u32(pos + 4), length = u32(pos + 8)
+        let seconds = u32(pos + 16), microseconds = u32(pos + 20)
+        guard original <= pcapMaxCaptured else {
+            throw fail(.badRecord, at: pos, "the snoop record header says the packet was \(original) bytes long, more than the maximum of \(pcapMaxCaptured)")
+        }
+        guard captured <= pcapMaxCaptured else {
+            throw fail(.badRecord, at: pos, "the snoop record header says \(captured) captured bytes, more than the maximum of \(pcapMaxCaptured)")
+        }
+        guard Int(length) >= h && Int(captured) <= Int(length) - h else {
+            throw fail(.badRecord, at: pos, "the snoop record length \(length) cannot hold its \(h)-byte header and \(captured) captured bytes")
+        }
+        guard Int(length) <= remaining else {
+            throw fail(.truncated, at: pos, "the snoop record is \(length) bytes long, but the file ends after \(remaining)")
+        }
+        // ≤ (2^32-1)·1e9 + (2^32-1)·1000 < 2^63: cannot overflow
+        record.timestampNanos = Int64(seconds) &* 1_000_000_000 &+ Int64(microseconds) &* 1000
+        record.hasTimestamp = true
+        // safe: pos + 24 + captured ≤ pos + length ≤ end, checked above
+        return yield(&record, captured: captured, original: original, interface: 0, linkType: pcapLinkType,
+                     dataAt: pos + h, length: Int(length))
     }
 
     /// Walks pcapng blocks from `pos` until one yields a packet (returned), the file ends (nil),
@@ -637,7 +758,7 @@ func hex(_ value: UInt32, width: Int) -> String {
 
 extension CaptureReader {
     /// Whether the file can be cut into byte ranges read by copies of this reader: a pcap file
-    /// without swapped lengths, or a pcapng file (after `prepareSplit`; a range is then valid only
+    /// without swapped lengths (not snoop: it is read on one thread), or a pcapng file (after `prepareSplit`; a range is then valid only
     /// if no section header or interface block comes before it after the preamble: see `structureBlocks`).
     public var canSplit: Bool { (isPcapng || lengthSwap == 0) && failure == nil }
 
@@ -738,7 +859,8 @@ extension CaptureReader {
     /// pcapng: the section and interfaces stay this reader's. Pages before `offset` are left
     /// alone: other readers may be walking them.
     public mutating func seek(toRecordAt offset: Int, packetsBefore: UInt64) {
-        precondition(offset >= (isPcapng ? 0 : 24) && offset <= end, "seek(toRecordAt:) outside the file's records")
+        let first = isPcapng ? 0 : lengthSwap == Self.snoopRecords ? Self.snoopHeaderLength : 24
+        precondition(offset >= first && offset <= end, "seek(toRecordAt:) outside the file's records")
         pos = offset
         packets = packetsBefore
         releasedUpTo = offset
@@ -756,6 +878,14 @@ extension CaptureReader {
                 let type = u32(at)  // safe: pcapngBlockEnd checked 12 bytes at `at`
                 if type == 6 || type == 3 || type == 2 { n += 1 }
                 at = next
+            }
+        } else if lengthSwap == Self.snoopRecords {
+            let h = Self.snoopRecordHeaderLength
+            while at < stop && end - at >= h {
+                let length = Int(u32(at + 8))  // safe: end - at ≥ h
+                guard length >= h, length <= end - at else { break }
+                n += 1
+                at += length
             }
         } else {
             let h = recordHeaderSize

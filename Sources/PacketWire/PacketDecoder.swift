@@ -15,9 +15,9 @@ public struct DecoderOptions: Sendable, Equatable {
 /// here allocates, touches Foundation or holds class state: decoding a frame only writes the
 /// summary the caller lent.
 ///
-/// Link types: 0 NULL, 1 Ethernet, 9/50 PPP, 12/14/101 raw IP, 104 Cisco HDLC, 108 LOOP,
-/// 113 Linux SLL, 228 IPv4, 229 IPv6, 239 NFLOG, 258 PKTAP, 276 Linux SLL2; any other stops at
-/// once with `.unsupportedLinkType`. Where the wire leaves a choice, the decoder does what the
+/// Link types: 0 NULL, 1 Ethernet, 9/50 PPP, 12/14/101 raw IP, 104 Cisco HDLC, 107 Frame Relay,
+/// 108 LOOP, 113 Linux SLL, 228 IPv4, 229 IPv6, 239 NFLOG, 258 PKTAP, 276 Linux SLL2; any other
+/// stops at once with `.unsupportedLinkType`. Where the wire leaves a choice, the decoder does what the
 /// tshark 4.0 oracle of `../shared/corpus` does (version nibble over EtherType/link type, MPLS
 /// payload by first nibble, ports from 4 captured bytes, AH/ESP not walked, tunnels by tshark's
 /// UDP port table), except where `CorpusOracleTests.oraclePolicies` says why not.
@@ -94,6 +94,7 @@ public struct PacketDecoder: Sendable {
         case 12, 14, 101, 228: step = .ipAny      // raw IP: the version nibble decides (as tshark)
         case 229: step = .ipv6
         case 104: step = .ciscoHDLC
+        case 107: step = .frameRelay
         case 108: step = .loop
         case 113: step = .linuxSLL
         case 239: step = .nflog
@@ -120,6 +121,7 @@ public struct PacketDecoder: Sendable {
             case .pppProtocol: step = PPP.decodeProtocol(b, &c, &summary)
             case .pppoe: step = PPPoE.decode(b, &c, &summary)
             case .ciscoHDLC: step = CiscoHDLC.decode(b, &c, &summary)
+            case .frameRelay: step = FrameRelay.decode(b, &c, &summary)
             case .linuxSLL: step = LinuxSLL.decode(b, &c, &summary)
             case .linuxSLL2: step = LinuxSLL2.decode(b, &c, &summary)
             case .nflog: step = NFLOG.decode(b, &c, &summary)
@@ -151,7 +153,7 @@ public struct PacketDecoder: Sendable {
 /// The next header to decode. Each layer's `decode` returns one of these.
 @usableFromInline enum Step: Sendable {
     case done
-    case null, loop, ethernet, pppHDLC, pppProtocol, pppoe, ciscoHDLC, linuxSLL, linuxSLL2, nflog, pktap
+    case null, loop, ethernet, pppHDLC, pppProtocol, pppoe, ciscoHDLC, frameRelay, linuxSLL, linuxSLL2, nflog, pktap
     case etherType(UInt16)
     case vlan, arista, mpls
     /// IPv4 or IPv6 by the version nibble (tshark's "ip" dissector: EtherType 0x0800, raw IP).

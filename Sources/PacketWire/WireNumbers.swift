@@ -15,6 +15,7 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, Comparable {
     public static let pppSerial = LinkType(50)
     public static let raw = LinkType(101)
     public static let cHDLC = LinkType(104)
+    public static let frameRelay = LinkType(107)
     public static let loop = LinkType(108)
     public static let linuxSLL = LinkType(113)
     public static let ipv4 = LinkType(228)
@@ -31,6 +32,7 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, Comparable {
         case 12, 14, 101: "RAW"
         case 50: "PPP_SERIAL"
         case 104: "C_HDLC"
+        case 107: "FRELAY"
         case 108: "LOOP"
         case 113: "LINUX_SLL"
         case 228: "IPV4"

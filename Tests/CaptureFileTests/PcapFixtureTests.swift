@@ -141,7 +141,7 @@ struct PcapFixtureTests {
     func notCaptures() throws {
         let (_, empty) = readExpectingError([])
         #expect(empty?.reason == .truncated && empty?.offset == 0)
-        #expect(empty?.description == "fixture: at byte offset 0: the file is empty; expected a pcap or pcapng file header")
+        #expect(empty?.description == "fixture: at byte offset 0: the file is empty; expected a pcap, pcapng or snoop file header")
         let (_, short) = readExpectingError([0xd4, 0xc3, 0xb2])
         #expect(short?.reason == .truncated)
         let (_, gif) = readExpectingError(Array("GIF89a......".utf8))

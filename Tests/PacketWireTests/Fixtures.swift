@@ -548,6 +548,66 @@ enum Fixtures {
         0000
         """)
 
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Q.922, hdr-len 2, DLCI 100, Flags [none], NLPID IPv4 (0xcc), length 36: 10.1.0.1.40000 > 10.2.0.2.53: domain [length 4 < 12] (invalid)
+    //       0x0000:  1841 03cc 4500 0020 1234 0000 4011 5494  .A..E....4..@.T.
+    //       0x0010:  0a01 0001 0a02 0002 9c40 0035 000c 7c6f  .........@.5..|o
+    //       0x0020:  6672 6c79                                frly
+    static let frNLPIDIPv4UDP = Fixture("frNLPIDIPv4UDP", linkType: 107, hex: "184103cc4500002012340000401154940a0100010a0200029c400035000c7c6f66726c79")
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Q.922, hdr-len 2, DLCI 100, Flags [none], NLPID IPv6 (0x8e), length 64: 2001:db8:1::1.40001 > 2001:db8:2::2.443: Flags [S], seq 1000, win 65535, length 0
+    //       0x0000:  1841 038e 6000 0000 0014 0640 2001 0db8  .A..`......@....
+    //       0x0010:  0001 0000 0000 0000 0000 0001 2001 0db8  ................
+    //       0x0020:  0002 0000 0000 0000 0000 0002 9c41 01bb  .............A..
+    //       0x0030:  0000 03e8 0000 0000 5002 ffff b286 0000  ........P.......
+    static let frNLPIDIPv6TCP = Fixture("frNLPIDIPv6TCP", linkType: 107, hex: """
+        1841038e600000000014064020010db800010000000000000000000120010db80002000000000000000000029c4101bb\
+        000003e8000000005002ffffb2860000
+        """)
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Pad! Q.922, hdr-len 2, DLCI 200, Flags [none], NLPID SNAP (0x80), length 42: oui Ethernet (0x000000), ethertype IPv4 (0x0800), length 32: 10.1.0.1.40000 > 10.2.0.2.53: domain [length 4 < 12] (invalid)
+    //       0x0000:  3081 0300 8000 0000 0800 4500 0020 1234  0.........E....4
+    //       0x0010:  0000 4011 5494 0a01 0001 0a02 0002 9c40  ..@.T..........@
+    //       0x0020:  0035 000c 7c6f 6672 6c79                 .5..|ofrly
+    static let frSNAPIPv4UDP = Fixture("frSNAPIPv4UDP", linkType: 107, hex: "308103008000000008004500002012340000401154940a0100010a0200029c400035000c7c6f66726c79")
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Pad! Q.922, hdr-len 2, DLCI 200, Flags [none], NLPID SNAP (0x80), length 70: oui Ethernet (0x000000), ethertype IPv6 (0x86dd), length 60: 2001:db8:1::1.40001 > 2001:db8:2::2.443: Flags [S], seq 1000, win 65535, length 0
+    //       0x0000:  3081 0300 8000 0000 86dd 6000 0000 0014  0.........`.....
+    //       0x0010:  0640 2001 0db8 0001 0000 0000 0000 0000  .@..............
+    //       0x0020:  0001 2001 0db8 0002 0000 0000 0000 0000  ................
+    //       0x0030:  0002 9c41 01bb 0000 03e8 0000 0000 5002  ...A..........P.
+    //       0x0040:  ffff b286 0000                           ......
+    static let frSNAPIPv6TCP = Fixture("frSNAPIPv6TCP", linkType: 107, hex: """
+        308103008000000086dd600000000014064020010db800010000000000000000000120010db800020000000000000000\
+        00029c4101bb000003e8000000005002ffffb2860000
+        """)
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Q.922, hdr-len 2, DLCI 300, Flags [none], cisco-ethertype IPv4 (0x0800), length 36: 10.1.0.1.40000 > 10.2.0.2.53: domain [length 4 < 12] (invalid)
+    //       0x0000:  48c1 0800 4500 0020 1234 0000 4011 5494  H...E....4..@.T.
+    //       0x0010:  0a01 0001 0a02 0002 9c40 0035 000c 7c6f  .........@.5..|o
+    //       0x0020:  6672 6c79                                frly
+    static let frCiscoIPv4UDP = Fixture("frCiscoIPv4UDP", linkType: 107, hex: "48c108004500002012340000401154940a0100010a0200029c400035000c7c6f66726c79")
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Q.922, hdr-len 2, DLCI 300, Flags [none], cisco-ethertype IPv6 (0x86dd), length 64: 2001:db8:1::1.40001 > 2001:db8:2::2.443: Flags [S], seq 1000, win 65535, length 0
+    //       0x0000:  48c1 86dd 6000 0000 0014 0640 2001 0db8  H...`......@....
+    //       0x0010:  0001 0000 0000 0000 0000 0001 2001 0db8  ................
+    //       0x0020:  0002 0000 0000 0000 0000 0002 9c41 01bb  .............A..
+    //       0x0030:  0000 03e8 0000 0000 5002 ffff b286 0000  ........P.......
+    static let frCiscoIPv6TCP = Fixture("frCiscoIPv6TCP", linkType: 107, hex: """
+        48c186dd600000000014064020010db800010000000000000000000120010db80002000000000000000000029c4101bb\
+        000003e8000000005002ffffb2860000
+        """)
+
+    // tcpdump -nn -e -XX:
+    //   00:00:00.000000 Q.922, hdr-len 2, DLCI 0, Flags [none], NLPID Q.933 (0x08), length 14: ANSI, codeset 5, Status Enquiry, TX Seq:   1, RX Seq:   0, length 10
+    //       0x0000:  0001 0308 0075 9501 0101 0302 0100       .....u........
+    static let frQ933 = Fixture("frQ933", linkType: 107, hex: "0001030800759501010103020100")
+
     static let all: [Fixture] = [
         ethIPv4TCP, qinqIPv4UDP, ipv6ExtUDP, ipv6LaterFragment, icmpUnreachUDP,
         icmpv6TooBigTCP, greKeySeq, vxlan, geneve, mpls,
@@ -557,6 +617,7 @@ enum Fixtures {
         arista, ip6in4, ipv4SmallIHL, ipv4TotalBelowIHL, ipv6BadVersion,
         tcpBadOffset, ipv6ChainTruncated, vlanTooDeep, ipipTooDeep, gtpU,
         teredo, pimRegister, greCiscoMetaData, vxlanGPENSH, srv6Ethernet,
-        mplsControlWord, llcSNAP,
+        mplsControlWord, llcSNAP, frNLPIDIPv4UDP, frNLPIDIPv6TCP, frSNAPIPv4UDP,
+        frSNAPIPv6TCP, frCiscoIPv4UDP, frCiscoIPv6TCP, frQ933,
     ]
 }

@@ -12,6 +12,8 @@ import Testing
         Fixtures.ipv4OptionsSCTP, Fixtures.ip6in4, Fixtures.nullBEv6, Fixtures.loopV6, Fixtures.dccp,
         Fixtures.gtpU, Fixtures.teredo, Fixtures.pimRegister, Fixtures.greCiscoMetaData, Fixtures.vxlanGPENSH,
         Fixtures.srv6Ethernet, Fixtures.mplsControlWord, Fixtures.linuxSLL, Fixtures.ciscoHDLC, Fixtures.pppHDLC,
+        Fixtures.frNLPIDIPv4UDP, Fixtures.frNLPIDIPv6TCP, Fixtures.frSNAPIPv4UDP, Fixtures.frSNAPIPv6TCP,
+        Fixtures.frCiscoIPv4UDP, Fixtures.frCiscoIPv6TCP, Fixtures.frQ933,
     ]
 
     @Test(arguments: sweep)
