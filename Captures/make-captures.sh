@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build Portolan's test captures from real traffic between network namespaces.
 #
-#   sudo Captures/make-captures.sh            (Debian 12; run as root; about 75 s)
+#   sudo Captures/make-captures.sh            (Debian 12; run as root; about 2 min; every capture)
 #   sudo Captures/make-captures.sh expected   (only recompute the expected files from the captures)
+#   sudo Captures/make-captures.sh issue11    (only the captures in issue11/; issue11-expected: only
+#                                              recompute their expected files)
 #
 # Packages it uses (installed below when missing):
 #   apt-get install -y --no-install-recommends tcpdump tshark iproute2 iptables nftables ethtool \
@@ -11,10 +13,13 @@
 # SAFETY: every packet stays inside the namespaces this script creates. The bridge lives in its own
 # namespace (pt-sw) with only our veths attached; no namespace has a default route; the "outside"
 # host and the fake Mission Control address exist only on that bridge; the VLAN hosts hang off two
-# userspace switch namespaces joined by a veth trunk. Nothing is added to the host's own network
-# namespace. Everything is removed on exit (trap EXIT).
+# userspace switch namespaces joined by a veth trunk; the issue-11 router (pt-rt) forwards only
+# between the bridge and master-3's namespace (pt-s1), reached by specific routes to 10.10.2.0/24 and
+# fd00:10:2::/64. Nothing is added to the host's own network namespace. Everything is removed on
+# exit (trap EXIT).
 #
-# Output (next to this script): NAME.pcap / NAME.pcapng, NAME.inventory.yaml, NAME.expected.tsv
+# Output (next to this script; the issue-11 captures in issue11/): NAME.pcap / NAME.pcapng,
+# NAME.inventory.yaml, NAME.expected.tsv
 # (the counts come from the capture through expected-counts.py; the verdicts from NAME.flows.tsv,
 # which is reasoned by hand from the seed documents — see README.md).
 set -euo pipefail
