@@ -50,7 +50,7 @@ FIELDS = ["frame.number", "frame.len", "frame.protocols",
           "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code", "vlan.id", "ieee8021ad.id"]
 EXTRA_FIELDS = {"connections": ["tcp.seq_raw", "tcp.stream"],
                 "fragments": ["ip.fragment", "ipv6.fragment", "ip.flags.mf", "ip.frag_offset",
-                              "ipv6.fraghdr.offset"]}
+                              "ipv6.fraghdr.offset", "ipv6.fraghdr.more"]}
 ICMP4_ERRORS = {3, 4, 5, 11, 12}
 ICMP6_ERRORS = {1, 2, 3, 4}
 HEADER = ("proto client client_port server server_port component verdict verdicts direction state "
@@ -181,10 +181,11 @@ class Conn:
 
 
 def is_fragment(row):
-    mf = row.get("ip.flags.mf") or []
-    off = row.get("ip.frag_offset") or []
-    return ((mf and mf[0] in ("1", "True")) or (off and int(off[0]) > 0)
-            or bool(row.get("ipv6.fraghdr.offset")))
+    """A piece of a larger datagram (an IPv6 atomic fragment, offset 0 and no more, is not)."""
+    def set_(name):
+        v = row.get(name) or []
+        return bool(v) and v[0] not in ("0", "False")
+    return set_("ip.flags.mf") or set_("ip.frag_offset") or set_("ipv6.fraghdr.more") or set_("ipv6.fraghdr.offset")
 
 
 def collect(path, mode, vxlan_port, connections=False, fragments=False):
