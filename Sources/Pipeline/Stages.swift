@@ -18,7 +18,28 @@ public struct Totals: Sendable {
 
 /// The loops `portolan bench` measures, each a prefix of the analysis: walk, decode, classify,
 /// analyze. Each walks the whole mapping with its own reader.
+/// One measured stage of `bench`: its fastest run and the peak resident memory over its runs.
+public struct StageResult: Sendable {
+    public var name: String
+    public var seconds: Double
+    public var peakBytes: Int
+}
+
 public enum Stages {
+    /// Runs `body` `repeats` times: the fastest wall-clock time and the highest peak RSS.
+    public static func measure(_ name: String, repeats: Int, _ body: () throws -> Void) rethrows -> StageResult {
+        var best = Double.infinity
+        var peak = 0
+        for _ in 0..<max(1, repeats) {
+            PeakMemory.reset()
+            let t0 = Timing.now()
+            try body()
+            best = min(best, Timing.seconds(since: t0))
+            peak = max(peak, PeakMemory.read())
+        }
+        return StageResult(name: name, seconds: best, peakBytes: peak)
+    }
+
     public static func read(_ file: MappedFile) throws(CaptureFileError) -> Totals {
         var reader = try CaptureReader(file: file)
         var record = CaptureRecord()

@@ -80,8 +80,8 @@ struct BenchCommand: ParsableCommand {
             let secs = Timing.seconds(since: t0)
             emit("generated \(stats.packets) packets, \(stats.conversations) conversations, "
                 + "\(stats.fileBytes) bytes (\(stats.wireBytes) on the wire) "
-                + (temporary ? "" : "to \(path) ") + "in " + BenchOutput.fixed(secs, 2) + " s ("
-                + BenchOutput.rate(Double(stats.packets) / max(secs, 1e-9)) + " packets/s)")
+                + (temporary ? "" : "to \(path) ") + "in " + BenchText.fixed(secs, 2) + " s ("
+                + BenchText.rate(Double(stats.packets) / max(secs, 1e-9)) + " packets/s)")
             if generateOnly { return }
         }
         defer { if temporary { unlink(path) } }
@@ -131,45 +131,29 @@ struct BenchCommand: ParsableCommand {
 
         // 3. The stages.
         var rows: [StageResult] = []
-        func measure(_ name: String, _ body: () throws -> Void) rethrows {
-            var best = Double.infinity
-            var peak = 0
-            for _ in 0..<repeats {
-                PeakMemory.reset()
-                let t0 = Timing.now()
-                try body()
-                best = min(best, Timing.seconds(since: t0))
-                peak = max(peak, PeakMemory.read())
-            }
-            rows.append(StageResult(name: name, seconds: best, peakBytes: peak))
-        }
         var check = 0
-        try measure("read (walk mapped file)") { check &+= Int(try Stages.read(mapped).packets) }
-        try measure("read + decode") { check &+= try Stages.decode(mapped, decoder) }
-        try measure("read + decode + classify") { check &+= try Stages.classify(mapped, decoder, catalog) }
+        rows.append(try Stages.measure("read (walk mapped file)", repeats: repeats) { check &+= Int(try Stages.read(mapped).packets) })
+        rows.append(try Stages.measure("read + decode", repeats: repeats) { check &+= try Stages.decode(mapped, decoder) })
+        rows.append(try Stages.measure("read + decode + classify", repeats: repeats) {
+            check &+= try Stages.classify(mapped, decoder, catalog)
+        })
         var single: AnalysisSnapshot?
-        try measure("analyze (1 thread)") { single = try analyze(mapped, analyzerConfig, threads: 1) }
+        rows.append(try Stages.measure("analyze (1 thread)", repeats: repeats) {
+            single = try analyze(mapped, analyzerConfig, threads: 1)
+        })
         var parallel: AnalysisSnapshot?
         if threads > 1 {
-            try measure("analyze (\(threads) threads)") {
+            rows.append(try Stages.measure("analyze (\(threads) threads)", repeats: repeats) {
                 parallel = try analyze(mapped, analyzerConfig, threads: threads)
-            }
+            })
         }
         Stages.blackHole(check)
 
         // 4. The table.
-        let header = ["stage", "seconds", "packets/s", "Gbit/s", "ns/packet", "peak RSS MiB"]
-        var table: [[String]] = [header]
-        for r in rows {
-            let pps = Double(totals.packets) / r.seconds
-            table.append([
-                r.name, BenchOutput.fixed(r.seconds, 3), BenchOutput.rate(pps),
-                BenchOutput.fixed(Double(totals.wireBytes) * 8 / r.seconds / 1e9, 2),
-                BenchOutput.fixed(r.seconds * 1e9 / Double(max(totals.packets, 1)), 1),
-                BenchOutput.fixed(Double(r.peakBytes) / 1_048_576, 1),
-            ])
+        for line in BenchText.stages(rows.map { ($0.name, $0.seconds, $0.peakBytes) }, packets: totals.packets,
+                                     wireBytes: totals.wireBytes) {
+            emit(line)
         }
-        BenchOutput.printTable(table)
         if let single {
             emit("")
             emit("flows: \(single.flows.count); packets accounted: \(single.accounting.total.packets)")
@@ -177,7 +161,7 @@ struct BenchCommand: ParsableCommand {
                 let same = Stages.sameResults(single, parallel)
                 emit("\(threads) threads: results " + (same ? "identical to 1 thread" : "DIFFER from 1 thread"))
                 if let one = rows.first(where: { $0.name == "analyze (1 thread)" }), let n = rows.last {
-                    emit("\(threads) threads: speed-up " + BenchOutput.fixed(one.seconds / n.seconds, 2) + "×")
+                    emit("\(threads) threads: speed-up " + BenchText.fixed(one.seconds / n.seconds, 2) + "×")
                 }
             }
         }
@@ -189,7 +173,7 @@ extension BenchCommand {
     func analyze(_ file: MappedFile, _ config: AnalyzerConfiguration, threads: Int) throws -> AnalysisSnapshot {
         let (snapshot, ranges) = try Stages.analyze(file, config, threads: threads)
         if let outcome = ranges {
-            let f = { (x: Double) in BenchOutput.fixed(x, 3) }
+            let f = { (x: Double) in BenchText.fixed(x, 3) }
             BenchOutput.error("byte ranges: \(outcome.ranges); thread CPU s " + outcome.rangeCPU.map(f).joined(separator: " ")
                 + "; wall s " + outcome.rangeWall.map(f).joined(separator: " ") + "; merge s " + f(outcome.mergeWall))
             if let at = outcome.resumedAt {
@@ -200,53 +184,9 @@ extension BenchCommand {
     }
 }
 
-struct StageResult {
-    var name: String
-    var seconds: Double
-    var peakBytes: Int
-}
-
 enum BenchOutput {
     static func error(_ s: String) {
         OutputFile.printError("portolan bench: \(s)")
-    }
-
-    static func fixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return "-" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let r = (v * scale).rounded() / scale
-        var s = String(r)
-        if s.contains("e") { return String(Int(r)) }
-        if let dot = s.firstIndex(of: ".") {
-            let have = s.distance(from: dot, to: s.endIndex) - 1
-            if have < digits { s += String(repeating: "0", count: digits - have) }
-            if digits == 0 { s = String(s[..<dot]) }
-        } else if digits > 0 {
-            s += "." + String(repeating: "0", count: digits)
-        }
-        return s
-    }
-
-    /// 12.3 M, 456.7 k.
-    static func rate(_ v: Double) -> String {
-        if v >= 1e6 { return fixed(v / 1e6, 2) + " M" }
-        if v >= 1e3 { return fixed(v / 1e3, 1) + " k" }
-        return fixed(v, 0)
-    }
-
-    static func printTable(_ rows: [[String]]) {
-        var widths = [Int](repeating: 0, count: rows[0].count)
-        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-        for (n, r) in rows.enumerated() {
-            var line = ""
-            for (i, c) in r.enumerated() {
-                let pad = String(repeating: " ", count: widths[i] - c.count)
-                line += i == 0 ? c + pad : "  " + pad + c
-            }
-            emit(line)
-            if n == 0 { emit(String(repeating: "-", count: line.count)) }
-        }
     }
 }
 
