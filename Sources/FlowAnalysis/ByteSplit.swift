@@ -167,7 +167,9 @@ extension FlowAnalyzer {
     public mutating func appendContinuation(_ part: FlowAnalyzer, framesBefore: UInt64) -> Bool {
         guard part.logging, part.logs.count == part.table.count, sourceNames == part.sourceNames,
               !table.reordered, !part.table.reordered, maxFlows == 0, part.maxFlows == 0,
-              part.finished.isEmpty, part.sourceErrors.isEmpty
+              part.finished.isEmpty, part.sourceErrors.isEmpty,
+              // A part with fragments: its fragment table cannot be joined to this one here.
+              part.fragmentTable.made == 0
         else { return false }
         // Every probe first, in a loop of independent lookups (their cache misses overlap; at a
         // million flows this pass is most of the merge), then the checks and the updates. The
@@ -211,6 +213,7 @@ extension FlowAnalyzer {
             if s.current.icmpIndex >= 0 {
                 var t = part.icmp[Int(s.current.icmpIndex)]
                 if t.unreachableFrame != 0 { t.unreachableFrame &+= framesBefore }
+                t.shiftKindFrames(by: framesBefore)
                 tally = t
             }
             let mine = Int(found[pos])
@@ -297,6 +300,7 @@ extension FlowAnalyzer {
                 icmp[i].icmpBytes &+= t.icmpBytes
                 icmp[i].icmpQuotingOrigPackets &+= t.icmpQuotingOrigPackets
                 icmp[i].icmpQuotingOrigBytes &+= t.icmpQuotingOrigBytes
+                icmp[i].mergeDetail(t)
                 if icmp[i].unreachableFrame == 0 && t.unreachableFrame != 0 {
                     icmp[i].unreachableFrame = t.unreachableFrame
                     icmp[i].icmpType = t.icmpType
