@@ -167,9 +167,7 @@ extension FlowAnalyzer {
     public mutating func appendContinuation(_ part: FlowAnalyzer, framesBefore: UInt64) -> Bool {
         guard part.logging, part.logs.count == part.table.count, sourceNames == part.sourceNames,
               !table.reordered, !part.table.reordered, maxFlows == 0, part.maxFlows == 0,
-              part.finished.isEmpty, part.sourceErrors.isEmpty,
-              // A part with fragments: its fragment table cannot be joined to this one here.
-              part.fragmentTable.made == 0
+              part.finished.isEmpty, part.sourceErrors.isEmpty
         else { return false }
         // Every probe first, in a loop of independent lookups (their cache misses overlap; at a
         // million flows this pass is most of the merge), then the checks and the updates. The
@@ -194,6 +192,8 @@ extension FlowAnalyzer {
             if p.counted != .carrierFlow && p.counted != .otherIP { return false }
             if table.states[mine].current.source != p.source { return false }
         }
+
+        guard let fragmentJoin = planFragmentJoin(part, framesBefore: framesBefore) else { return false }
 
         var counts = part.counters
         // Frame numbers shift by the frames of the earlier parts: the sum is the frame's number in
@@ -236,6 +236,7 @@ extension FlowAnalyzer {
             }
         }
         counters.merge(counts)
+        applyFragmentJoin(fragmentJoin)
         return true
     }
 

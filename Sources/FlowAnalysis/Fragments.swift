@@ -29,6 +29,8 @@ struct FragmentEntry: Sendable {
     @usableFromInline var lastTs: Int64 = 0
     @usableFromInline var pendingBytes: UInt64 = 0
     @usableFromInline var pendingPayload: UInt64 = 0
+    /// The last pending fragment's frame.
+    @usableFromInline var lastFrame: UInt64 = 0
     @usableFromInline var id: UInt32 = 0
     @usableFromInline var source: UInt32 = 0
     /// The flow's table position, -1 while the first fragment has not come.
@@ -205,6 +207,7 @@ extension FlowAnalyzer {
         fragmentTable.entries[slot].pendingBytes &+= UInt64(wire)
         fragmentTable.entries[slot].pendingPayload &+= payload
         if ts > fragmentTable.entries[slot].lastTs { fragmentTable.entries[slot].lastTs = ts }
+        fragmentTable.entries[slot].lastFrame = record.frameNumber
         return false
     }
 
@@ -223,7 +226,7 @@ extension FlowAnalyzer {
             table.states[pos].current.resp.bytes &+= bytes
             table.states[pos].current.resp.payload &+= payload
         }
-        if frame != 0 { table.states[pos].current.lastFrame = frame }
+        if frame > table.states[pos].current.lastFrame { table.states[pos].current.lastFrame = frame }
         if lastTs > table.states[pos].lastTs { table.states[pos].lastTs = lastTs }
         if firstTs < table.states[pos].firstTs { table.states[pos].firstTs = firstTs }
         icmp[sideTally(pos)].fragments &+= packets
@@ -243,5 +246,130 @@ extension Counters {
         fragments.bytes &-= bytes
         flows.packets &+= packets
         flows.bytes &+= bytes
+    }
+}
+
+// MARK: - Byte ranges (`ByteSplit.swift`)
+
+// A later range's fragment table is joined to the earlier one's as one thread would have
+// updated it: the range's pending fragments (no first fragment in the range) go to the flow an
+// earlier first fragment named, or join its pending counts, or become entries; a first fragment
+// of the range takes the earlier range's pending fragments of its datagram. Where that cannot be
+// told from the two tables — an entry of the range replaced another, pending fragments that
+// outlived the earlier entry, a datagram id reused while its earlier entry lived, a full bucket —
+// the range is declined and read on one thread.
+
+/// What `appendContinuation` does to fragments, planned before anything changes.
+struct FragmentJoin {
+    var table: FragmentTable
+    /// A range's pending fragments counted in a flow of the earlier ranges (its position).
+    var intoFlows: [(pos: Int, entry: FragmentEntry)] = []
+    /// Earlier pending fragments taken by a first fragment of the range (the flow's key, sender A).
+    var intoRangeFlows: [(key: FlowKey, fromA: Bool, entry: FragmentEntry)] = []
+    /// Entries of the range whose flow position is the merged position of `key`.
+    var remap: [(slot: Int, key: FlowKey)] = []
+}
+
+extension FragmentEntry {
+    /// The header fields the table's probes read.
+    var header: IPHeaderSummary {
+        var h = IPHeaderSummary()
+        h.version = version
+        h.source = src
+        h.destination = dst
+        h.proto = IPProtocol(proto)
+        h.fragmentID = id
+        return h
+    }
+}
+
+extension FragmentTable {
+    /// A slot a new entry can take without replacing a live one, or nil.
+    func room(_ h: IPHeaderSummary, vlan: UInt64, source: UInt32, ts: Int64) -> Int? {
+        let start = FragmentTable.bucketStart(h, vlan: vlan, source: source)
+        for i in start..<start + FragmentTable.bucket {
+            let e = entries[i]
+            if e.version == 0 || !FragmentTable.live(e, at: ts) || e.same(h, vlan: vlan, source: source) { return i }
+        }
+        return nil
+    }
+}
+
+extension FlowAnalyzer {
+    /// The join of `part`'s fragment table (see above), or nil when it would not be exact.
+    func planFragmentJoin(_ part: FlowAnalyzer, framesBefore: UInt64) -> FragmentJoin? {
+        var join = FragmentJoin(table: fragmentTable)
+        let pt = part.fragmentTable
+        if pt.made == 0 { return join }
+        if pt.replaced > 0 { return nil }
+        if join.table.entries.isEmpty {
+            join.table.entries = [FragmentEntry](repeating: FragmentEntry(), count: FragmentTable.capacity)
+        }
+        for var e in pt.entries where e.version != 0 {
+            if e.lastFrame != 0 { e.lastFrame &+= framesBefore }  // a frame number of the source: fits
+            let h = e.header
+            let slot = join.table.find(h, vlan: e.vlan, source: e.source, ts: e.ts)
+            if e.pos < 0 {
+                if slot >= 0 {
+                    let t = join.table.entries[slot]
+                    guard FragmentTable.live(t, at: e.lastTs) else { return nil }
+                    if t.pos >= 0 {
+                        let pos = Int(t.pos)
+                        if pos < table.count && table.keys[pos].hash == t.flowHash
+                            && table.states[pos].current.source == e.source {
+                            e.fromA = t.fromA
+                            join.intoFlows.append((pos, e))
+                        }
+                        // Else one thread leaves them where they are: fragments without a first.
+                    } else {
+                        // Pending counts of one datagram add (cannot overflow, see `Counters`).
+                        join.table.entries[slot].pendingPackets &+= e.pendingPackets
+                        join.table.entries[slot].pendingBytes &+= e.pendingBytes
+                        join.table.entries[slot].pendingPayload &+= e.pendingPayload
+                        join.table.entries[slot].lastTs = max(t.lastTs, e.lastTs)
+                        join.table.entries[slot].lastFrame = e.lastFrame
+                    }
+                } else {
+                    guard let s = join.table.room(h, vlan: e.vlan, source: e.source, ts: e.ts) else { return nil }
+                    join.table.entries[s] = e
+                }
+            } else {
+                let key = part.table.keys[Int(e.pos)]
+                var target = slot
+                if slot >= 0 {
+                    let t = join.table.entries[slot]
+                    if t.pos >= 0 { return nil }
+                    join.intoRangeFlows.append((key, e.fromA, t))
+                } else {
+                    guard let s = join.table.room(h, vlan: e.vlan, source: e.source, ts: e.ts) else { return nil }
+                    target = s
+                }
+                join.table.entries[target] = e
+                join.remap.append((target, key))
+            }
+        }
+        join.table.made &+= pt.made  // entries ever made: cannot overflow
+        return join
+    }
+
+    /// Applies a planned join once the range's flows are merged (their positions are final).
+    mutating func applyFragmentJoin(_ join: FragmentJoin) {
+        fragmentTable = join.table
+        for (pos, e) in join.intoFlows {
+            addFragments(pos, fromA: e.fromA, packets: UInt64(e.pendingPackets), bytes: e.pendingBytes,
+                         payload: e.pendingPayload, firstTs: e.ts, lastTs: e.lastTs, frame: e.lastFrame)
+            counters.fragmentsFound(packets: UInt64(e.pendingPackets), bytes: e.pendingBytes, proto: e.proto)
+        }
+        for (key, fromA, e) in join.intoRangeFlows {
+            let pos = table.find(key, hash: key.hash)
+            guard pos >= 0 else { continue }
+            addFragments(pos, fromA: fromA, packets: UInt64(e.pendingPackets), bytes: e.pendingBytes,
+                         payload: e.pendingPayload, firstTs: e.ts, lastTs: e.lastTs)
+            counters.fragmentsFound(packets: UInt64(e.pendingPackets), bytes: e.pendingBytes, proto: e.proto)
+        }
+        for (slot, key) in join.remap {
+            fragmentTable.entries[slot].pos = Int32(truncatingIfNeeded: table.find(key, hash: key.hash))
+            fragmentTable.entries[slot].flowHash = key.hash
+        }
     }
 }

@@ -344,3 +344,52 @@ extension FlowAnalyzer {
         }
     }
 }
+
+@Suite struct FragmentSplitTests {
+    /// Fragments on both sides of every cut (a later fragment before its first, a first before
+    /// its later ones, an orphan, a datagram from each side): the appended analyzer reports what
+    /// one analyzer does, and no cut is declined.
+    @Test func everyCutOfFragmentedDatagrams() {
+        var packets: [(CaptureRecord, PacketSummary)] = []
+        var p = Pkt()
+        func frag(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, id: UInt32, offset: UInt16,
+                  more: Bool, wire: UInt32) {
+            var h = Pkt.header(src, sport, dst, dport, proto: .udp, payload: offset == 0 ? 3000 : wire - 20)
+            if offset != 0 {
+                h.hasPorts = false
+                h.sourcePort = 0
+                h.destinationPort = 0
+            }
+            h.isFragment = true
+            h.fragmentOffset = offset
+            h.moreFragments = more
+            h.fragmentID = id
+            packets.append((p.record(wire: wire), Pkt.summary(h)))
+        }
+        let c = "10.0.0.22", s = "10.0.0.11"
+        frag(c, 0, s, 0, id: 1, offset: 2496, more: false, wire: 546)        // before its first
+        frag(c, 40000, s, 53, id: 1, offset: 0, more: true, wire: 1270)
+        frag(c, 0, s, 0, id: 1, offset: 1248, more: true, wire: 1270)
+        frag(s, 53, c, 40000, id: 2, offset: 0, more: true, wire: 1270)
+        frag(s, 0, c, 0, id: 2, offset: 1248, more: true, wire: 1270)
+        frag(c, 0, s, 0, id: 9, offset: 1248, more: true, wire: 900)         // never a first
+        frag(s, 0, c, 0, id: 2, offset: 2496, more: false, wire: 546)
+        frag(c, 0, s, 0, id: 3, offset: 1248, more: true, wire: 1270)       // before its first
+        frag(c, 0, s, 0, id: 3, offset: 2496, more: false, wire: 546)
+        frag(c, 40000, s, 53, id: 3, offset: 0, more: true, wire: 1270)
+        frag(s, 53, c, 40000, id: 4, offset: 0, more: true, wire: 1270)
+        frag(s, 0, c, 0, id: 4, offset: 1248, more: false, wire: 700)
+        var one = analyzer()
+        for (r, s) in packets { one.process(r, summary: s) }
+        let whole = one.snapshot()
+        #expect(whole.flows.count == 1 && whole.flows[0].packets == 11)
+        #expect(whole.accounting.fragments.packets == 1)
+        for cut in 1..<packets.count {
+            guard let a = appendedAt(cut, packets) else {
+                Issue.record("cut at \(cut) declined")
+                continue
+            }
+            expectSame(a.snapshot(), whole, "cut at \(cut)")
+        }
+    }
+}
