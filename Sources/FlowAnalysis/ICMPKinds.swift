@@ -1,5 +1,8 @@
 import PacketWire
 
+/// The tally of a flow without ICMP errors or fragments (made once: a tally is some 200 bytes).
+let noICMPTally = ICMPTally()
+
 /// One (type, code) of the ICMP errors quoting a flow: how many, and the first one's frame.
 @usableFromInline
 struct ICMPKindTally: Sendable, Equatable {
