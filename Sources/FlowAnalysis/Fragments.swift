@@ -45,7 +45,7 @@ struct FragmentEntry: Sendable {
     @usableFromInline init() {}
 
     @inlinable func same(_ h: IPHeaderSummary, vlan: UInt64, source: UInt32) -> Bool {
-        version == h.version && id == h.fragmentID && proto == h.proto.rawValue && src == h.source
+        id == h.fragmentID && version == h.version && proto == h.proto.rawValue && src == h.source
             && dst == h.destination && self.vlan == vlan && self.source == source
     }
 }
@@ -86,13 +86,14 @@ struct FragmentTable: Sendable {
     @inlinable func find(_ h: IPHeaderSummary, vlan: UInt64, source: UInt32, ts: Int64) -> Int {
         if entries.isEmpty { return -1 }
         let start = FragmentTable.bucketStart(h, vlan: vlan, source: source)
-        for i in start..<start + FragmentTable.bucket {
-            let e = entries[i]
-            if e.version != 0 && e.same(h, vlan: vlan, source: source) {
-                return FragmentTable.live(e, at: ts) ? i : -1
+        // In place: a copy of each 112-byte entry probed shows in a flood of fragments.
+        return entries.withUnsafeBufferPointer { b in
+            for i in start..<start + FragmentTable.bucket
+            where b[i].id == h.fragmentID && b[i].version != 0 && b[i].same(h, vlan: vlan, source: source) {
+                return FragmentTable.live(b[i], at: ts) ? i : -1
             }
+            return -1
         }
-        return -1
     }
 
     /// A slot for a new entry of this datagram: its own expired one, a free or expired slot, or
@@ -100,18 +101,17 @@ struct FragmentTable: Sendable {
     @inlinable mutating func claim(_ h: IPHeaderSummary, vlan: UInt64, source: UInt32, ts: Int64) -> Int {
         if entries.isEmpty { entries = [FragmentEntry](repeating: FragmentEntry(), count: FragmentTable.capacity) }
         let start = FragmentTable.bucketStart(h, vlan: vlan, source: source)
-        var oldest = start
-        for i in start..<start + FragmentTable.bucket {
-            let e = entries[i]
-            if e.version == 0 || !FragmentTable.live(e, at: ts) || e.same(h, vlan: vlan, source: source) {
-                oldest = i
-                break
+        let (oldest, replacing) = entries.withUnsafeBufferPointer { b -> (Int, Bool) in
+            var oldest = start
+            for i in start..<start + FragmentTable.bucket {
+                if b[i].version == 0 || !FragmentTable.live(b[i], at: ts) || b[i].same(h, vlan: vlan, source: source) {
+                    return (i, false)
+                }
+                if b[i].ts < b[oldest].ts { oldest = i }
             }
-            if e.ts < entries[oldest].ts { oldest = i }
+            return (oldest, true)
         }
-        if FragmentTable.live(entries[oldest], at: ts) && !entries[oldest].same(h, vlan: vlan, source: source) {
-            replaced &+= 1  // one per replacement: cannot overflow
-        }
+        if replacing { replaced &+= 1 }  // one per replacement: cannot overflow
         var e = FragmentEntry()
         e.src = h.source
         e.dst = h.destination

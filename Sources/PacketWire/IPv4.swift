@@ -60,7 +60,8 @@
         p.header.fragmentOffset = (frag & 0x1FFF) &* 8   // 13 bits × 8 < 65536
         p.header.moreFragments = frag & 0x2000 != 0
         p.header.isFragment = p.header.moreFragments || p.header.fragmentOffset != 0
-        p.header.fragmentID = UInt32(b.be16(o + identification))
+        // Only a fragment's id names something (its datagram); 0 otherwise, as the fast path leaves it.
+        if p.header.isFragment { p.header.fragmentID = UInt32(b.be16(o + identification)) }
         p.header.ipPayloadLength = UInt32(max(0, total - hlen))
         p.headerLength = hlen
         p.totalLength = total
