@@ -193,6 +193,8 @@ extension FlowAnalyzer {
             if table.states[mine].current.source != p.source { return false }
         }
 
+        guard let fragmentJoin = planFragmentJoin(part, framesBefore: framesBefore) else { return false }
+
         var counts = part.counters
         // Frame numbers shift by the frames of the earlier parts: the sum is the frame's number in
         // the whole source, which fits as the source's own frame numbers do (cannot overflow).
@@ -211,6 +213,7 @@ extension FlowAnalyzer {
             if s.current.icmpIndex >= 0 {
                 var t = part.icmp[Int(s.current.icmpIndex)]
                 if t.unreachableFrame != 0 { t.unreachableFrame &+= framesBefore }
+                t.shiftKindFrames(by: framesBefore)
                 tally = t
             }
             let mine = Int(found[pos])
@@ -233,6 +236,7 @@ extension FlowAnalyzer {
             }
         }
         counters.merge(counts)
+        applyFragmentJoin(fragmentJoin)
         return true
     }
 
@@ -297,6 +301,7 @@ extension FlowAnalyzer {
                 icmp[i].icmpBytes &+= t.icmpBytes
                 icmp[i].icmpQuotingOrigPackets &+= t.icmpQuotingOrigPackets
                 icmp[i].icmpQuotingOrigBytes &+= t.icmpQuotingOrigBytes
+                icmp[i].mergeDetail(t)
                 if icmp[i].unreachableFrame == 0 && t.unreachableFrame != 0 {
                     icmp[i].unreachableFrame = t.unreachableFrame
                     icmp[i].icmpType = t.icmpType

@@ -12,7 +12,8 @@ import PortCatalog
 /// and the layer (a flow inside a tunnel never merges with a flow on the wire). A tunnelled frame
 /// counts in its carrier flow and in its inner flow; the accounting counts it once. An ICMP error
 /// is counted in the flow it quotes (on the side it answers for), never as a flow of its own.
-/// Non-first fragments carry no ports: they are counted as other IP, not in a flow.
+/// Non-first fragments carry no ports: they are counted in the flow of their datagram's first
+/// fragment (`Fragments.swift`), or as other IP when it never comes.
 ///
 /// Several sources (files, vantage points) are fed one after another, each with its own
 /// `sourceIndex`. A flow seen by several sources is one flow listing them all; its counts, state,
@@ -50,6 +51,8 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var logging = false
     @usableFromInline var logs: [FlowLog] = []
     @usableFromInline var pendingICMP: [PendingICMP] = []
+    /// Datagrams being fragmented (`Fragments.swift`).
+    @usableFromInline var fragmentTable = FragmentTable()
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration

@@ -184,6 +184,14 @@ public struct FlowRecord: Sendable, Equatable, FlowIdentified {
     /// Every source that saw the flow, ascending.
     public var sources: [UInt32]
 
+    // Fragments and ICMP detail (issue 11).
+    /// Fragmented packets of the flow (first fragments included).
+    public var fragments: UInt64 = 0
+    /// The ICMP errors that quoted the flow by (type, code), in that order: up to 4 kinds.
+    public var icmpKinds: [ICMPKind] = []
+    /// Errors of kinds beyond those 4.
+    public var icmpOtherKinds: UInt64 = 0
+
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }
     public var isProblem: Bool { verdict.isProblem }
@@ -234,7 +242,8 @@ public struct Accounting: Sendable, Equatable {
     /// or quotes no known flow, non-first fragments.
     public var otherIP = Tally()
     public var otherIPByProtocol: [(proto: IPProtocol, tally: Tally)] = []
-    /// Of `otherIP`: non-first fragments (no ports to key them by).
+    /// Of `otherIP`: non-first fragments whose first fragment was not seen (or came too late, or
+    /// whose datagram the fragment table no longer held), so no flow to count them in.
     public var fragments = Tally()
     /// Of `otherIP`: ICMP errors whose quoted flow was not seen.
     public var icmpUnmatched = Tally()

@@ -331,6 +331,16 @@ struct ICMPTally: Sendable, Equatable {
     @usableFromInline var icmpType: UInt8 = 0
     @usableFromInline var icmpCode: UInt8 = 0
     @usableFromInline var icmpVersion: UInt8 = 0
+
+    // Fragments and ICMP detail (issue 11): the side table also holds them, per vantage.
+    /// Fragmented packets of the flow (first fragments included).
+    @usableFromInline var fragments: UInt64 = 0
+    /// Distinct (type, code) of the ICMP errors quoting the flow, first `kindCount` used; errors of
+    /// further kinds are counted in `otherKinds`.
+    @usableFromInline var kinds: (ICMPKindTally, ICMPKindTally, ICMPKindTally, ICMPKindTally) =
+        (ICMPKindTally(), ICMPKindTally(), ICMPKindTally(), ICMPKindTally())
+    @usableFromInline var kindCount: UInt8 = 0
+    @usableFromInline var otherKinds: UInt64 = 0
     @usableFromInline init() {}
 }
 

@@ -114,6 +114,8 @@ extension FlowAnalyzer {
             return
         }
         let vlan = keyVLAN
+        if _slowPath(summary.outer.isFragment) && summary.tunnelDepth == 0 && summary.outer.fragmentOffset != 0
+            && laterFragment(vlan: vlan, record: record) { return }
         let carrier = summary.tunnelDepth > 0
         let tunnelled = carrier && decapsulate
         let tunnel = summary.tunnel.rawValue
@@ -123,6 +125,7 @@ extension FlowAnalyzer {
         if summary.outer.hasPorts {
             update(inner: false, layer: 0, vlan: vlan, tunnel: 0, carrier: carrier, record: record)
             inFlows += 1
+            if _slowPath(summary.outer.isFragment) && !carrier { firstFragment(vlan: vlan, record: record) }
         } else if carrier
                     && (summary.outer.proto == .gre || summary.outer.proto == .ipip || summary.outer.proto == .ipv6) {
             // A GRE / IP-in-IP carrier: a flow between the tunnel endpoints, ports 0.
@@ -225,8 +228,8 @@ extension FlowAnalyzer {
         let (key, fromA) = FlowKey.make(src: q.source, sport: q.hasPorts ? q.sourcePort : 0, dst: q.destination,
                                         dport: q.hasPorts ? q.destinationPort : 0, proto: q.proto.rawValue,
                                         version: q.version, vlan: vlan, layer: layer)
-        let unreachable = (h.version == 4 && h.proto == .icmp && h.icmpType == 3)
-            || (h.proto == .icmpv6 && h.icmpType == 1)
+        let unreachable = (h.proto == .icmp || h.proto == .icmpv6)
+            && icmpErrorBlocks(v6: h.proto == .icmpv6, type: h.icmpType, code: h.icmpCode)
         let hash = key.hash
         let pos = table.find(key, hash: hash)
         if pos < 0 {
@@ -274,6 +277,7 @@ extension FlowAnalyzer {
             icmp[i].icmpQuotingOrigPackets &+= 1
             icmp[i].icmpQuotingOrigBytes &+= UInt64(wire)
         }
+        icmp[i].addKind(type: type, code: code, count: 1, frame: frame)
         if unreachable && icmp[i].unreachableFrame == 0 {
             icmp[i].unreachableFrame = frame
             icmp[i].icmpType = type

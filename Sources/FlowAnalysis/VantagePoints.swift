@@ -14,7 +14,7 @@ extension FlowAnalyzer {
     }
 
     /// The ICMP errors of a vantage.
-    func icmp(of v: Vantage) -> ICMPTally { v.icmpIndex < 0 ? ICMPTally() : icmp[Int(v.icmpIndex)] }
+    func icmp(of v: Vantage) -> ICMPTally { v.icmpIndex < 0 ? noICMPTally : icmp[Int(v.icmpIndex)] }
 
     /// A packet of a known flow from a new source: keep the better of the finished vantages and
     /// start a fresh one for this source.

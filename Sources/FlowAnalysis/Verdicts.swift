@@ -203,6 +203,9 @@ extension FlowAnalyzer {
             icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
             evidenceSource: v.source, sources: sources)
+        r.fragments = ic.fragments
+        if ic.kindCount > 0 { r.icmpKinds = ic.kindList }
+        r.icmpOtherKinds = ic.otherKinds
         describe(&r, vantage: v, decision: d)
         return r
     }

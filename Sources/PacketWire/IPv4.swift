@@ -60,6 +60,8 @@
         p.header.fragmentOffset = (frag & 0x1FFF) &* 8   // 13 bits × 8 < 65536
         p.header.moreFragments = frag & 0x2000 != 0
         p.header.isFragment = p.header.moreFragments || p.header.fragmentOffset != 0
+        // Only a fragment's id names something (its datagram); 0 otherwise, as the fast path leaves it.
+        if p.header.isFragment { p.header.fragmentID = UInt32(b.be16(o + identification)) }
         p.header.ipPayloadLength = UInt32(max(0, total - hlen))
         p.headerLength = hlen
         p.totalLength = total
@@ -85,7 +87,10 @@
         if let failure = p.failure, p.headerLength == 0 {
             return c.stop(&s, .ipv4, failure, needed: p.needed)
         }
-        c.commit(p.header, &s)
+        var header = p.header
+        // A later fragment's bytes all continue the transport payload (no transport header here).
+        if header.fragmentOffset != 0 { header.transportPayloadLength = header.ipPayloadLength }
+        c.commit(header, &s)
         if p.failure != nil { return c.stop(&s, .ipv4, .truncated, needed: p.needed) }
         c.datagramEnd = c.at + p.totalLength
         c.end = min(c.end, c.datagramEnd)

@@ -71,6 +71,7 @@
                 h.isFragment = true
                 h.fragmentOffset = field & 0xFFF8
                 h.moreFragments = field & 1 != 0
+                h.fragmentID = b.be32(at + fragOffsetFlags + 2)
                 at += fragHeaderLength
                 if h.fragmentOffset != 0 { return .laterFragment }
                 continue
@@ -137,6 +138,8 @@
         c.end = min(c.end, c.datagramEnd)
         var at = start + headerLength
         let walked = walk(b, at: &at, end: c.end, &h)
+        // A later fragment's bytes all continue the transport payload (no transport header here).
+        if walked == .laterFragment { h.transportPayloadLength = UInt32(truncatingIfNeeded: max(0, c.datagramEnd - at)) }
         c.commit(h, &s)
         c.at = at
         switch walked {

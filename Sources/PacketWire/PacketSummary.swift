@@ -28,8 +28,12 @@ public struct IPHeaderSummary: Sendable, Equatable {
     /// IP payload length as the header states it (bounded by what was captured when the header
     /// says 0, as with TSO / BIG TCP).
     public var ipPayloadLength: UInt32 = 0
-    /// Transport payload bytes (after the TCP/UDP/… header) as the lengths state them.
+    /// Transport payload bytes (after the TCP/UDP/… header) as the lengths state them; in a
+    /// non-first fragment, the fragment's data bytes (all of them continue the transport payload).
     public var transportPayloadLength: UInt32 = 0
+    /// IPv4 identification or IPv6 Fragment header identification: names a fragment's datagram
+    /// together with source, destination and protocol (0 when not a fragment of IPv6).
+    public var fragmentID: UInt32 = 0
 
     @inlinable public init() {}
 }

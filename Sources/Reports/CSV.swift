@@ -6,7 +6,7 @@ public let csvHeader = [
     "proto", "ip_version", "client", "client_port", "server", "server_port", "client_name", "server_name",
     "component", "catalog", "candidates", "verdict", "verdicts", "evidence", "state", "history", "direction",
     "client_packets", "server_packets", "client_bytes", "server_bytes", "client_payload_bytes",
-    "server_payload_bytes", "icmp_errors", "first_ts", "last_ts", "first_frame", "vlan", "tunnel", "carries",
+    "server_payload_bytes", "icmp_errors", "fragments", "icmp", "first_ts", "last_ts", "first_frame", "vlan", "tunnel", "carries",
     "files", "evidence_file",
 ]
 
@@ -101,6 +101,8 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
     l.add(f.clientPayloadBytes)
     l.add(f.serverPayloadBytes)
     l.add(f.icmpErrors)
+    l.add(f.fragments)
+    l.add(icmpKindsText(f))
     l.addTimestamp(f.firstTimestamp)
     l.addTimestamp(f.lastTimestamp)
     l.add(f.firstFrame)
@@ -140,4 +142,12 @@ enum CSVFormat: FormatWriter {
         facts.write("portolan live: capture " + w.out + "\n")
         write(r.snapshot, options: options, to: &out)
     }
+}
+
+/// The ICMP errors of a flow by kind, `type/code:count` joined with `;` (`other:count` for kinds
+/// beyond the kept ones).
+func icmpKindsText(_ f: FlowRecord) -> String {
+    var parts = f.icmpKinds.map { "\($0.type)/\($0.code):\($0.count)" }
+    if f.icmpOtherKinds > 0 { parts.append("other:\(f.icmpOtherKinds)") }
+    return parts.joined(separator: ";")
 }

@@ -260,6 +260,25 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
         w.field("server_flags", nil as String?)
     }
     w.field("icmp_errors", f.icmpErrors)
+    w.field("fragments", f.fragments)
+    w.beginArray("icmp")
+    for k in f.icmpKinds {
+        w.beginObject()
+        w.field("type", k.type)
+        w.field("code", k.code)
+        w.field("count", k.count)
+        w.field("first_frame", k.firstFrame)
+        w.endObject()
+    }
+    if f.icmpOtherKinds > 0 {
+        w.beginObject()
+        w.field("type", nil as String?)
+        w.field("code", nil as String?)
+        w.field("count", f.icmpOtherKinds)
+        w.field("first_frame", nil as String?)
+        w.endObject()
+    }
+    w.endArray()
     w.key("first_ts"); w.timestamp(f.firstTimestamp)
     w.key("last_ts"); w.timestamp(f.lastTimestamp)
     w.field("first_frame", f.firstFrame)

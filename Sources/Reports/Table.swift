@@ -243,7 +243,7 @@ struct TableReport {
         row("+ other IP", a.otherIP)
         for (p, t) in a.otherIPByProtocol { row("    \(protoName(p))", t) }
         if a.icmpUnmatched.packets > 0 { row("    of which unmatched ICMP errors", a.icmpUnmatched) }
-        if a.fragments.packets > 0 { row("    of which non-first fragments", a.fragments) }
+        if a.fragments.packets > 0 { row("    of which fragments w/o first", a.fragments) }
         row("+ non-IP", a.nonIP)
         for (e, t) in a.nonIPByEtherType { row("    \(etherTypeText(e))", t) }
         row("+ undecodable", a.undecodable)

@@ -19,7 +19,7 @@ import Testing
         b[14 + 6] = 0x00
         b[14 + 7] = 0xB9   // fragment offset 185 × 8 = 1480, checksum not rechecked by decoders
         let s = decode(b, linkType: 1)
-        let h = ip(4, "10.0.0.1", "10.0.0.2", proto: 6, at: 14, payload: 20).fragment(offset: 1480, more: false)
+        let h = ip(4, "10.0.0.1", "10.0.0.2", proto: 6, at: 14, payload: 20).fragment(offset: 1480, more: false, id: 0x1234, data: 20)
         expectSame(s, expected(link: 1, etherType: 0x0800, h))
     }
 
@@ -27,7 +27,7 @@ import Testing
         var b = Fixtures.ethIPv4TCP.bytes
         b[14 + 6] = 0x20   // MF, offset 0
         let h = ip(4, "10.0.0.1", "10.0.0.2", proto: 6, at: 14, payload: 20)
-            .fragment(offset: 0, more: true).ports(40000, 443, payload: 0).tcpFlags(0x002)
+            .fragment(offset: 0, more: true, id: 0x1234).ports(40000, 443, payload: 0).tcpFlags(0x002)
         expectSame(decode(b, linkType: 1), expected(link: 1, etherType: 0x0800, h))
     }
 

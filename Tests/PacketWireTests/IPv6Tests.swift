@@ -4,12 +4,12 @@ import Testing
 @Suite struct IPv6Tests {
     @Test func hopByHopDestinationFragmentThenUDP() {
         let h = ip(6, "2001:db8::1", "2001:db8::2", proto: 17, at: 14, payload: 34)
-            .fragment(offset: 0, more: true).ports(5353, 53, payload: 2)
+            .fragment(offset: 0, more: true, id: 0xDEAD_BEEF).ports(5353, 53, payload: 2)
         expectSame(decode(Fixtures.ipv6ExtUDP), expected(link: 1, etherType: 0x86DD, h))
     }
 
     @Test func laterFragmentReportsNextHeaderWithoutPorts() {
-        let h = ip(6, "2001:db8::1", "2001:db8::2", proto: 17, at: 14, payload: 24).fragment(offset: 1480, more: false)
+        let h = ip(6, "2001:db8::1", "2001:db8::2", proto: 17, at: 14, payload: 24).fragment(offset: 1480, more: false, id: 0xDEAD_BEEF, data: 16)
         expectSame(decode(Fixtures.ipv6LaterFragment), expected(link: 1, etherType: 0x86DD, h))
     }
 

@@ -63,11 +63,14 @@ extension IPHeaderSummary {
         return h
     }
 
-    func fragment(offset: UInt16, more: Bool) -> IPHeaderSummary {
+    /// A fragment of datagram `id`; a later one (offset > 0) carries `data` bytes of transport payload.
+    func fragment(offset: UInt16, more: Bool, id: UInt32, data: UInt32 = 0) -> IPHeaderSummary {
         var h = self
         h.isFragment = true
         h.fragmentOffset = offset
         h.moreFragments = more
+        h.fragmentID = id
+        if offset != 0 { h.transportPayloadLength = data }
         return h
     }
 }
