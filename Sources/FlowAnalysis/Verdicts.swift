@@ -203,6 +203,7 @@ extension FlowAnalyzer {
             icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
             evidenceSource: v.source, sources: sources)
+        r.lastFrame = v.lastFrame
         describe(&r, vantage: v, decision: d)
         return r
     }

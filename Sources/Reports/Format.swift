@@ -84,12 +84,69 @@ public enum FlowLineFormat: Sendable {
 /// One flow as a JSON Lines line or a CSV row (with its newline), for writers that stream flows
 /// (`FlowAnalyzer.forEachFlow`). `sourceNames` are the snapshot's source names.
 public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sourceNames: [String]) -> String {
+    renderFlow(f, format: format, sources: SourceFiles(names: sourceNames))
+}
+
+/// The same with the snapshot's sources (groups of pieces: frames and files named per file).
+public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sources: SourceFiles) -> String {
     switch format {
-    case .csv: return csvRow(f, sourceNames: sourceNames) + "\n"
+    case .csv: return csvRow(f, sourceNames: sources) + "\n"
     case .jsonl:
         var line = ""
-        flowJSON(f, sourceNames: sourceNames, into: &line)
+        flowJSON(f, sourceNames: sources, into: &line)
         return line + "\n"
+    }
+}
+
+/// The report's sources, to name a flow's files and its frames: a source made of consecutive
+/// pieces numbers its frames across them; reports give each frame's own file and number in it
+/// (what Wireshark's "Go to packet" takes in that file).
+public struct SourceFiles: Sendable {
+    public var sources: [SourceInfo]
+    public init(_ sources: [SourceInfo]) { self.sources = sources }
+    public init(names: [String]) { sources = names.map { SourceInfo(name: $0) } }
+
+    func source(_ f: FlowRecord) -> SourceInfo? {
+        Int(f.evidenceSource) < sources.count ? sources[Int(f.evidenceSource)] : nil
+    }
+
+    /// The flow's evidence source is several pieces.
+    func inPieces(_ f: FlowRecord) -> Bool { (source(f)?.pieces.count ?? 0) > 1 }
+
+    /// A frame of the flow's evidence source: its file (nil when the source is one file) and its number there.
+    func locate(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
+        guard let s = source(f), s.pieces.count > 1 else { return (nil, frame) }
+        let (p, n) = s.locate(frame)
+        return (p.map { s.pieces[$0].name }, n)
+    }
+
+    /// The file of the flow's first frame.
+    func evidenceFile(_ f: FlowRecord) -> String? {
+        guard let s = source(f) else { return nil }
+        return locate(f, f.firstFrame).file ?? s.name
+    }
+
+    /// Every file that saw the flow: of the evidence source, the pieces its frames span; of the
+    /// other sources, every piece that has packets.
+    func fileNames(_ f: FlowRecord) -> [String] {
+        var out: [String] = []
+        for i in f.sources {
+            guard Int(i) < sources.count else {
+                out.append("source-\(i)")
+                continue
+            }
+            let s = sources[Int(i)]
+            if s.pieces.count <= 1 {
+                out.append(s.name)
+            } else if i == f.evidenceSource {
+                let a = s.locate(f.firstFrame).piece ?? 0
+                let b = max(a, s.locate(max(f.lastFrame, f.firstFrame)).piece ?? a)
+                out += s.pieces[a...b].filter { $0.packets > 0 }.map(\.name)
+            } else {
+                out += s.pieces.filter { $0.packets > 0 }.map(\.name)
+            }
+        }
+        return out
     }
 }
 
@@ -134,12 +191,14 @@ func vlanText(_ f: FlowRecord) -> String? {
 
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }
 
-func fileNames(_ f: FlowRecord, _ names: [String]) -> [String] {
-    f.sources.map { Int($0) < names.count ? names[Int($0)] : "source-\($0)" }
-}
-
-/// "blocked-rst:3 4;expected:3".
-func evidenceText(_ f: FlowRecord) -> String {
-    f.evidence.map { e in "\(e.verdict.rawValue):" + e.frames.map(String.init).joined(separator: " ") }
-        .joined(separator: ";")
+/// "blocked-rst:3 4;expected:3"; a source of several pieces: "blocked-rst:3@a.pcap 4@b.pcap".
+func evidenceText(_ f: FlowRecord, _ sources: SourceFiles) -> String {
+    let pieces = sources.inPieces(f)
+    return f.evidence.map { e in
+        "\(e.verdict.rawValue):" + e.frames.map { fr in
+            guard pieces else { return String(fr) }
+            let (file, n) = sources.locate(f, fr)
+            return "\(n)@\(file ?? "")"
+        }.joined(separator: " ")
+    }.joined(separator: ";")
 }
