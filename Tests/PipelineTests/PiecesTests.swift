@@ -234,5 +234,21 @@ struct CutCaptureTests {
         #expect(apart.flows.reduce(0) { $0 + $1.packets } < 169)
         // --threads on the pieces: the same report.
         #expect(json(a) == json(try read(groups.map(\.paths), threads: 2, inventory: inventory).0))
+        // Evidence frames in two pieces: each named with its own file and number.
+        var f = s.flows[0]
+        f.evidence = [VerdictEvidence(verdict: .blockedDrop, frames: [29, 31])]
+        let line = renderFlow(f, format: .jsonl, sources: SourceFiles(s.sources))
+        #expect(line.contains("\"frames\":[29,1],\"files\":[\"\(pieces[0])\",\"\(pieces[1])\"]"), "\(line)")
+        #expect(renderFlow(f, format: .csv, sources: SourceFiles(s.sources)).contains("blocked-drop:29@\(pieces[0]) 1@\(pieces[1])"))
+    }
+
+    /// Frame numbers across pieces, an empty piece among them.
+    @Test func locateSkipsEmptyPieces() {
+        let s = SourceInfo(name: "a", packets: 5, pieces: [
+            SourcePiece(name: "a", framesBefore: 0, packets: 3), SourcePiece(name: "b", framesBefore: 3, packets: 0),
+            SourcePiece(name: "c", framesBefore: 3, packets: 2), SourcePiece(name: "d", framesBefore: 5, packets: 0),
+        ])
+        #expect([1, 3, 4, 5].map { s.locate($0).piece } == [0, 0, 2, 2])
+        #expect([1, 3, 4, 5].map { s.locate($0).frame } == [1, 3, 1, 2])
     }
 }
