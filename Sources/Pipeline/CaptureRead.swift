@@ -43,6 +43,11 @@ public enum CaptureRead {
     public static func groups(_ groups: [[String]], configuration: AnalyzerConfiguration, threads: Int = 1,
                               minimumRange: Int = SplitRead.minimumRange,
                               progress: inout Progress) -> (FlowAnalyzer, [String?]) {
+        // Every file alone (one file, vantage points): the loop of `files`, as it always was.
+        if groups.allSatisfy({ $0.count == 1 }) {
+            return files(groups.map { $0[0] }, configuration: configuration, threads: threads,
+                         minimumRange: minimumRange, progress: &progress)
+        }
         var analyzer = FlowAnalyzer(configuration: configuration)
         var errors: [String?] = []
         for paths in groups {
@@ -64,24 +69,39 @@ public enum CaptureRead {
                                   progress: &progress)
                     }
                 } catch let e {
-                    // The reader counted the frames of the earlier pieces too: this file's own count.
-                    error = CaptureFileError(path: e.path, offset: e.offset, reason: e.reason, detail: e.detail,
-                                             packetsBefore: e.packetsBefore >= framesBefore ? e.packetsBefore - framesBefore : e.packetsBefore).description
+                    error = ownCount(e, framesBefore: framesBefore)
                 }
                 progress.finish()
-                let after = analyzer.sourceTotals(index)
-                let packets = after.packets &- before.packets
-                if paths.count > 1 {
-                    analyzer.addPiece(index, SourcePiece(name: path, framesBefore: framesBefore, packets: packets,
-                                                         bytes: after.bytes &- before.bytes, error: error))
-                }
-                framesBefore &+= packets
+                framesBefore = notePiece(&analyzer, index, path: path, of: paths.count, framesBefore: framesBefore,
+                                         before: before, error: error)
                 if let error { groupErrors.append(error) }
                 errors.append(error)
             }
             if !groupErrors.isEmpty { analyzer.noteSourceError(index, groupErrors.joined(separator: "; ")) }
         }
         return (analyzer, errors)
+    }
+
+    /// A piece's error with its own packet count (the reader counted the earlier pieces' frames too).
+    /// Out of line, as the other bookkeeping below: the packet loop inlined beside them stays lean.
+    @inline(never)
+    static func ownCount(_ e: CaptureFileError, framesBefore: UInt64) -> String {
+        CaptureFileError(path: e.path, offset: e.offset, reason: e.reason, detail: e.detail,
+                         packetsBefore: e.packetsBefore >= framesBefore ? e.packetsBefore - framesBefore : e.packetsBefore)
+            .description
+    }
+
+    /// Records a piece read into source `index` (when the source has several); returns the frames so far.
+    @inline(never)
+    static func notePiece(_ analyzer: inout FlowAnalyzer, _ index: UInt32, path: String, of count: Int,
+                          framesBefore: UInt64, before: (packets: UInt64, bytes: UInt64), error: String?) -> UInt64 {
+        let after = analyzer.sourceTotals(index)
+        let packets = after.packets &- before.packets
+        if count > 1 {
+            analyzer.addPiece(index, SourcePiece(name: path, framesBefore: framesBefore, packets: packets,
+                                                 bytes: after.bytes &- before.bytes, error: error))
+        }
+        return framesBefore &+ packets
     }
 
     /// Every packet of `file` (already added to `analyzer` as `sourceIndex`) on this thread; its

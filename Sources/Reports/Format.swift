@@ -102,33 +102,43 @@ public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sources: SourceF
 /// pieces numbers its frames across them; reports give each frame's own file and number in it
 /// (what Wireshark's "Go to packet" takes in that file).
 public struct SourceFiles: Sendable {
-    public var sources: [SourceInfo]
-    public init(_ sources: [SourceInfo]) { self.sources = sources }
-    public init(names: [String]) { sources = names.map { SourceInfo(name: $0) } }
-
-    func source(_ f: FlowRecord) -> SourceInfo? {
-        Int(f.evidenceSource) < sources.count ? sources[Int(f.evidenceSource)] : nil
+    public let sources: [SourceInfo]
+    let names: [String]
+    /// Some source is several pieces (otherwise every lookup is by name, as for plain files).
+    let anyPieces: Bool
+    public init(_ sources: [SourceInfo]) {
+        self.sources = sources
+        names = sources.map(\.name)
+        anyPieces = sources.contains { $0.pieces.count > 1 }
     }
+    public init(names: [String]) { self.init(names.map { SourceInfo(name: $0) }) }
 
     /// The flow's evidence source is several pieces.
-    func inPieces(_ f: FlowRecord) -> Bool { (source(f)?.pieces.count ?? 0) > 1 }
+    @inline(__always) func inPieces(_ f: FlowRecord) -> Bool {
+        anyPieces && Int(f.evidenceSource) < sources.count && sources[Int(f.evidenceSource)].pieces.count > 1
+    }
 
     /// A frame of the flow's evidence source: its file (nil when the source is one file) and its number there.
-    func locate(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
-        guard let s = source(f), s.pieces.count > 1 else { return (nil, frame) }
+    @inline(__always) func locate(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
+        inPieces(f) ? locateInPieces(f, frame) : (nil, frame)
+    }
+
+    func locateInPieces(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
+        let s = sources[Int(f.evidenceSource)]
         let (p, n) = s.locate(frame)
         return (p.map { s.pieces[$0].name }, n)
     }
 
     /// The file of the flow's first frame.
-    func evidenceFile(_ f: FlowRecord) -> String? {
-        guard let s = source(f) else { return nil }
-        return locate(f, f.firstFrame).file ?? s.name
+    @inline(__always) func evidenceFile(_ f: FlowRecord) -> String? {
+        guard Int(f.evidenceSource) < names.count else { return nil }
+        return inPieces(f) ? locateInPieces(f, f.firstFrame).file : names[Int(f.evidenceSource)]
     }
 
     /// Every file that saw the flow: of the evidence source, the pieces its frames span; of the
     /// other sources, every piece that has packets.
     func fileNames(_ f: FlowRecord) -> [String] {
+        guard anyPieces else { return f.sources.map { Int($0) < names.count ? names[Int($0)] : "source-\($0)" } }
         var out: [String] = []
         for i in f.sources {
             guard Int(i) < sources.count else {
