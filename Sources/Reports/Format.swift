@@ -129,6 +129,11 @@ public struct SourceFiles: Sendable {
         return (p.map { s.pieces[$0].name }, n)
     }
 
+    /// The evidence source's name.
+    @inline(__always) func name(_ f: FlowRecord) -> String? {
+        Int(f.evidenceSource) < names.count ? names[Int(f.evidenceSource)] : nil
+    }
+
     /// The file of the flow's first frame.
     @inline(__always) func evidenceFile(_ f: FlowRecord) -> String? {
         guard Int(f.evidenceSource) < names.count else { return nil }
