@@ -45,6 +45,8 @@ public struct FlowAnalyzer: Sendable {
     let rolesUnknown: Bool
     var sourceNames: [String] = []
     var sourceErrors: [UInt32: String] = [:]
+    /// Per source made of consecutive pieces: its files, in order (`addPiece`).
+    var sourcePieces: [UInt32: [SourcePiece]] = [:]
     var evicted: [FlowRecord] = []
     /// A part after the first of a byte-range split (`ByteSplit.swift`): log, per flow, what the
     /// merge needs to replay on the flow's earlier state, and keep the ICMP errors that found no flow.
@@ -83,6 +85,18 @@ public struct FlowAnalyzer: Sendable {
     /// Records why a source stopped early (damaged file); reports print it.
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message
+    }
+
+    /// Records a file read into `sourceIndex` as its next consecutive piece (frames continue
+    /// across the pieces of one source; reports map them back to the file).
+    public mutating func addPiece(_ sourceIndex: UInt32, _ piece: SourcePiece) {
+        sourcePieces[sourceIndex, default: []].append(piece)
+    }
+
+    /// Packets and wire bytes read so far from a source.
+    public func sourceTotals(_ sourceIndex: UInt32) -> (packets: UInt64, bytes: UInt64) {
+        let t = counters.sourceTally(Int(sourceIndex))
+        return (t.packets, t.bytes)
     }
 
     /// Number of flows in the table.

@@ -191,21 +191,66 @@ public struct FlowRecord: Sendable, Equatable, FlowIdentified {
     public var icmpKinds: [ICMPKind] = []
     /// Errors of kinds beyond those 4.
     public var icmpOtherKinds: UInt64 = 0
+    // Pieces (one capture cut into consecutive files): the frame span maps to the files it covers.
+    /// The flow's last frame in its evidence source (0 when unknown).
+    public var lastFrame: UInt64 = 0
 
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }
     public var isProblem: Bool { verdict.isProblem }
 }
 
-/// One input (a file or an interface).
+/// One input (a file or an interface), or a group of files that are consecutive pieces of one
+/// capture read as one stream (`pieces`, in order; its frames are numbered across the pieces).
 public struct SourceInfo: Sendable, Equatable {
     public var name: String
     public var packets: UInt64
     public var bytes: UInt64
     /// What stopped reading early, if something did ("file: offset N: …").
     public var error: String?
-    public init(name: String, packets: UInt64 = 0, bytes: UInt64 = 0, error: String? = nil) {
+    /// The files of a group of pieces, in reading order; empty for a plain source.
+    public var pieces: [SourcePiece] = []
+    public init(name: String, packets: UInt64 = 0, bytes: UInt64 = 0, error: String? = nil,
+                pieces: [SourcePiece] = []) {
         self.name = name
+        self.packets = packets
+        self.bytes = bytes
+        self.error = error
+        self.pieces = pieces
+    }
+
+    /// The files of this source: its pieces, or itself.
+    public var files: [SourcePiece] {
+        pieces.isEmpty ? [SourcePiece(name: name, framesBefore: 0, packets: packets, bytes: bytes, error: error)] : pieces
+    }
+
+    /// The piece holding source frame `frame` (1-based, numbered across the pieces) and the
+    /// frame's number within that file; `nil` index when there are no pieces.
+    public func locate(_ frame: UInt64) -> (piece: Int?, frame: UInt64) {
+        guard pieces.count > 1 else { return (pieces.isEmpty ? nil : 0, frame) }
+        // The last piece starting before the frame: its frames are (framesBefore, framesBefore + packets].
+        var lo = 0, hi = pieces.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if pieces[mid].framesBefore < frame { lo = mid } else { hi = mid - 1 }
+        }
+        // Empty pieces share their framesBefore with the next one: step back to a piece with frames.
+        while lo > 0 && pieces[lo].packets == 0 { lo -= 1 }
+        return (lo, frame > pieces[lo].framesBefore ? frame - pieces[lo].framesBefore : frame)
+    }
+}
+
+/// One file of a source made of consecutive pieces: its frames are the source's frames
+/// `framesBefore + 1 … framesBefore + packets`.
+public struct SourcePiece: Sendable, Equatable {
+    public var name: String
+    public var framesBefore: UInt64
+    public var packets: UInt64
+    public var bytes: UInt64
+    public var error: String?
+    public init(name: String, framesBefore: UInt64, packets: UInt64, bytes: UInt64 = 0, error: String? = nil) {
+        self.name = name
+        self.framesBefore = framesBefore
         self.packets = packets
         self.bytes = bytes
         self.error = error

@@ -9,17 +9,21 @@ extension FlowAnalyzer {
         snapshot(includeFlows: true)
     }
 
+    /// The sources with what was read from each (and their pieces).
+    public var sourceInfos: [SourceInfo] {
+        sourceNames.enumerated().map { i, name in
+            let t = counters.sourceTally(i)
+            return SourceInfo(name: name, packets: t.packets, bytes: t.bytes, error: sourceErrors[UInt32(i)],
+                              pieces: sourcePieces[UInt32(i)] ?? [])
+        }
+    }
+
     /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
     /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
     public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
         let flows = includeFlows ? flowRecords() : []
-        var sources: [SourceInfo] = []
-        for (i, name) in sourceNames.enumerated() {
-            let t = counters.sourceTally(i)
-            sources.append(SourceInfo(name: name, packets: t.packets, bytes: t.bytes, error: sourceErrors[UInt32(i)]))
-        }
         return AnalysisSnapshot(
-            sources: sources, flows: flows, accounting: counters.accounting(),
+            sources: sourceInfos, flows: flows, accounting: counters.accounting(),
             inventoryKnown: !configuration.inventory.isEmpty,
             hosts: includeFlows ? coverage(flows) : [], outbound: includeFlows ? outboundStatus(flows) : [],
             vlanInKey: vlanInKey)

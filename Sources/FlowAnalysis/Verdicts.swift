@@ -206,6 +206,7 @@ extension FlowAnalyzer {
         r.fragments = ic.fragments
         if ic.kindCount > 0 { r.icmpKinds = ic.kindList }
         r.icmpOtherKinds = ic.otherKinds
+        r.lastFrame = v.lastFrame
         describe(&r, vantage: v, decision: d)
         return r
     }

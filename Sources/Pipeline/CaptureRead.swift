@@ -35,13 +35,84 @@ public enum CaptureRead {
         return (analyzer, errors)
     }
 
-    /// Every packet of `file` (already added to `analyzer` as `sourceIndex`) on this thread.
+    /// Every group of files into one analyzer, a source per group: the pieces of a group fed in
+    /// order to the same source, their frames numbered on across the pieces (the analyzer records
+    /// each piece, so reports can name the file and its own frame number). Each piece is read as
+    /// `files` reads a file (cut into byte ranges with `threads` > 1), so the result does not
+    /// depend on `threads`. Returns the analyzer and each file's error, by group and piece.
+    public static func groups(_ groups: [[String]], configuration: AnalyzerConfiguration, threads: Int = 1,
+                              minimumRange: Int = SplitRead.minimumRange,
+                              progress: inout Progress) -> (FlowAnalyzer, [String?]) {
+        // Every file alone (one file, vantage points): the loop of `files`, as it always was.
+        if groups.allSatisfy({ $0.count == 1 }) {
+            return files(groups.map { $0[0] }, configuration: configuration, threads: threads,
+                         minimumRange: minimumRange, progress: &progress)
+        }
+        var analyzer = FlowAnalyzer(configuration: configuration)
+        var errors: [String?] = []
+        for paths in groups {
+            guard let name = paths.first else { continue }
+            let index = analyzer.addSource(name: name)
+            var framesBefore: UInt64 = 0
+            var groupErrors: [String] = []
+            for path in paths {
+                let before = analyzer.sourceTotals(index)
+                var error: String? = nil
+                do {
+                    let file = try MappedFile(path: path)
+                    analyzer.reserveFlows(forCaptureBytes: file.count)
+                    if threads > 1 {
+                        try SplitRead.read(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,
+                                           threads: threads, minimumRange: minimumRange, progress: &progress)
+                    } else {
+                        try whole(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,
+                                  progress: &progress)
+                    }
+                } catch let e {
+                    error = ownCount(e, framesBefore: framesBefore)
+                }
+                progress.finish()
+                framesBefore = notePiece(&analyzer, index, path: path, of: paths.count, framesBefore: framesBefore,
+                                         before: before, error: error)
+                if let error { groupErrors.append(error) }
+                errors.append(error)
+            }
+            if !groupErrors.isEmpty { analyzer.noteSourceError(index, groupErrors.joined(separator: "; ")) }
+        }
+        return (analyzer, errors)
+    }
+
+    /// A piece's error with its own packet count (the reader counted the earlier pieces' frames too).
+    /// Out of line, as the other bookkeeping below: the packet loop inlined beside them stays lean.
+    @inline(never)
+    static func ownCount(_ e: CaptureFileError, framesBefore: UInt64) -> String {
+        CaptureFileError(path: e.path, offset: e.offset, reason: e.reason, detail: e.detail,
+                         packetsBefore: e.packetsBefore >= framesBefore ? e.packetsBefore - framesBefore : e.packetsBefore)
+            .description
+    }
+
+    /// Records a piece read into source `index` (when the source has several); returns the frames so far.
+    @inline(never)
+    static func notePiece(_ analyzer: inout FlowAnalyzer, _ index: UInt32, path: String, of count: Int,
+                          framesBefore: UInt64, before: (packets: UInt64, bytes: UInt64), error: String?) -> UInt64 {
+        let after = analyzer.sourceTotals(index)
+        let packets = after.packets &- before.packets
+        if count > 1 {
+            analyzer.addPiece(index, SourcePiece(name: path, framesBefore: framesBefore, packets: packets,
+                                                 bytes: after.bytes &- before.bytes, error: error))
+        }
+        return framesBefore &+ packets
+    }
+
+    /// Every packet of `file` (already added to `analyzer` as `sourceIndex`) on this thread; its
+    /// frames numbered after `framesBefore` (a later piece of the source's capture).
     /// Throws the error that ended reading, after every packet before it is in `analyzer`.
     /// Always inlined: as a call of its own (analyzer behind a pointer) the loop measured slower.
     @inline(__always)
     public static func whole(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32,
-                             progress: inout Progress) throws(CaptureFileError) {
+                             framesBefore: UInt64 = 0, progress: inout Progress) throws(CaptureFileError) {
         var reader = try CaptureReader(file: file, sourceIndex: sourceIndex)
+        if framesBefore > 0 { reader.seek(toRecordAt: Int(reader.offset), packetsBefore: framesBefore) }
         progress.start(name: file.path, total: file.count)
         // The analyzer moved into a local for the loop (its fields stay in registers; a copy would
         // share its tables and copy them on the first write), moved back also when reading fails.

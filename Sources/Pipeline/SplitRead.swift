@@ -36,12 +36,15 @@ public enum SplitRead {
     }
 
     /// Reads `file` (already added to `analyzer` as `sourceIndex`) on up to `threads` threads into
-    /// `analyzer`. Throws the error that ended reading (after every packet before it is in `analyzer`).
+    /// `analyzer`, its frames numbered after `framesBefore` (a later piece of the source's capture).
+    /// Throws the error that ended reading (after every packet before it is in `analyzer`).
     @discardableResult
-    public static func read(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32, threads: Int,
+    public static func read(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32,
+                     framesBefore: UInt64 = 0, threads: Int,
                      minimumRange: Int = SplitRead.minimumRange,
                      progress: inout Progress) throws(CaptureFileError) -> Outcome {
         var first = try CaptureReader(file: file, sourceIndex: sourceIndex)
+        if framesBefore > 0 { first.seek(toRecordAt: Int(first.offset), packetsBefore: framesBefore) }
         var found: [Int] = []
         if threads > 1 && first.canSplit && file.count >= 2 * max(1, minimumRange) {
             try first.prepareSplit()

@@ -75,7 +75,7 @@ struct CSVLine {
     }
 }
 
-func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
+func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     var l = CSVLine()
     l.add(protoName(f.proto))
     l.add(f.ipVersion)
@@ -90,7 +90,7 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
     l.add(f.candidates, 0x3B)
     l.add(f.verdict.rawValue)
     l.add(f.verdicts.map(\.rawValue), 0x3B)
-    l.add(evidenceText(f))
+    l.add(evidenceText(f, sourceNames))
     l.add(f.state.rawValue)
     l.add(f.history)
     l.add(f.direction.rawValue)
@@ -105,12 +105,12 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
     l.add(icmpKindsText(f))
     l.addTimestamp(f.firstTimestamp)
     l.addTimestamp(f.lastTimestamp)
-    l.add(f.firstFrame)
+    l.add(sourceNames.locate(f, f.firstFrame).frame)
     l.add(vlanText(f) ?? "")
     l.add(tunnelText(f.tunnel) ?? "")
     l.add(tunnelText(f.carries) ?? "")
-    l.add(fileNames(f, sourceNames), 0x3B)
-    l.add(Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : "")
+    l.add(sourceNames.fileNames(f), 0x3B)
+    l.add(sourceNames.evidenceFile(f) ?? "")
     return String(decoding: l.bytes, as: UTF8.self)
 }
 
@@ -118,7 +118,7 @@ func csvRow(_ f: FlowRecord, sourceNames: [String]) -> String {
 enum CSVFormat: FormatWriter {
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
         out.write(csvHeader.joined(separator: ",") + "\n")
-        let names = snapshot.sources.map(\.name)
+        let names = SourceFiles(snapshot.sources)
         for f in snapshot.flows { out.write(csvRow(f, sourceNames: names) + "\n") }
     }
 
@@ -126,9 +126,9 @@ enum CSVFormat: FormatWriter {
                                               to out: inout Out) -> Bool {
         var failed = false
         out.write(csvHeaderLine)
-        let names = analyzer.sources
+        let names = SourceFiles(analyzer.sourceInfos)
         _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .csv, sourceNames: names))
+            out.write(renderFlow(f, format: .csv, sources: names))
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
         return failed

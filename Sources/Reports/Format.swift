@@ -84,12 +84,84 @@ public enum FlowLineFormat: Sendable {
 /// One flow as a JSON Lines line or a CSV row (with its newline), for writers that stream flows
 /// (`FlowAnalyzer.forEachFlow`). `sourceNames` are the snapshot's source names.
 public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sourceNames: [String]) -> String {
+    renderFlow(f, format: format, sources: SourceFiles(names: sourceNames))
+}
+
+/// The same with the snapshot's sources (groups of pieces: frames and files named per file).
+public func renderFlow(_ f: FlowRecord, format: FlowLineFormat, sources: SourceFiles) -> String {
     switch format {
-    case .csv: return csvRow(f, sourceNames: sourceNames) + "\n"
+    case .csv: return csvRow(f, sourceNames: sources) + "\n"
     case .jsonl:
         var line = ""
-        flowJSON(f, sourceNames: sourceNames, into: &line)
+        flowJSON(f, sourceNames: sources, into: &line)
         return line + "\n"
+    }
+}
+
+/// The report's sources, to name a flow's files and its frames: a source made of consecutive
+/// pieces numbers its frames across them; reports give each frame's own file and number in it
+/// (what Wireshark's "Go to packet" takes in that file).
+public struct SourceFiles: Sendable {
+    public let sources: [SourceInfo]
+    let names: [String]
+    /// Some source is several pieces (otherwise every lookup is by name, as for plain files).
+    let anyPieces: Bool
+    public init(_ sources: [SourceInfo]) {
+        self.sources = sources
+        names = sources.map(\.name)
+        anyPieces = sources.contains { $0.pieces.count > 1 }
+    }
+    public init(names: [String]) { self.init(names.map { SourceInfo(name: $0) }) }
+
+    /// The flow's evidence source is several pieces.
+    @inline(__always) func inPieces(_ f: FlowRecord) -> Bool {
+        anyPieces && Int(f.evidenceSource) < sources.count && sources[Int(f.evidenceSource)].pieces.count > 1
+    }
+
+    /// A frame of the flow's evidence source: its file (nil when the source is one file) and its number there.
+    @inline(__always) func locate(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
+        inPieces(f) ? locateInPieces(f, frame) : (nil, frame)
+    }
+
+    func locateInPieces(_ f: FlowRecord, _ frame: UInt64) -> (file: String?, frame: UInt64) {
+        let s = sources[Int(f.evidenceSource)]
+        let (p, n) = s.locate(frame)
+        return (p.map { s.pieces[$0].name }, n)
+    }
+
+    /// The evidence source's name.
+    @inline(__always) func name(_ f: FlowRecord) -> String? {
+        Int(f.evidenceSource) < names.count ? names[Int(f.evidenceSource)] : nil
+    }
+
+    /// The file of the flow's first frame.
+    @inline(__always) func evidenceFile(_ f: FlowRecord) -> String? {
+        guard Int(f.evidenceSource) < names.count else { return nil }
+        return inPieces(f) ? locateInPieces(f, f.firstFrame).file : names[Int(f.evidenceSource)]
+    }
+
+    /// Every file that saw the flow: of the evidence source, the pieces its frames span; of the
+    /// other sources, every piece that has packets.
+    func fileNames(_ f: FlowRecord) -> [String] {
+        guard anyPieces else { return f.sources.map { Int($0) < names.count ? names[Int($0)] : "source-\($0)" } }
+        var out: [String] = []
+        for i in f.sources {
+            guard Int(i) < sources.count else {
+                out.append("source-\(i)")
+                continue
+            }
+            let s = sources[Int(i)]
+            if s.pieces.count <= 1 {
+                out.append(s.name)
+            } else if i == f.evidenceSource {
+                let a = s.locate(f.firstFrame).piece ?? 0
+                let b = max(a, s.locate(max(f.lastFrame, f.firstFrame)).piece ?? a)
+                out += s.pieces[a...b].filter { $0.packets > 0 }.map(\.name)
+            } else {
+                out += s.pieces.filter { $0.packets > 0 }.map(\.name)
+            }
+        }
+        return out
     }
 }
 
@@ -134,12 +206,14 @@ func vlanText(_ f: FlowRecord) -> String? {
 
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }
 
-func fileNames(_ f: FlowRecord, _ names: [String]) -> [String] {
-    f.sources.map { Int($0) < names.count ? names[Int($0)] : "source-\($0)" }
-}
-
-/// "blocked-rst:3 4;expected:3".
-func evidenceText(_ f: FlowRecord) -> String {
-    f.evidence.map { e in "\(e.verdict.rawValue):" + e.frames.map(String.init).joined(separator: " ") }
-        .joined(separator: ";")
+/// "blocked-rst:3 4;expected:3"; a source of several pieces: "blocked-rst:3@a.pcap 4@b.pcap".
+func evidenceText(_ f: FlowRecord, _ sources: SourceFiles) -> String {
+    let pieces = sources.inPieces(f)
+    return f.evidence.map { e in
+        "\(e.verdict.rawValue):" + e.frames.map { fr in
+            guard pieces else { return String(fr) }
+            let (file, n) = sources.locate(f, fr)
+            return "\(n)@\(file ?? "")"
+        }.joined(separator: " ")
+    }.joined(separator: ";")
 }

@@ -208,13 +208,13 @@ func appendTimestamp(_ nanos: Int64, to bytes: inout [UInt8]) {
 }
 
 /// One flow as a JSON object (the fields of JSON Lines, CSV and the `flows` array of JSON).
-func flowJSON(_ f: FlowRecord, sourceNames: [String], into out: inout String) {
+func flowJSON(_ f: FlowRecord, sourceNames: SourceFiles, into out: inout String) {
     var w = JSONWriter()
     writeFlow(f, sourceNames: sourceNames, &w)
     out += w.out
 }
 
-func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
+func writeFlow(_ f: FlowRecord, sourceNames: SourceFiles, _ w: inout JSONWriter) {
     w.beginObject()
     w.field("proto", protoName(f.proto))
     w.field("ip_version", f.ipVersion)
@@ -231,13 +231,27 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
     w.field("candidates", f.candidates)
     w.field("verdict", f.verdict.rawValue)
     w.field("verdicts", f.verdicts.map(\.rawValue))
+    let pieces = sourceNames.inPieces(f)
     w.beginArray("evidence")
     for e in f.evidence {
         w.beginObject()
         w.field("verdict", e.verdict.rawValue)
         w.beginArray("frames")
-        for fr in e.frames { w.value(fr) }
-        w.endArray()
+        if pieces {
+            // Frames numbered in their own file: "file" names it, or "files" per frame when they span pieces.
+            let located = e.frames.map { sourceNames.locate(f, $0) }
+            for l in located { w.value(l.frame) }
+            w.endArray()
+            let files = located.map { $0.file ?? "" }
+            if let first = files.first, files.allSatisfy({ $0 == first }) {
+                w.field("file", first)
+            } else {
+                w.field("files", files)
+            }
+        } else {
+            for fr in e.frames { w.value(fr) }
+            w.endArray()
+        }
         w.field("confidence", e.confidence.rawValue)
         w.field("note", e.note)
         w.endObject()
@@ -281,13 +295,12 @@ func writeFlow(_ f: FlowRecord, sourceNames: [String], _ w: inout JSONWriter) {
     w.endArray()
     w.key("first_ts"); w.timestamp(f.firstTimestamp)
     w.key("last_ts"); w.timestamp(f.lastTimestamp)
-    w.field("first_frame", f.firstFrame)
+    w.field("first_frame", pieces ? sourceNames.locateInPieces(f, f.firstFrame).frame : f.firstFrame)
     w.field("vlan", vlanText(f))
     w.field("tunnel", tunnelText(f.tunnel))
     w.field("carries", tunnelText(f.carries))
-    let names = fileNames(f, sourceNames)
-    w.field("evidence_file", Int(f.evidenceSource) < sourceNames.count ? sourceNames[Int(f.evidenceSource)] : nil)
-    w.field("files", names)
+    w.field("evidence_file", pieces ? sourceNames.locateInPieces(f, f.firstFrame).file : sourceNames.name(f))
+    w.field("files", sourceNames.fileNames(f))
     w.endObject()
 }
 
@@ -402,7 +415,7 @@ enum JSONFormat: FormatWriter {
 /// `FlowAnalyzer.snapshot(streaming:)`.
 public struct JSONReportStream {
     var w = JSONWriter()
-    let names: [String]
+    let names: SourceFiles
     var flowCount = 0
     var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
 
@@ -413,17 +426,21 @@ public struct JSONReportStream {
 
     /// Writes the head after fields of the caller's own (live's `type` and `capture`).
     init<Out: TextOutputStream>(_ head: AnalysisSnapshot, to out: inout Out, leading: (inout JSONWriter) -> Void) {
-        names = head.sources.map(\.name)
+        names = SourceFiles(head.sources)
         w.beginObject()
         leading(&w)
+        // One entry per file; `group` numbers the sources (a group of pieces read as one stream).
         w.beginArray("sources")
-        for src in head.sources {
-            w.beginObject()
-            w.field("name", src.name)
-            w.field("packets", src.packets)
-            w.field("bytes", src.bytes)
-            w.field("error", src.error)
-            w.endObject()
+        for (g, src) in head.sources.enumerated() {
+            for file in src.files {
+                w.beginObject()
+                w.field("name", file.name)
+                w.field("group", g + 1)
+                w.field("packets", file.packets)
+                w.field("bytes", file.bytes)
+                w.field("error", file.error)
+                w.endObject()
+            }
         }
         w.endArray()
         w.field("inventory", head.inventoryKnown)
@@ -512,7 +529,7 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
                              sourceNames: [String] = [], evictedFlows: UInt64 = 0) -> String {
     var w = JSONWriter()
     w.beginObject()
-    writeIntervalFields(interval, flows: flows, newProblems: newProblems, sourceNames: sourceNames,
+    writeIntervalFields(interval, flows: flows, newProblems: newProblems, sourceNames: SourceFiles(names: sourceNames),
                         evictedFlows: evictedFlows, &w)
     w.endObject()
     return w.out
@@ -520,7 +537,7 @@ public func intervalJSONLine(_ interval: IntervalStats, flows: [FlowRecord], new
 
 /// The fields of `intervalJSONLine`, into an object the caller has open.
 func writeIntervalFields(_ interval: IntervalStats, flows: [FlowRecord], newProblems: [FlowRecord],
-                         sourceNames: [String], evictedFlows: UInt64, _ w: inout JSONWriter) {
+                         sourceNames: SourceFiles, evictedFlows: UInt64, _ w: inout JSONWriter) {
     w.key("start"); w.raw(timestampText(interval.startNanos))
     w.key("end"); w.raw(timestampText(interval.endNanos))
     w.field("packets", interval.packets)

@@ -5,7 +5,7 @@ import PacketWire
 /// `flows`).
 enum JSONLinesFormat: FormatWriter {
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
-        let names = snapshot.sources.map(\.name)
+        let names = SourceFiles(snapshot.sources)
         for f in snapshot.flows {
             var line = ""
             flowJSON(f, sourceNames: names, into: &line)
@@ -17,9 +17,9 @@ enum JSONLinesFormat: FormatWriter {
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
                                               to out: inout Out) -> Bool {
         var failed = false
-        let names = analyzer.sources
+        let names = SourceFiles(analyzer.sourceInfos)
         _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .jsonl, sourceNames: names))
+            out.write(renderFlow(f, format: .jsonl, sources: names))
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
         return failed

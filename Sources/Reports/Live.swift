@@ -105,7 +105,7 @@ public func writeLiveInterval<Out: TextOutputStream>(_ i: LiveInterval, view: Li
     switch view {
     case .jsonLines:
         let a = i.snapshot.accounting
-        let names = i.snapshot.sources.map(\.name)
+        let names = SourceFiles(i.snapshot.sources)
         var w = JSONWriter()
         w.beginObject()
         w.field("type", "interval")

@@ -31,14 +31,27 @@ struct TableReport {
     func write<Out: TextOutputStream>(to out: inout Out) {
         let s = snapshot
         let a = s.accounting
-        let files = s.sources.count == 1 ? "1 file" : "\(s.sources.count) files"
+        let fileCount = s.sources.reduce(0) { $0 + $1.files.count }
+        var files = fileCount == 1 ? "1 file" : "\(fileCount) files"
+        if fileCount != s.sources.count { files += " in \(s.sources.count) group\(s.sources.count == 1 ? "" : "s")" }
         let problems = summary.problemCount
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
                   + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
-        for src in s.sources {
-            var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-            if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
-            out.write(line + "\n")
+        for (g, src) in s.sources.enumerated() {
+            guard src.pieces.count > 1 else {
+                var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
+                if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
+                out.write(line + "\n")
+                continue
+            }
+            // A group of pieces: read as one stream; its files in reading order.
+            out.write("  group \(g + 1), \(src.pieces.count) pieces of one capture read as one stream: "
+                      + "\(group(src.packets)) packets, \(byteText(src.bytes))\n")
+            for p in src.pieces {
+                var line = "    \(p.name): \(group(p.packets)) packets, \(byteText(p.bytes))"
+                if let e = p.error { line += "\n      " + paint("read stopped: \(e)", "31") }
+                out.write(line + "\n")
+            }
         }
         if !s.inventoryKnown {
             out.write("  no inventory: role verdicts (wrong-role, outside-to-internal) not claimed\n")
@@ -132,13 +145,31 @@ struct TableReport {
         var frames = TextBytes(capacity: 32)
         // Several files: frame numbers are those of the file the flow's view comes from.
         if let e, !e.frames.isEmpty {
-            if snapshot.sources.count > 1, Int(f.evidenceSource) < snapshot.sources.count {
-                let name = snapshot.sources[Int(f.evidenceSource)].name
-                frames.add(name.split(separator: "/").last.map(String.init) ?? name)
-            }
-            for (i, n) in e.frames.enumerated() {
-                frames.add(i > 0 ? ",#" : "#")
-                frames.add(n)
+            let src = Int(f.evidenceSource) < snapshot.sources.count ? snapshot.sources[Int(f.evidenceSource)] : nil
+            if let src, src.pieces.count > 1 {
+                // Pieces: each frame in its own file, the file named where it changes.
+                var last: Int? = nil
+                for (i, n) in e.frames.enumerated() {
+                    let (p, local) = src.locate(n)
+                    if p != last, let p {
+                        let name = src.pieces[p].name
+                        if i > 0 { frames.add(",") }
+                        frames.add(name.split(separator: "/").last.map(String.init) ?? name)
+                        frames.add("#")
+                    } else {
+                        frames.add(i > 0 ? ",#" : "#")
+                    }
+                    last = p
+                    frames.add(local)
+                }
+            } else {
+                if snapshot.sources.count > 1, let src {
+                    frames.add(src.name.split(separator: "/").last.map(String.init) ?? src.name)
+                }
+                for (i, n) in e.frames.enumerated() {
+                    frames.add(i > 0 ? ",#" : "#")
+                    frames.add(n)
+                }
             }
         }
         var what = f.component ?? (f.candidates.first ?? "")

@@ -18,10 +18,15 @@ struct AnalyzeCommand: ParsableCommand {
         commandName: "analyze",
         abstract: "Analyse capture files: flows, components, verdicts, accounting.",
         discussion: """
-            Several files are several vantage points analysed together: a flow seen in more than one \
-            file is one flow that lists every file; its counts, state and evidence come from the file \
-            that saw the most packets of it (packets are not summed across files). gzip- and \
-            zstd-compressed captures are read directly.
+            Several files are first grouped, from the files themselves: files with the same link type \
+            and interface description whose time ranges follow one another without overlapping are \
+            consecutive pieces of one capture (tcpdump -C/-G, dumpcap -b, editcap -c) and are read as \
+            one stream, in time order; files that overlap in time are vantage points. A line per group \
+            on standard error (table format) and the report's sources say what was decided; \
+            --same-capture, --vantage-points and --group override it. A flow seen by more than one \
+            vantage point is one flow that lists every file; its counts, state and evidence come from \
+            the vantage point that saw the most packets of it (packets are not summed across vantage \
+            points). gzip- and zstd-compressed captures are read directly.
 
             Exit status: 0 when no flow has a verdict listed in --fail-on (default: none), 1 when at \
             least one does, 2 for bad usage or bad input. A damaged file is reported up to the damage \
@@ -62,6 +67,18 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customLong("split-minimum-bytes"), help: .hidden)
     var splitMinimumBytes: Int = SplitRead.minimumRange
 
+    @Flag(name: .customLong("same-capture"),
+          help: "Every file is a piece of one capture: read them as one stream, in the order of their first packet.")
+    var sameCapture = false
+
+    @Flag(name: .customLong("vantage-points"), help: "Every file is its own vantage point (no pieces).")
+    var vantagePoints = false
+
+    @Option(name: .customLong("group"),
+            help: ArgumentHelp("The files matching GLOB (path or file name) are pieces of one capture; repeatable.",
+                               valueName: "GLOB"))
+    var groupGlobs: [String] = []
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
     var noProgress = false
 
@@ -85,8 +102,26 @@ struct AnalyzeCommand: ParsableCommand {
             terminal.write(frame)
             try? terminal.flush()
         }
-        let (analyzer, errors) = CaptureRead.files(files, configuration: config, threads: threads,
-                                                   minimumRange: splitMinimumBytes, progress: &progress)
+        if sameCapture && vantagePoints { throw analyzeFail("--same-capture and --vantage-points exclude each other") }
+        if sameCapture && !groupGlobs.isEmpty { throw analyzeFail("--same-capture and --group exclude each other") }
+        let mode: Pieces.Mode = sameCapture ? .sameCapture : vantagePoints ? .vantagePoints : .auto
+        let groups: [Pieces.Group]
+        if files.count == 1 || (mode == .vantagePoints && groupGlobs.isEmpty) {
+            // Nothing to decide: no scan.
+            groups = files.enumerated().map { i, p in
+                Pieces.Group(files: [Pieces.Scan(path: p, index: i, signature: "", first: nil, last: nil, packets: 0)],
+                             why: .single)
+            }
+        } else {
+            do { groups = try Pieces.group(Pieces.scan(files), mode: mode, given: groupGlobs) } catch {
+                throw analyzeFail("\(error)")
+            }
+        }
+        if files.count > 1 && fmt == .table {
+            for line in Pieces.describe(groups) { printError(line) }
+        }
+        let (analyzer, errors) = CaptureRead.groups(groups.map(\.paths), configuration: config, threads: threads,
+                                                    minimumRange: splitMinimumBytes, progress: &progress)
         var badInput = false
         for case let e? in errors {
             if allowDamaged {

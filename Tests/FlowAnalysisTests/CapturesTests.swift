@@ -134,6 +134,56 @@ let expectedFiles = fileNames(in: capturesDir).filter { $0.hasSuffix(".expected.
     }
 }
 
+/// Issue 11's rotated captures: `issue11/NAME.expected.tsv` for the pieces `issue11/NAME-NN.*`
+/// (each node's capture cut into consecutive files), read in name order as one source.
+let rotatedExpected = fileNames(in: capturesDir + "/issue11") { $0.hasPrefix("rotated-") && $0.hasSuffix(".expected.tsv") }
+
+/// Reads `pieces` in order into one source, frames numbered on across them (as `analyze` reads
+/// consecutive pieces of one capture).
+func analyzePieces(_ pieces: [String], configuration: AnalyzerConfiguration) -> (FlowAnalyzer, UInt64, [CaptureFileError?]) {
+    var a = FlowAnalyzer(configuration: configuration)
+    let index = a.addSource(name: pieces.first ?? "")
+    var frames: UInt64 = 0
+    var errors: [CaptureFileError?] = []
+    for path in pieces {
+        do {
+            var reader = try CaptureReader(path: path, sourceIndex: index)
+            reader.seek(toRecordAt: Int(reader.offset), packetsBefore: frames)
+            var record = CaptureRecord()
+            while let bytes = try reader.next(&record) {
+                a.process(record, bytes)
+            }
+            frames = reader.packetCount
+            errors.append(nil)
+        } catch let e {
+            errors.append(e)
+        }
+    }
+    return (a, frames, errors)
+}
+
+@Suite struct RotatedCapturesTests {
+    @Test(.enabled(if: !rotatedExpected.isEmpty), arguments: rotatedExpected)
+    func piecesReadAsOneStreamMatchTheExpectedFile(_ file: String) throws {
+        let name = String(file.dropLast(".expected.tsv".count))
+        let dir = capturesDir + "/issue11"
+        let pieces = fileNames(in: dir) { $0.hasPrefix(name + "-") && ($0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng")) }
+            .map { dir + "/" + $0 }
+        #expect(pieces.count > 1)
+        let catalog = try #require(builtInCatalog)
+        let inventory = try Inventory.load(path: "\(dir)/\(name).inventory.yaml", catalog: catalog)
+        let (a, frames, errors) = analyzePieces(pieces, configuration: AnalyzerConfiguration(catalog: catalog, inventory: inventory))
+        #expect(errors.allSatisfy { $0 == nil })
+        let snapshot = a.snapshot()
+        #expect(snapshot.accounting.isBalanced)
+        #expect(snapshot.accounting.total.packets == frames)
+        let expected = readExpected("\(dir)/\(file)")
+        #expect(!expected.isEmpty)
+        let problems = compare(snapshot, expected, carriersAllowed: true)
+        #expect(problems.isEmpty, Comment(rawValue: "\(file):\n" + problems.joined(separator: "\n")))
+    }
+}
+
 let corpusFiles = corpusCaptures()
 
 @Suite struct CorpusAccountingTests {

@@ -70,6 +70,25 @@ struct CLITests {
         #expect(help.status == 0 && help.out.contains("analyze") && help.out.contains("live"))
     }
 
+    /// Several files: a line per group on stderr; overlapping files claimed as one capture exit 2
+    /// with both files named.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: capture("issue11/rotated-m2-06.pcap"))))
+    func piecesAndVantagePoints() throws {
+        let m1 = (0...5).map { capture("issue11/rotated-m1-0\($0).pcapng") }
+        let m2 = (0...6).map { capture("issue11/rotated-m2-0\($0).pcap") }
+        let r = try portolan(["analyze", "--no-progress"] + m2.reversed() + m1)
+        #expect(r.status == 0, "\(r.err)")
+        let groups = r.err.split(separator: "\n").filter { $0.hasPrefix("group ") }
+        #expect(groups.count == 2 && groups.allSatisfy { $0.contains("consecutive pieces of one capture") }, "\(r.err)")
+        #expect(r.out.contains("13 files in 2 groups"))
+        let bad = try portolan(["analyze", "--no-progress", "--same-capture", m1[1], m2[2]])
+        #expect(bad.status == 2)
+        #expect(bad.err.hasPrefix("error: ") && bad.err.contains(m1[1]) && bad.err.contains(m2[2]) && bad.err.contains("overlap"),
+                "\(bad.err)")
+        let apart = try portolan(["analyze", "--no-progress", "--vantage-points"] + m1)
+        #expect(apart.err.split(separator: "\n").filter { $0.contains("a vantage point of its own") }.count == 6)
+    }
+
     @Test func missingFileIsOneClearLineAndExitTwo() throws {
         for cmd in ["decode", "analyze"] {
             let r = try portolan([cmd, "/nonexistent/portolan-test.pcap"])
