@@ -467,8 +467,8 @@ struct HTMLPage {
         h.raw("<section id=\"verdicts\">\n<h2>Verdicts</h2>\n<ul class=\"chips\">\n")
         for v in Verdict.byRank {
             let n = summary.verdictCounts[v.rank]
-            h.raw("<li class=\"chip v\(v.rank)\(n == 0 ? " zero" : "")\"><span class=\"sym\">\(verdictSymbol(v))</span> <b>\(v.rawValue)</b> ")
-            h.raw(group(UInt64(n)) + " flow" + (n == 1 ? "" : "s") + "<br><small>" + verdictMeaning(v) + "</small></li>\n")
+            h.raw("<li class=\"chip v\(v.rank)\(n == 0 ? " zero" : "")\"><div class=\"chiphead\"><span class=\"sym\">\(verdictSymbol(v))</span> \(v.rawValue)</div>")
+            h.raw("<div class=\"count\">" + group(UInt64(n)) + " flow" + (n == 1 ? "" : "s") + "</div><small>" + verdictMeaning(v) + "</small></li>\n")
         }
         h.raw("</ul>\n</section>\n")
     }
@@ -870,9 +870,10 @@ struct HTMLPage {
     @media (prefers-color-scheme:dark){.warn{color:var(--v2)}}
     tr.bad td{color:var(--v0)}
     .sym{font-weight:bold}
-    .chips{list-style:none;display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px;padding:0;margin:0}
+    .chips{list-style:none;display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px;padding:0;margin:0}
     .chip{border:1px solid var(--line);border-left:8px solid;padding:6px 10px;border-radius:4px}
-    .chip.zero{opacity:.55}.chip small{color:var(--muted)}
+    .chip.zero{opacity:.55}.chip small{color:var(--muted);display:block;line-height:1.3}
+    .chiphead{font-weight:bold;font-size:13px}.chip .count{font-size:18px;font-weight:bold}
     .chip.v0{border-left-color:var(--v0)}.chip.v1{border-left-color:var(--v1)}.chip.v2{border-left-color:var(--v2)}.chip.v3{border-left-color:var(--v3)}
     .chip.v4{border-left-color:var(--v4)}.chip.v5{border-left-color:var(--v5)}.chip.v6{border-left-color:var(--v6)}
     td.v0,summary.v0{background:var(--t0)}td.v1,summary.v1{background:var(--t1)}td.v2,summary.v2{background:var(--t2)}td.v3,summary.v3{background:var(--t3)}
