@@ -294,6 +294,17 @@ struct HTMLText {
     mutating func text(_ s: String) { appendHTMLEscaped(s, to: &bytes) }
     mutating func num(_ n: Int) { appendDecimal(n, to: &bytes) }
     mutating func num(_ n: UInt64) { appendDecimal(n, to: &bytes) }
+    /// `v` with one decimal ("12.3"), as `num1` writes it.
+    mutating func num1(_ v: Double) {
+        var t = Int((v * 10).rounded())
+        if t < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            t = -t
+        }
+        appendDecimal(t / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(UInt8(ascii: "0") + UInt8(t % 10))
+    }
     mutating func flush<Out: TextOutputStream>(to out: inout Out) {
         out.write(String(decoding: bytes, as: UTF8.self))
         bytes.removeAll(keepingCapacity: true)
@@ -549,21 +560,24 @@ struct HTMLPage {
         var seriesOf = [Int](repeating: topN, count: s.components.count)
         for (i, c) in ranked.prefix(topN).enumerated() { seriesOf[c] = i }
         let compSeries = min(topN, ranked.count) + (ranked.count > topN ? 1 : 0)
-        var compBytes = [[Double]](repeating: [Double](repeating: 0, count: bins), count: topN + 1)
-        var compFlows = compBytes
-        var verdBytes = [[Double]](repeating: [Double](repeating: 0, count: bins), count: Verdict.byRank.count)
-        var verdFlows = verdBytes
+        // Flat (series × bins) while adding up: nested arrays would check uniqueness on every add.
+        let vCount = Verdict.byRank.count
+        var cb = [Double](repeating: 0, count: (topN + 1) * bins), cf = cb
+        var vb = [Double](repeating: 0, count: vCount * bins), vf = vb
         for x in s.samples {
             let b0 = bin(x.first), b1 = bin(max(x.first, x.last))
             let share = Double(x.bytes) / Double(b1 - b0 + 1)
-            let cs = seriesOf[Int(x.component)], vs = Int(x.verdict)
-            compFlows[cs][b0] += 1
-            verdFlows[vs][b0] += 1
+            let cs = seriesOf[Int(x.component)] * bins, vs = Int(x.verdict) * bins
+            cf[cs + b0] += 1
+            vf[vs + b0] += 1
             for b in b0...b1 {
-                compBytes[cs][b] += share
-                verdBytes[vs][b] += share
+                cb[cs + b] += share
+                vb[vs + b] += share
             }
         }
+        func rows(_ flat: [Double], _ n: Int) -> [[Double]] { (0..<n).map { Array(flat[$0 * bins..<($0 + 1) * bins]) } }
+        var compBytes = rows(cb, topN + 1), compFlows = rows(cf, topN + 1)
+        var verdBytes = rows(vb, vCount), verdFlows = rows(vf, vCount)
         // A sample's shape, scaled to the exact totals of every flow.
         var exactCompBytes = [Double](repeating: 0, count: topN + 1), exactCompFlows = exactCompBytes
         for (c, comp) in s.components.enumerated() {
@@ -635,7 +649,18 @@ struct HTMLPage {
             for i in series.indices where values[i][b] > 0 {
                 let barH = maxY > 0 ? plotH * values[i][b] / maxY : 0
                 y -= barH
-                h.raw("<rect class=\"\(series[i].cls)\" x=\"\(num1(left + Double(b) * barW + 0.5))\" y=\"\(num1(y))\" width=\"\(num1(max(barW - 1, 0.5)))\" height=\"\(num1(max(barH, 0.3)))\"/>")
+                // Written piece by piece: a page has thousands of these.
+                h.raw("<rect class=\"")
+                h.raw(series[i].cls)
+                h.raw("\" x=\"")
+                h.num1(left + Double(b) * barW + 0.5)
+                h.raw("\" y=\"")
+                h.num1(y)
+                h.raw("\" width=\"")
+                h.num1(max(barW - 1, 0.5))
+                h.raw("\" height=\"")
+                h.num1(max(barH, 0.3))
+                h.raw("\"/>")
             }
             h.raw("</g>\n")
         }
