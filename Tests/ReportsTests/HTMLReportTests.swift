@@ -182,6 +182,43 @@ struct HTMLStructureTests {
     }
 }
 
+@Suite(.enabled(if: python3 != nil, "needs python3"))
+struct HTMLCheckerTests {
+    /// The strict checker is not vacuous: each of these pages is refused.
+    @Test(arguments: [
+        "<!DOCTYPE html><html><body><p>open</body></html>",
+        "<!DOCTYPE html><html><body><b><i>x</b></i></body></html>",
+        "<!DOCTYPE html><html><body><p class=x>unquoted</p></body></html>",
+        "<!DOCTYPE html><html><body><p>a & b</p></body></html>",
+        "<!DOCTYPE html><html><body><p>&nbsp;</p></body></html>",
+        "<!DOCTYPE html><html><head><link rel=\"stylesheet\" href=\"x.css\"></head><body></body></html>",
+        "<!DOCTYPE html><html><body><script src=\"x.js\"></script></body></html>",
+        "<html><body></body></html>",
+    ])
+    func refusesBrokenPages(_ page: String) throws {
+        let path = try scratchFile("broken-\(abs(page.hashValue)).html", page)
+        let r = try run(try #require(python3), [scriptsDir + "/html_check.py", path])
+        #expect(r.status == 1, "accepted: \(page)")
+    }
+}
+
+@Suite(.enabled(if: haveCaptures && python3 != nil, "needs Captures/ and python3"))
+struct HTMLLiveTests {
+    /// `live --html`'s page: the capture's facts in the header, well-formed.
+    @Test func liveFinalPage() throws {
+        let s = try snapshot(["blocked.pcap"], inventory: "blocked.inventory.yaml")
+        let r = LiveFinal(interface: "eth<0>", stopped: "SIGINT", fault: nil, elapsedNanos: 12_345_000_000, snapshot: s,
+                          expiredTotal: 0, expiredNotListed: 0, counts: [], findings: 3,
+                          drops: CaptureDrops(received: 10, kernel: 2, interface: 0))
+        var page = ""
+        writeLiveHTML(r, failOn: [.blockedDrop], to: &page)
+        #expect(page.contains("Live capture on <b>eth&lt;0&gt;</b>, 12.345 s, stopped by SIGINT."))
+        #expect(page.contains("2 by the kernel, 0 by the interface — <span class=\"bad\">verdicts may be incomplete</span>"))
+        #expect(page.contains("<b>1</b>: flows with blocked-drop (in --fail-on)"))
+        _ = try checkedOutline(try scratchFile("live.html", page))
+    }
+}
+
 /// Component, catalog and host names with markup in them.
 let hostileCatalog = """
     id: evil-co
