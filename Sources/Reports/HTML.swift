@@ -107,6 +107,8 @@ struct HTMLSummary {
 
     var catalog: CompiledCatalog?
     var inventory: Inventory?
+    /// The catalogs of the run (known when streamed from an analyzer).
+    var catalogIDs: [String] = []
     var components: [HTMLComponent] = []
     var componentIndex: [String: Int] = [:]
     /// Component entry id + 1 → component + 1 (0: not seen yet).
@@ -139,6 +141,7 @@ struct HTMLSummary {
     init(catalog: CompiledCatalog, inventory: Inventory, flowCount: Int) {
         self.catalog = catalog
         self.inventory = inventory
+        catalogIDs = catalog.catalogs.map(\.id)
         sampleEvery = max(1, flowCount / 50_000)
         totalFlows = flowCount
     }
@@ -434,7 +437,8 @@ struct HTMLPage {
     }
 
     var catalogText: String {
-        // The catalog ids the flows were attributed to (the compiled catalog itself is not in the snapshot).
+        if !summary.catalogIDs.isEmpty { return summary.catalogIDs.joined(separator: ", ") }
+        // A snapshot does not name its catalogs: those the flows and hosts were attributed to.
         var ids: [String] = []
         for c in summary.components { if let id = c.catalogID, !ids.contains(id) { ids.append(id) } }
         for host in snapshot.hosts {
