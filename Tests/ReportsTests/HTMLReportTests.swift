@@ -108,10 +108,14 @@ func runChromium(_ extra: [String]) throws -> Ran {
                     "--disable-extensions", "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile] + extra)
 }
 
-/// Script errors in a page loaded by Chromium: the DOM attribute the page's first script sets on
-/// `window.onerror`, whether its last script ran, and console errors on stderr.
-func chromiumScriptProblems(_ path: String) throws -> [String] {
-    let r = try runChromium((["--dump-dom", "file://" + path]))
+/// Loads a page in Chromium (and takes its screenshot at 1400×1000 when `screenshot` is given, in
+/// the same run); returns the script problems and the DOM. Problems: the DOM attribute the page's
+/// first script sets on `window.onerror`, a last script that did not finish, console errors on
+/// stderr.
+func chromiumLoad(_ path: String, screenshot: String? = nil) throws -> (problems: [String], dom: String) {
+    var args = ["--dump-dom"]
+    if let screenshot { args += ["--screenshot=" + screenshot, "--window-size=1400,1000"] }
+    let r = try runChromium(args + ["file://" + path])
     var problems: [String] = []
     if r.status != 0 { problems.append("chromium exited \(r.status): \(r.err.suffix(500))") }
     if r.out.contains("data-js-error=\"") { problems.append("script error recorded in the DOM") }
@@ -119,7 +123,7 @@ func chromiumScriptProblems(_ path: String) throws -> [String] {
     for line in r.err.split(separator: "\n") where line.contains("CONSOLE") || line.contains("Uncaught") {
         problems.append(String(line))
     }
-    return problems
+    return (problems, r.out)
 }
 
 @Suite struct HTMLEscapeTests {
@@ -269,13 +273,12 @@ struct HTMLHostileNamesTests {
         #expect(page.contains("A&amp;B &lt;img src=x onerror=alert(1)&gt;"))
         #expect(page.contains("&lt;script&gt;alert(&#39;host&#39;)&lt;/script&gt;"))
         #expect(page.contains("m&amp;m &quot;two&quot;"))
-                #expect(!page.contains("<script>window.pwned") && !page.contains("<img") && !page.contains("<script>alert"))
+        #expect(!page.contains("<script>window.pwned") && !page.contains("<img") && !page.contains("<script>alert"))
         let path = try scratchFile("hostile.html", page)
         if python3 != nil { _ = try checkedOutline(path) }
         if chromium != nil {
-            let problems = try chromiumScriptProblems(path)
+            let (problems, dom) = try chromiumLoad(path)
             #expect(problems == [], "\(problems)")
-            let dom = try runChromium((["--dump-dom", "file://" + path])).out
             // The text is in the DOM as text, and no element was made of it.
             #expect(dom.contains("&lt;script&gt;window.pwned=1&lt;/script&gt;"))
             #expect(!dom.contains("<img"))
@@ -291,17 +294,16 @@ struct HTMLChromiumTests {
     @Test func everyCaptureRenders() throws {
         let blankPath = try scratchFile("blank.html", "<!DOCTYPE html><html><body></body></html>")
         let blankPNG = blankPath + ".png"
-        _ = try runChromium((["--screenshot=" + blankPNG, "--window-size=1400,1000", "file://" + blankPath]))
+        _ = try runChromium(["--screenshot=" + blankPNG, "--window-size=1400,1000", "file://" + blankPath])
         let blankSize = (try? FileManager.default.attributesOfItem(atPath: blankPNG)[.size] as? Int) ?? 0
         #expect(blankSize > 0, "chromium wrote no screenshot of a blank page")
         for (name, inv) in captureFiles() {
             let (page, _) = try htmlReport(name, inventory: inv)
             let path = try scratchFile(name + ".html", page)
-            let problems = try chromiumScriptProblems(path)
-            #expect(problems == [], "\(name): \(problems)")
             let png = path + ".png"
             try? FileManager.default.removeItem(atPath: png)
-            _ = try runChromium((["--screenshot=" + png, "--window-size=1400,1000", "file://" + path]))
+            let problems = try chromiumLoad(path, screenshot: png).problems
+            #expect(problems == [], "\(name): \(problems)")
             let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
             #expect(size > blankSize * 5, "\(name): screenshot \(size) bytes, blank page \(blankSize)")
             let info = try run(try #require(python3), [scriptsDir + "/png_info.py", png, name == "dcos-cluster.pcap" ? "400" : "0"])
@@ -337,7 +339,7 @@ struct HTMLMillionFlowsTests {
         let flows = page.firstMatch(of: #/, ([0-9,]+) flows, /#).flatMap { Int($0.1.replacingOccurrences(of: ",", with: "")) } ?? 0
         #expect(flows >= 1_000_000, "flows in the capture: \(flows)")
         #expect(size > 10_000 && size < 5_000_000, "page of 1 M flows: \(size) bytes")
-        let dom = try runChromium((["--dump-dom", "file://" + html]))
+        let dom = try runChromium(["--dump-dom", "file://" + html])
         #expect(dom.out.contains("data-js=\"ok\"") && !dom.out.contains("data-js-error=\""))
         let loadMs = dom.out.firstMatch(of: /data-load-ms="(\d+)"/).flatMap { Int($0.1) }
         #expect(loadMs != nil && loadMs! < 3000, "load event after \(loadMs.map(String.init) ?? "?") ms")
