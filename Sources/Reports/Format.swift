@@ -11,6 +11,8 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case jsonl
     /// One flow per row, with a header row (RFC 4180).
     case csv
+    /// One self-contained page: header, role matrix, charts over time, problem groups, coverage.
+    case html
 }
 
 /// Rendering choices.
@@ -48,7 +50,7 @@ public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: R
 }
 
 /// What an output format implements, each in a file of its own (Table.swift, JSON.swift,
-/// JSONLines.swift, CSV.swift). A new format is such a type and a `ReportFormat` case.
+/// JSONLines.swift, CSV.swift, HTML.swift). A new format is such a type and a `ReportFormat` case.
 protocol FormatWriter {
     /// The whole snapshot.
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out)
@@ -71,6 +73,7 @@ extension ReportFormat {
         case .json: JSONFormat.self
         case .jsonl: JSONLinesFormat.self
         case .csv: CSVFormat.self
+        case .html: HTMLFormat.self
         }
     }
 }

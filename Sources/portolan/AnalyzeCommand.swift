@@ -39,7 +39,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl or csv.")
+    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).")
     var format: String = "table"
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"))
@@ -84,7 +84,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         guard let fmt = ReportFormat(rawValue: format) else {
-            throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv)")
+            throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv, html)")
         }
         let failSet: Set<Verdict>
         switch parseVerdicts(failOn) {

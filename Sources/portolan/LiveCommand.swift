@@ -70,8 +70,11 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(help: "Final report format: table, json, jsonl or csv (default: table on a terminal, else json).")
+    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).")
     var format: String?
+
+    @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"))
+    var html: String?
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
     var failOn: String = "none"
@@ -90,6 +93,7 @@ struct LiveCommand: ParsableCommand {
             throw LiveUsageError("--format must be one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if write == "-" { throw LiveUsageError("-w - is not supported: standard output carries the report") }
+        if html == "-" { throw LiveUsageError("--html - is not supported: standard output carries the report (use --format html)") }
         if case .failure(let e) = parseVerdicts(failOn) { throw LiveUsageError(e.message) }
         // Bounded so that the conversion to Int64 nanoseconds cannot trap.
         if let duration, !(duration > 0 && duration <= 1e8) { throw LiveUsageError("--duration must be a positive number of seconds (at most 1e8)") }
@@ -148,10 +152,14 @@ struct LiveCommand: ParsableCommand {
         let view: LiveView = isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines
         var reporter = LiveReporter(
             view: view, format: format.flatMap(ReportFormat.init(rawValue:)) ?? (view == .table ? .table : .json),
-            color: view == .table && getenv("NO_COLOR") == nil)
+            color: view == .table && getenv("NO_COLOR") == nil, failOn: failOnVerdicts)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
+        }
+        // Opened now, so that a path that cannot be written costs no capture.
+        if let html {
+            do { reporter.htmlFile = try OutputFile(path: html) } catch { liveFail("cannot write --html \(html): \(error)") }
         }
 
         let loop = CaptureLoop(
@@ -206,6 +214,10 @@ struct LiveReporter {
     let view: LiveView
     let format: ReportFormat
     let color: Bool
+    /// --fail-on, for the exit status the --html page states.
+    var failOn: Set<Verdict> = []
+    /// --html FILE: the final report as a page, besides the report on standard output.
+    var htmlFile: OutputFile? = nil
     var out = OutputFile.standardOutput
 
     /// Renders one interval; false when the session should stop (the -w file cannot be written).
@@ -241,6 +253,13 @@ struct LiveReporter {
         writeLiveFinal(report, format: format, options: ReportOptions(color: color), to: &out, facts: &facts)
         try? facts.flush()
         try? out.flush()
+        if var page = htmlFile {
+            writeLiveHTML(report, failOn: failOn, to: &page)
+            do { try page.close() } catch {
+                liveWarn("portolan live: cannot write the --html page: \(error)")
+                return 2
+            }
+        }
         return findings > 0 ? 1 : 0
     }
 
