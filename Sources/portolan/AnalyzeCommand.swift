@@ -100,14 +100,11 @@ struct AnalyzeCommand: ParsableCommand {
         let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
         let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
         var out: OutputFile
-        do { out = try output.map { p throws(OutputError) in try OutputFile(path: p) } ?? .standardOutput } catch {
+        do { out = try output.map { p throws(OutputError) in try OutputFile(path: p, inputs: files) } ?? .standardOutput } catch {
             throw analyzeFail("\(error)")
         }
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
-        do { try out.close() } catch {
-            // Standard output gone (a closed pipe) is the reader's choice, not a failure.
-            if output != nil { throw analyzeFail("\(error)") }
-        }
+        do { try out.close() } catch { throw analyzeFail("\(error)") }
         if badInput { throw ExitCode(2) }
         if failed { throw ExitCode(1) }
     }

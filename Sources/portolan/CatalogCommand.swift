@@ -190,11 +190,14 @@ struct CatalogCommand: ParsableCommand {
     }
 }
 
-/// Writes `text` to standard output at once (a closed pipe is the reader's choice, not an error).
+/// Writes `text` to standard output at once; a failed write is exit status 2 with its message.
 func say(_ text: String) {
     var out = OutputFile.standardOutput
     out.write(text)
-    try? out.flush()
+    do { try out.flush() } catch {
+        OutputFile.printError("error: \(error)")
+        exit(2)
+    }
 }
 
 /// The bytes of the file at `path`, or nil when it cannot be read.

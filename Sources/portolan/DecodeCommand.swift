@@ -54,15 +54,19 @@ struct DecodeCommand: ParsableCommand {
                         capturedLength: record.capturedLength, originalLength: record.originalLength,
                         summary: summary, inner: inner, to: &out.buffer)
                     out.flushIfFull()
+                    if out.error != nil { break }
                 }
             } catch {
-                // Standard output gone (a closed pipe) ends the listing, not the status.
                 try? out.flush()
                 OutputFile.printError("portolan decode: \(error)")
                 failed = true
             }
+            if out.error != nil { break }
         }
-        try? out.flush()
+        do { try out.flush() } catch {
+            OutputFile.printError("portolan decode: \(error)")
+            failed = true
+        }
         if failed { throw ExitCode(2) }
     }
 }

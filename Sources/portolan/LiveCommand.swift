@@ -169,7 +169,7 @@ struct LiveCommand: ParsableCommand {
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
         let status = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
-        let problem = fault ?? session.writeError
+        let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" }
         if let problem { liveWarn("portolan live: \(problem)") }
         throw ExitCode(problem != nil ? 2 : status)
     }
@@ -208,7 +208,8 @@ struct LiveReporter {
     let color: Bool
     var out = OutputFile.standardOutput
 
-    /// Renders one interval; false when the session should stop (the -w file cannot be written).
+    /// Renders one interval; false when the session should stop (the -w file or standard output
+    /// cannot be written).
     mutating func tick(_ session: inout LiveSession, stats: PcapStats?) -> Bool {
         let t = session.tick(stats: stats)
         let a = t.snapshot.accounting
@@ -222,8 +223,8 @@ struct LiveReporter {
             expiredNow: t.expiredNow, newProblems: t.newProblems, expiredListed: session.expired,
             expiredTotal: session.expiredTotal, counts: Self.counts(t.counts), stats: interval, drops: Self.drops(stats))
         writeLiveInterval(report, view: view, to: &out)
-        try? out.flush()
-        return session.writeError == nil
+        try? out.flush()  // kept in out.error: the run stops and exits 2 with it
+        return session.writeError == nil && out.error == nil
     }
 
     /// The final report; returns 1 when a flow has a verdict in --fail-on (as analyze), else 0.
