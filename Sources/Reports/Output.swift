@@ -131,11 +131,13 @@ public struct OutputFile: TextOutputStream {
         if let error { throw error }
     }
 
-    /// One line on standard error, written at once (messages, warnings).
+    /// One line on standard error, written at once (messages, warnings), through `Sanitize.text`
+    /// (file names and names from catalogs reach errors); `keepingLineBreaks` for a message whose
+    /// own text has several lines.
     @discardableResult
-    public static func printError(_ line: String) -> Bool {
+    public static func printError(_ line: String, keepingLineBreaks: Bool = false) -> Bool {
         var e = OutputFile.standardError
-        e.write(line)
+        e.write(Sanitize.text(line, keepingLineBreaks: keepingLineBreaks))
         e.buffer.append(0x0A)
         return (try? e.flush()) != nil
     }

@@ -36,8 +36,8 @@ struct TableReport {
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
                   + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
         for src in s.sources {
-            var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-            if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
+            var line = "  \(Sanitize.text(src.name)): \(group(src.packets)) packets, \(byteText(src.bytes))"
+            if let e = src.error { line += "\n    " + paint(Sanitize.text("read stopped: \(e)"), "31") }
             out.write(line + "\n")
         }
         if !s.inventoryKnown {
@@ -58,7 +58,7 @@ struct TableReport {
         var catalogsOf: [String: Int] = [:]
         for r in rowList { if let c = r.component { catalogsOf[c, default: 0] += 1 } }
         let names = rowList.map { r in
-            r.component.map { catalogsOf[$0]! > 1 ? "\($0) (\(r.catalogID ?? ""))" : $0 } ?? "(no catalog entry)"
+            r.component.map { catalogsOf[$0]! > 1 ? "\(Sanitize.text($0)) (\(r.catalogID ?? ""))" : Sanitize.text($0) } ?? "(no catalog entry)"
         }
         var order = Array(rowList.indices)
         order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
@@ -116,7 +116,7 @@ struct TableReport {
             let t = a.text(version: v)
             base = v == 6 ? "[\(t)]:\(port)" : "\(t):\(port)"
         }
-        return name.map { "\(base) (\($0))" } ?? base
+        return name.map { "\(base) (\(Sanitize.text($0)))" } ?? base
     }
 
     func writeFlowLine<Out: TextOutputStream>(_ f: FlowRecord, _ out: inout Out) {
@@ -134,14 +134,14 @@ struct TableReport {
         if let e, !e.frames.isEmpty {
             if snapshot.sources.count > 1, Int(f.evidenceSource) < snapshot.sources.count {
                 let name = snapshot.sources[Int(f.evidenceSource)].name
-                frames.add(name.split(separator: "/").last.map(String.init) ?? name)
+                frames.add(Sanitize.text(name.split(separator: "/").last.map(String.init) ?? name))
             }
             for (i, n) in e.frames.enumerated() {
                 frames.add(i > 0 ? ",#" : "#")
                 frames.add(n)
             }
         }
-        var what = f.component ?? (f.candidates.first ?? "")
+        var what = Sanitize.text(f.component ?? (f.candidates.first ?? ""))
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
         if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
         var detail = TextBytes(capacity: 128)
@@ -163,7 +163,7 @@ struct TableReport {
         }
         if let note = e?.note, !note.isEmpty {
             detail.add(" ")
-            detail.add(note)
+            detail.add(Sanitize.text(note))
         }
         if e?.confidence == .low { detail.add(" (low confidence)") }
         if f.verdicts.count > 1 {
@@ -193,13 +193,13 @@ struct TableReport {
             out.write(bold("Catalog entries never exercised") + " (per inventory host, as server)\n")
             if hosts.isEmpty { out.write("  none\n") }
             for h in hosts {
-                let who = (h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
-                    + " [" + h.roles.joined(separator: ",") + "]"
+                let who = Sanitize.text((h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
+                    + " [" + h.roles.joined(separator: ",") + "]")
                 out.write("  \(who): \(h.unexercised.count) of \(h.unexercised.count + h.exercised.count)\n")
                 var lines: [String] = []
                 var line = "    "
                 for e in h.unexercised {
-                    let item = "\(protoName(e.proto))/\(e.ports) \(e.component)"
+                    let item = "\(protoName(e.proto))/\(e.ports) \(Sanitize.text(e.component))"
                     if line.count + item.count + 2 > options.width {
                         lines.append(line)
                         line = "    "
@@ -219,10 +219,10 @@ struct TableReport {
         if !snapshot.outbound.isEmpty {
             out.write(bold("Outbound connections") + " (e.g. Mission Control)\n")
             for o in snapshot.outbound {
-                let who = (o.name.map { "\($0) " } ?? "") + o.address
+                let who = Sanitize.text((o.name.map { "\($0) " } ?? "") + o.address)
                 let status = o.reached ? paint("reached", "32")
                     : paint(o.attempts > 0 ? "NOT reached (\(o.attempts) attempt(s) unanswered)" : "NOT reached (no attempt seen)", "31")
-                out.write("  \(who) → \(o.entry.component): \(status)\n")
+                out.write("  \(who) → \(Sanitize.text(o.entry.component)): \(status)\n")
             }
             out.write("\n")
         }

@@ -82,7 +82,7 @@ struct AnalyzeCommand: ParsableCommand {
         config.tunnels = !noTunnels
         var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0) { frame in
             var terminal = OutputFile.standardError
-            terminal.write(frame)
+            terminal.write(Sanitize.progressFrame(frame))
             try? terminal.flush()
         }
         let (analyzer, errors) = CaptureRead.files(files, configuration: config, threads: threads,

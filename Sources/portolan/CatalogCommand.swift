@@ -125,7 +125,7 @@ struct CatalogCommand: ParsableCommand {
                     // The limits analyze applies when it compiles this catalog.
                     do { _ = try CompiledCatalog.compile([c]) } catch { throw CatalogError(file: path, error.message) }
                     loaded.append(c)
-                    say("ok: \(path): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))\n")
+                    say("ok: \(Sanitize.text(path)): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))\n")
                 } catch {
                     report(error); failed = true
                 }
@@ -141,7 +141,7 @@ struct CatalogCommand: ParsableCommand {
                 for (path, text) in inventories {
                     do {
                         let inv = try Inventory.parse(yaml: text, file: path, catalog: compiled)
-                        say("ok: \(path): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks\n")
+                        say("ok: \(Sanitize.text(path)): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks\n")
                     } catch {
                         report(error); failed = true
                     }
@@ -155,7 +155,7 @@ struct CatalogCommand: ParsableCommand {
                     if list.isEmpty { for id in Catalog.builtInIDs { list.append(try Catalog.builtIn(id)) } }
                     let compiled = try CompiledCatalog.compile(list)
                     let inv = try Inventory.load(path: inventory, catalog: compiled)
-                    say("ok: \(inventory): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks, with catalogs \(list.map(\.id).joined(separator: ", "))\n")
+                    say("ok: \(Sanitize.text(inventory)): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks, with catalogs \(list.map(\.id).joined(separator: ", "))\n")
                 } catch {
                     report(error); failed = true
                 }

@@ -35,7 +35,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         if files.isEmpty {
             // Checked here so that the message carries the usage line.
-            OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…")
+            OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…", keepingLineBreaks: true)
             throw ExitCode(2)
         }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
