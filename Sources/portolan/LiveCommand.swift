@@ -146,16 +146,19 @@ struct LiveCommand: ParsableCommand {
             interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
             configuration: configuration, failOn: failOnVerdicts)
         let view: LiveView = isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines
+        // The loop ticks at least once a second so that the -w file is flushed that often; the
+        // report is written every `ticksPerReport` ticks, that is every --interval.
+        let ticksPerReport = max(1, Int(interval.rounded(.up)))
         var reporter = LiveReporter(
             view: view, format: format.flatMap(ReportFormat.init(rawValue:)) ?? (view == .table ? .table : .json),
-            color: view == .table && getenv("NO_COLOR") == nil)
+            color: view == .table && getenv("NO_COLOR") == nil, ticksPerReport: ticksPerReport)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
         }
 
         let loop = CaptureLoop(
-            stop: stop, intervalNanos: Int64(interval * 1e9), durationNanos: duration.map { Int64($0 * 1e9) },
+            stop: stop, intervalNanos: Int64(interval * 1e9 / Double(ticksPerReport)), durationNanos: duration.map { Int64($0 * 1e9) },
             maxPackets: count)
         var fault: String?
         var reason: StopReason?
@@ -206,11 +209,18 @@ struct LiveReporter {
     let view: LiveView
     let format: ReportFormat
     let color: Bool
+    let ticksPerReport: Int
+    var ticks = 0
     var out = OutputFile.standardOutput
 
-    /// Renders one interval; false when the session should stop (the -w file or standard output
-    /// cannot be written).
+    /// Flushes the -w file, and every `ticksPerReport` ticks renders one interval; false when the
+    /// session should stop (the -w file or standard output cannot be written).
     mutating func tick(_ session: inout LiveSession, stats: PcapStats?) -> Bool {
+        ticks += 1
+        if ticks % ticksPerReport != 0 {
+            session.flushWriter()
+            return session.writeError == nil
+        }
         let t = session.tick(stats: stats)
         let a = t.snapshot.accounting
         let interval = IntervalStats(
@@ -256,7 +266,7 @@ struct LiveReporter {
 
 func liveReasonText(_ r: StopReason) -> String {
     switch r {
-    case .signal(let s): s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal \(s)"
+    case .signal(let s): s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : s == SIGHUP ? "SIGHUP" : "signal \(s)"
     case .duration: "duration"
     case .count: "count"
     case .requested: "error"
