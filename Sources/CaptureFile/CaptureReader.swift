@@ -53,7 +53,8 @@ public struct CaptureReader {
     /// Byte order of the pcap file or of the current pcapng section (snoop: always big-endian).
     @usableFromInline var bigEndian: Bool
     @usableFromInline let isPcapng: Bool
-    /// When `pos` passes this, pages behind it are released (Int.max: never).
+    /// When `pos` passes this, the next window is checked (`windowCheck`) and pages behind it
+    /// are released (Int.max: never, for memory that is not a file mapping).
     @usableFromInline var releaseMark: Int
     /// Pages before this offset were released already.
     var releasedUpTo: Int = 0
@@ -87,6 +88,8 @@ public struct CaptureReader {
 
     /// Release pages behind the reader every this many bytes.
     @usableFromInline static let releaseStride = 32 << 20
+    /// The file's size is checked before each window of this many bytes of a mapping.
+    @usableFromInline static let checkWindow = 1 << 20
     @inlinable static var prefetchDistance: Int { 4096 }
 
     public init(path: String, sourceIndex: UInt32 = 0) throws(CaptureFileError) {
@@ -107,7 +110,7 @@ public struct CaptureReader {
         pos = 0
         packets = 0
         failure = nil
-        releaseMark = file.isMapped ? Self.releaseStride : Int.max
+        releaseMark = file.isMapped ? 0 : Int.max  // the first window is checked too
         recordHeaderSize = 16
         fractionNanos = 1000
         pcapLinkType = .ethernet
@@ -190,7 +193,7 @@ public struct CaptureReader {
     /// packets; once it has thrown it throws the same error on every later call.
     @_transparent  // into the caller's packet loop: `@inline(__always)` is not honoured across modules
     public mutating func next(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
-        if _slowPath(pos >= releaseMark) { releaseBehind() }
+        if _slowPath(pos >= releaseMark) { try windowCheck() }
         if isPcapng { return try nextPcapng(&record) }
         return try nextPcap(&record)
     }
@@ -275,11 +278,21 @@ public struct CaptureReader {
 
     // MARK: - slow paths (not inlined: damage, rare blocks, end of file)
 
+    /// Before each window of a mapping: releases the pages behind the reader (every
+    /// `releaseStride` bytes), and makes sure the file still holds this window and the next (a
+    /// record that starts in this one may end in the next). A file cut shorter by another process
+    /// ends reading here with an error naming the offset, instead of a SIGBUS.
     @usableFromInline @inline(never)
-    mutating func releaseBehind() {
-        file.releasePages(from: releasedUpTo, before: pos)
-        releasedUpTo = pos
-        releaseMark = pos > Int.max - Self.releaseStride ? Int.max : pos + Self.releaseStride
+    mutating func windowCheck() throws(CaptureFileError) {
+        if pos - releasedUpTo >= Self.releaseStride {
+            file.releasePages(from: releasedUpTo, before: pos)
+            releasedUpTo = pos
+        }
+        let needed = pos > end - 2 * Self.checkWindow ? end : pos + 2 * Self.checkWindow
+        if let size = file.sizeIfShrunk(below: needed) {
+            throw fail(.truncated, at: pos, "the file shrank to \(size) bytes while it was being read (it had \(end) bytes when opened)")
+        }
+        releaseMark = pos > Int.max - Self.checkWindow ? Int.max : pos + Self.checkWindow
     }
 
     /// Records the error, stops reading, and returns it for throwing.
@@ -864,7 +877,7 @@ extension CaptureReader {
         pos = offset
         packets = packetsBefore
         releasedUpTo = offset
-        releaseMark = file.isMapped && offset <= Int.max - Self.releaseStride ? offset + Self.releaseStride : Int.max
+        releaseMark = file.isMapped ? offset : Int.max  // the window at `offset` is checked first
     }
 
     /// Packets whose record (pcap) or packet block (pcapng) starts in `from..<before`, walking

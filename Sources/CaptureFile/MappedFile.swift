@@ -19,9 +19,9 @@ import CZstd
 /// decompressed into memory, up to `maxDecompressedBytes`. Pointers into `bytes` stay valid while
 /// this object lives; do not let them escape it.
 ///
-/// The mapping covers the file's size when it was opened: data appended later is not seen, and a
-/// file truncated by another process while it is mapped makes reads past its new end fault
-/// (SIGBUS), as with any mmap reader.
+/// The mapping covers the file's size when it was opened: data appended later is not seen. A
+/// file truncated by another process while it is mapped would make reads past its new end fault
+/// (SIGBUS): readers check `sizeIfShrunk(below:)` before each window they walk.
 public final class MappedFile: @unchecked Sendable {
     // @unchecked: every stored property is immutable after init; the memory is never written after
     // init, and madvise(MADV_DONTNEED) on a read-only file mapping only drops clean pages, which
@@ -42,6 +42,12 @@ public final class MappedFile: @unchecked Sendable {
     private let mapBase: UnsafeMutableRawPointer?   // munmap in deinit when isMapped
     private let heapBase: UnsafeMutableRawPointer?  // free in deinit otherwise
     private let mapLength: Int
+    /// The mapped file's device and inode (0 when not mapped), to tell it from a file that
+    /// replaced it under the same name.
+    private let device: UInt64
+    private let inode: UInt64
+    /// `path` as a C string, made once: the window checks call stat(2) without allocating.
+    private let cPath: [CChar]
 
     public var count: Int { bytes.count }
 
@@ -92,6 +98,9 @@ public final class MappedFile: @unchecked Sendable {
             self.heapBase = raw.heap
             self.mapLength = raw.count
             self.isMapped = raw.map != nil
+            self.device = raw.map != nil ? UInt64(st.st_dev) : 0
+            self.inode = raw.map != nil ? UInt64(st.st_ino) : 0
+            self.cPath = raw.map != nil ? Array(path.utf8CString) : []
             self.bytes = content
             self.compression = .none
             return
@@ -106,6 +115,9 @@ public final class MappedFile: @unchecked Sendable {
         self.heapBase = out
         self.mapLength = 0
         self.isMapped = false
+        self.device = 0
+        self.inode = 0
+        self.cPath = []
         self.bytes = UnsafeRawBufferPointer(start: out.map { UnsafeRawPointer($0) }, count: n)
         self.compression = comp
     }
@@ -134,6 +146,9 @@ public final class MappedFile: @unchecked Sendable {
         self.mapBase = nil
         self.mapLength = 0
         self.isMapped = false
+        self.device = 0
+        self.inode = 0
+        self.cPath = []
         self.heapBase = heap
         self.bytes = UnsafeRawBufferPointer(start: heap.map { UnsafeRawPointer($0) }, count: count)
         self.compression = compression
@@ -175,6 +190,17 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// For a mapped file that another process has cut below `needed` bytes since it was mapped
+    /// (reading the mapping past the new end would fault with SIGBUS): its size now. Nil when it
+    /// is long enough, was replaced under its name, or is not a mapping.
+    public func sizeIfShrunk(below needed: Int) -> Int? {
+        guard isMapped else { return nil }
+        var st = stat()
+        guard stat(cPath, &st) == 0, UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else { return nil }
+        let size = Int(st.st_size)
+        return size < min(needed, mapLength) ? size : nil
+    }
 
     // MARK: - helpers (not per packet)
 

@@ -71,11 +71,15 @@ public struct PcapWriter {
         h.1 = fraction.littleEndian
         h.2 = captured.littleEndian
         h.3 = max(record.originalLength, captured).littleEndian
-        try sink.reserve(16)
-        withUnsafeBytes(of: &h) { sink.copyIn($0) }  // reserve(16) made room
+        // The whole record goes into the buffer at once, so that a flush never ends inside a
+        // record (a failed flush can then cut the file back to a record boundary).
+        let whole = 16 + Int(captured) <= Sink.capacity
+        try sink.reserve(whole ? 16 + Int(captured) : 16)
+        withUnsafeBytes(of: &h) { sink.copyIn($0) }  // reserve made room
         if captured > 0, let data = bytes.baseAddress {
             // safe: captured ≤ bytes.count
-            try sink.append(UnsafeRawBufferPointer(start: data, count: Int(captured)))
+            let payload = UnsafeRawBufferPointer(start: data, count: Int(captured))
+            if whole { sink.copyIn(payload) } else { try sink.append(payload) }
         }
         sink.packets += 1
     }
@@ -173,7 +177,32 @@ final class Sink {
         guard used > 0 else { return }
         let n = used
         used = 0
-        try writeAll(buffer, n)
+        let start = fileOffset
+        do throws(CaptureFileError) {
+            try writeAll(buffer, n)
+        } catch {
+            endOnRecordBoundary(flushStart: start)
+            throw error
+        }
+    }
+
+    /// After a write failed part-way (a full file system): cuts the file back to the end of the
+    /// last record written whole, so that it stays a valid capture. The buffer holds whole
+    /// records from `flushStart` on (the file header is flushed alone, first).
+    func endOnRecordBoundary(flushStart: UInt64) {
+        let written = Int(fileOffset - flushStart)
+        var end = 0
+        if flushStart > 0 {
+            while end + 16 <= written {
+                // safe: end + 16 ≤ written ≤ the bytes in the buffer
+                let caplen = Int(UInt32(littleEndian: (buffer + end + 8).loadUnaligned(as: UInt32.self)))
+                if end + 16 + caplen > written { break }
+                end += 16 + caplen
+            }
+        }
+        if ownsDescriptor && ftruncate(fd, off_t(flushStart) + off_t(end)) == 0 {
+            fileOffset = flushStart + UInt64(end)
+        }
     }
 
     func writeAll(_ start: UnsafeRawPointer, _ count: Int) throws(CaptureFileError) {

@@ -92,6 +92,10 @@ public struct CaptureLoop: Sendable {
     /// End with `.interfaceWentDown` when the interface is taken down (libpcap would wait for it
     /// to come back); checked about every `pollCapMilliseconds`.
     public var failWhenInterfaceDown: Bool = true
+    /// On a signal, keep draining this long: the kernel hands a partly filled ring block over only
+    /// when its timeout (`CaptureSettings.timeoutMilliseconds`) retires it, so the packets that
+    /// arrived just before the signal are readable only after that.
+    public var finalDrainMilliseconds: Int32 = 150
 
     public init(stop: StopSignal? = nil, intervalNanos: Int64? = nil, durationNanos: Int64? = nil, maxPackets: UInt64? = nil) {
         self.stop = stop
@@ -117,6 +121,25 @@ public struct CaptureLoop: Sendable {
         }
     }
 
+    /// After a signal: drains until the block the kernel was filling has timed out and been
+    /// read, or `maxPackets` is reached (no dispatch is running here, so `pcap_breakloop` has
+    /// nothing to wake; it would only make the next dispatch return empty).
+    func finalDrain(
+        _ handle: inout PcapHandle, _ firstFrame: UInt64, _ ring: pollfd,
+        _ packet: (CaptureRecord, UnsafeRawBufferPointer) -> Void
+    ) throws(PcapError) {
+        let end = monotonicNanos() &+ Int64(finalDrainMilliseconds) * 1_000_000
+        var fd = [ring]
+        while true {
+            try drain(&handle, firstFrame, packet)
+            if let maxPackets, handle.framesDelivered &- firstFrame >= maxPackets { return }
+            let left = end &- monotonicNanos()
+            if left <= 0 { return }
+            let ms = Int32((left + 999_999) / 1_000_000)
+            if fd[0].fd >= 0 { _ = poll(&fd, 1, min(ms, 20)) } else { usleep(UInt32(min(ms, 10)) * 1000) }
+        }
+    }
+
     /// Runs until a stop condition; hands every packet to `packet` (inside `pcap_dispatch`, on
     /// the ring's bytes) and calls `tick` with `pcap_stats` every interval (return false to stop). A libpcap error —
     /// for example the interface going down — is thrown; packets delivered before it were
@@ -137,7 +160,7 @@ public struct CaptureLoop: Sendable {
 
         while true {
             if let signo = stop?.pending() {
-                try drain(&handle, firstFrame, packet)
+                try finalDrain(&handle, firstFrame, fds[0], packet)
                 return .signal(signo)
             }
             var now = monotonicNanos()

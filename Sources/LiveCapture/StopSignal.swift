@@ -15,7 +15,7 @@ private let stopHandler: @convention(c) (Int32) -> Void = { signo in
     _ = write(signalPipeWrite, &byte, 1)
 }
 
-/// Catches SIGINT and SIGTERM and exposes them as a pollable fd. Install once, before capturing;
+/// Catches SIGINT, SIGTERM and SIGHUP (a closed terminal) and exposes them as a pollable fd. Install once, before capturing;
 /// a signal asks the loop to stop; `restoreDefaults()` afterwards lets the next one terminate.
 public struct StopSignal: Sendable {
     /// Read end of the pipe: readable once a signal arrived.
@@ -32,7 +32,7 @@ public struct StopSignal: Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         signalPipeWrite = fds[1]
-        for signo in [SIGINT, SIGTERM] {
+        for signo in [SIGINT, SIGTERM, SIGHUP] {
             var action = sigaction()
             #if canImport(Glibc)
             action.__sigaction_handler.sa_handler = stopHandler
@@ -49,18 +49,20 @@ public struct StopSignal: Sendable {
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         return StopSignal(fd: fds[0])
     }
 
-    /// Puts SIGINT and SIGTERM back to their default action (terminate). Called once the capture
+    /// Puts SIGINT, SIGTERM and SIGHUP back to their default action (terminate). Called once the capture
     /// loop has stopped: a second Ctrl-C during a long final report then ends the process.
     public func restoreDefaults() {
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        signal(SIGHUP, SIG_DFL)
     }
 
-    /// The signal that arrived (SIGINT/SIGTERM), or nil; does not block.
+    /// The signal that arrived (SIGINT/SIGTERM/SIGHUP), or nil; does not block.
     public func pending() -> Int32? {
         var byte: UInt8 = 0
         let n = read(fd, &byte, 1)

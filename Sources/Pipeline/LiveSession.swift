@@ -142,13 +142,17 @@ public struct LiveSession {
             .map { ($0.key, $0.value) }
     }
 
-    /// The end of the run: closes the -w file; every flow (expired, then active), the counts over
-    /// the active ones and every expired one, and the findings (flows with a --fail-on verdict).
+    /// The end of the run: closes the -w file, collects what expired or was evicted since the last
+    /// interval; every flow (expired, then active), the counts over the active ones and every
+    /// expired one, and the findings (flows with a --fail-on verdict).
     public mutating func finish() -> (snapshot: AnalysisSnapshot, counts: [(LiveCountKey, Int)], findings: Int) {
         flushWriter()
         if let w = writer.take() {
             do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
         }
+        // Flows evicted (or expired) since the last interval are in no list yet: without this
+        // they would miss the report, the counts and --fail-on.
+        _ = collectExpired(now: wallClockNanos())
         let active = analyzer.snapshot()
         let allCounts = counts(active)
         var snapshot = active

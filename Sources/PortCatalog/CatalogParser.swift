@@ -37,6 +37,7 @@ struct CatalogParser {
 
         // Roles.
         var roles: [(name: String, description: String)] = []
+        var roleNames: Set<String> = []
         let rolesNode = try r.required(top, "roles", in: "the catalog", at: root)
         for node in try r.list(rolesNode, "roles") {
             var name: String, description = "", at = node
@@ -51,10 +52,11 @@ struct CatalogParser {
             guard Self.isName(name), name != "all" else {
                 throw r.error(at, "bad role name '\(name)' (letters, digits, '.', '_' and '-'; 'all' is reserved)")
             }
-            guard !roles.contains(where: { $0.name == name }) else { throw r.error(at, "role '\(name)' declared twice") }
+            guard roleNames.insert(name).inserted else { throw r.error(at, "role '\(name)' declared twice") }
             roles.append((name, description))
         }
         guard !roles.isEmpty else { throw r.error(rolesNode, "the catalog declares no roles") }
+        let declared = roles.map(\.name)
 
         var decisions: [String] = []
         if let d = top["decisions"] {
@@ -115,7 +117,6 @@ struct CatalogParser {
 
             let rolesNode = try r.required(m, "roles", in: "an entry", at: node)
             var entryRoles: [String] = []
-            let declared = roles.map(\.name)
             if let s = rolesNode.scalar?.string, s == "all" {
                 entryRoles = declared
             } else {
@@ -123,7 +124,7 @@ struct CatalogParser {
                 for item in items {
                     let name = try r.string(item, "role")
                     if name == "all" { throw r.error(item, "'all' must stand alone (roles: all)") }
-                    guard declared.contains(name) else {
+                    guard roleNames.contains(name) else {
                         throw r.error(item, "unknown role '\(name)' (this catalog's roles: \(declared.joined(separator: ", ")))")
                     }
                     if !entryRoles.contains(name) { entryRoles.append(name) }

@@ -50,7 +50,8 @@ public struct Inventory: Sendable {
 
     /// An inventory made in code (tests, tools): `hosts` and `networks` added in order.
     public init(hosts: [InventoryHost], networks: [IPNetwork] = []) {
-        for h in hosts { addHost(h) }
+        for h in hosts { append(h) }
+        sortRanges()
         for n in networks { addNetwork(n) }
     }
 
@@ -80,6 +81,20 @@ public struct Inventory: Sendable {
     }
 
     public mutating func addHost(_ host: InventoryHost) {
+        append(host)
+        guard let last = ranges.last, !host.network.isSingleHost else { return }
+        // Into place: after every range at least as long (insertion order on ties).
+        let key = Self.bits(last)
+        var low = 0, high = ranges.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if Self.bits(ranges[mid]) >= key { low = mid + 1 } else { high = mid }
+        }
+        if low < ranges.count - 1 { ranges.insert(ranges.removeLast(), at: low) }
+    }
+
+    /// Adds a host without ordering `ranges`: a whole file is added, then sorted once.
+    mutating func append(_ host: InventoryHost) {
         hosts.append(host)
         let net = host.network
         if net.isSingleHost {
@@ -90,15 +105,24 @@ public struct Inventory: Sendable {
             exact[k] = v
         } else {
             ranges.append(Range(network: net, roles: host.roles, name: host.name))
-            ranges.sort {
-                IPNetwork.bits($0.network.prefixLength, version: $0.network.version)
-                    > IPNetwork.bits($1.network.prefixLength, version: $1.network.version)
-            }
         }
     }
 
+    static func bits(_ r: Range) -> Int { Int(IPNetwork.bits(r.network.prefixLength, version: r.network.version)) }
+
+    /// Longest prefix first, insertion order on ties.
+    mutating func sortRanges() {
+        ranges = ranges.indices.sorted { a, b in
+            let x = Self.bits(ranges[a]), y = Self.bits(ranges[b])
+            return x != y ? x > y : a < b
+        }.map { ranges[$0] }
+    }
+
+    /// The declared networks, for the duplicate check.
+    var networkSet: Set<IPNetwork> = []
+
     public mutating func addNetwork(_ network: IPNetwork) {
-        if !networks.contains(network) { networks.append(network) }
+        if networkSet.insert(network).inserted { networks.append(network) }
     }
 
     /// Adds `ROLE=ADDR[,ADDR|CIDR…]` (the `--role` flag). Repeatable; combines with a file.
@@ -179,9 +203,10 @@ public struct Inventory: Sendable {
                     }
                 }
                 let name = try r.optionalString(m["name"], "name")
-                inv.addHost(InventoryHost(name: name, address: net.address, prefixLength: net.prefixLength,
-                                          version: net.version, roles: roles))
+                inv.append(InventoryHost(name: name, address: net.address, prefixLength: net.prefixLength,
+                                         version: net.version, roles: roles))
             }
+            inv.sortRanges()
         }
         if inv.hosts.isEmpty && inv.networks.isEmpty { throw r.error(root, empty) }
         return inv

@@ -10,20 +10,26 @@ public let csvHeader = [
     "files", "evidence_file",
 ]
 
-/// Appends one field with RFC 4180 quoting: a field with a comma, quote or line break is quoted,
-/// its quotes doubled.
+/// Appends one text field: `Sanitize.csvText` (controls escaped, a formula start neutralised),
+/// then RFC 4180 quoting (a field with a comma or quote is quoted, its quotes doubled).
 func appendCSVField(_ s: String, to out: inout [UInt8]) {
     let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
-        for b in buf where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return false }
+        if let first = buf.first, Sanitize.isFormulaStart(first) { return false }
+        for b in buf where b == 0x2C || b == 0x22 || Sanitize.mayStartUnsafe(b) { return false }
         return true
-    } ?? !s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+    } ?? false
     if plain {
         var s = s
         s.withUTF8 { out.append(contentsOf: $0) }
         return
     }
+    let t = Sanitize.csvText(s)
+    guard t.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) else {
+        out.append(contentsOf: t.utf8)
+        return
+    }
     out.append(0x22)
-    for b in s.utf8 {
+    for b in t.utf8 {
         if b == 0x22 { out.append(0x22) }
         out.append(b)
     }

@@ -80,10 +80,7 @@ public enum CatalogText {
 
     // MARK: CSV
 
-    static func csv(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
-    }
+    static func csv(_ s: String) -> String { csvField(s) }
 
     public static let csvHeader = "catalog,protocol,port_low,port_high,component,unit,roles,scope,edition,overlay,relation,destinations,notes,source"
 
@@ -111,6 +108,7 @@ public enum CatalogText {
     public static func table(_ rows: [[String]], indent: String = "") -> String {
         guard let n = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: n)
+        let rows = rows.map { $0.map { Sanitize.text($0) } }
         for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
         var out = ""
         for r in rows {
@@ -140,7 +138,7 @@ public enum CatalogText {
             if i > 0 { out += "\n" }
             var doc = c.documentName
             if !c.documentVersion.isEmpty { doc += (doc.isEmpty ? "" : ", ") + "version \(c.documentVersion)" }
-            out += "\(c.id) — \(c.title)" + (doc.isEmpty ? "" : " (from \(doc))") + ", \(c.entries.count) entries\n"
+            out += "\(c.id) — \(Sanitize.text(c.title))" + (doc.isEmpty ? "" : " (from \(Sanitize.text(doc)))") + ", \(c.entries.count) entries\n"
             out += "roles: " + c.roles.map(\.name).joined(separator: ", ") + "\n"
             var rows: [[String]] = [["PROTO", "PORTS", "COMPONENT", "UNIT", "ROLES", "SCOPE", "EDITION", "FLAGS"]]
             for e in c.entries {
@@ -155,7 +153,7 @@ public enum CatalogText {
     }
 
     public static func lookupTable(_ matches: [Match], query: String, role: String?) -> String {
-        let forRole = role.map { " for role \($0)" } ?? ""
+        let forRole = role.map { " for role \(Sanitize.text($0))" } ?? ""
         guard !matches.isEmpty else { return "\(query)\(forRole): no catalog entry\n" }
         let served = matches.filter { $0.entry.scope != .outbound }.count
         var out = "\(query)\(forRole): \(matches.count) match\(matches.count == 1 ? "" : "es")"
@@ -176,8 +174,8 @@ public enum CatalogText {
             if e.overlay { lines.append("overlay: carries VXLAN") }
             if let n = e.notes { lines.append("notes: " + n) }
             lines.append("source: " + e.source)
-            out += "\n\(e.catalogID) / \(e.component) (\(e.transport.name)/\(e.portText)):\n"
-            for l in lines { out += "  " + l + "\n" }
+            out += "\n\(e.catalogID) / \(Sanitize.text(e.component)) (\(e.transport.name)/\(e.portText)):\n"
+            for l in lines { out += "  " + Sanitize.text(l) + "\n" }
         }
         return out
     }

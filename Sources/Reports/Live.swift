@@ -140,10 +140,10 @@ func liveTable(_ i: LiveInterval) -> String {
         if d.any { out += " — verdicts may be incomplete" }
     }
     out += "\n\n"
-    let width = max(9, i.counts.map { $0.component.count }.max() ?? 0)
+    let width = max(9, i.counts.map { Sanitize.text($0.component).count }.max() ?? 0)
     out += livePad("COMPONENT", width) + "  VERDICT              FLOWS\n"
     for c in i.counts {
-        let name = c.component.isEmpty ? "-" : c.component
+        let name = c.component.isEmpty ? "-" : Sanitize.text(c.component)
         out += livePad(name, width) + "  " + livePad(c.verdict.rawValue, 19) + "  \(c.flows)\n"
     }
     let problems = (i.expiredListed + i.snapshot.flows).filter(\.isProblem).suffix(15)
@@ -211,7 +211,7 @@ func liveFlowText(_ f: FlowRecord) -> String {
     let c = f.client.text(version: f.ipVersion)
     let s = f.server.text(version: f.ipVersion)
     let arrow = f.ipVersion == 6 ? "[\(c)]:\(f.clientPort) → [\(s)]:\(f.serverPort)" : "\(c):\(f.clientPort) → \(s):\(f.serverPort)"
-    return "\(livePad(f.verdict.rawValue, 19)) \(f.proto.name) \(arrow) \(f.component ?? "-") \(f.state.rawValue) \(f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
+    return "\(livePad(f.verdict.rawValue, 19)) \(f.proto.name) \(arrow) \(Sanitize.text(f.component ?? "-")) \(f.state.rawValue) \(f.history) \(f.clientPackets)/\(f.serverPackets) pkts"
 }
 
 /// `s` padded with spaces to `width` characters (never cut).

@@ -23,21 +23,67 @@ public struct OutputFile: TextOutputStream {
     public private(set) var error: OutputError?
     @usableFromInline static let chunk = 1 << 16
 
+    /// A -o file's own name until `close()` renames it onto `renameTarget` (`path`, or the file
+    /// a symlink at `path` names).
+    let temporaryPath: String?
+    var renameTarget: String = ""
+
     public init(fd: Int32) {
         self.fd = fd
         owned = false
+        temporaryPath = nil
         path = fd == 1 ? "standard output" : fd == 2 ? "standard error" : "descriptor \(fd)"
         buffer.reserveCapacity(Self.chunk + 4096)
     }
 
-    /// Creates or truncates `path`.
-    public init(path: String) throws(OutputError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    /// A report to `path`: written to a new file in the same folder and renamed onto `path` by
+    /// `close()`, so that the target never holds a partial report. Refused when `path` is one of
+    /// `inputs` (the same device and inode, whatever the names).
+    public init(path: String, inputs: [String] = []) throws(OutputError) {
+        for input in inputs where Self.sameFile(path, input) {
+            throw OutputError(path: path, message: "it is the input file \(input); choose another output")
+        }
+        var st = stat()
+        let exists = stat(path, &st) == 0
+        if exists && (st.st_mode & S_IFMT) != S_IFREG {
+            // A device, pipe or socket (/dev/null, /dev/stdout, a FIFO): written in place, never
+            // replaced by a renamed file.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw OutputError(path: path, message: String(cString: strerror(errno))) }
+            self.fd = fd
+            owned = true
+            temporaryPath = nil
+            self.path = path
+            buffer.reserveCapacity(Self.chunk + 4096)
+            return
+        }
+        // A symlink to a file: the file it names is replaced, the link stays.
+        let target = realpath(path, nil).map { p in defer { free(p) }; return String(cString: p) } ?? path
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[...$0]) } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        var fd: Int32 = -1
+        var temporary = ""
+        for attempt in 0..<100 {
+            temporary = "\(folder).\(name).portolan-\(getpid())-\(attempt)"
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         guard fd >= 0 else { throw OutputError(path: path, message: String(cString: strerror(errno))) }
+        if exists { _ = fchmod(fd, st.st_mode & 0o7777) }  // the report replaces the file with its permissions
         self.fd = fd
         owned = true
+        temporaryPath = temporary
         self.path = path
+        renameTarget = target
         buffer.reserveCapacity(Self.chunk + 4096)
+    }
+
+    /// True when both paths name the same existing file (device and inode).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     public static var standardOutput: OutputFile { OutputFile(fd: STDOUT_FILENO) }
@@ -69,20 +115,29 @@ public struct OutputFile: TextOutputStream {
         if let error { throw error }
     }
 
-    /// Flushes and closes (when opened here).
+    /// Flushes and closes (when opened here). A -o file is renamed onto its target only when
+    /// every byte was written; otherwise the temporary file is removed.
     public mutating func close() throws(OutputError) {
-        try flush()
+        do { try flush() } catch {}
         if owned && systemClose(fd) != 0 && error == nil {
             error = OutputError(path: path, message: String(cString: strerror(errno)))
+        }
+        if let temporaryPath {
+            if error == nil && rename(temporaryPath, renameTarget) != 0 {
+                error = OutputError(path: path, message: String(cString: strerror(errno)))
+            }
+            if error != nil { unlink(temporaryPath) }
         }
         if let error { throw error }
     }
 
-    /// One line on standard error, written at once (messages, warnings).
+    /// One line on standard error, written at once (messages, warnings), through `Sanitize.text`
+    /// (file names and names from catalogs reach errors); `keepingLineBreaks` for a message whose
+    /// own text has several lines.
     @discardableResult
-    public static func printError(_ line: String) -> Bool {
+    public static func printError(_ line: String, keepingLineBreaks: Bool = false) -> Bool {
         var e = OutputFile.standardError
-        e.write(line)
+        e.write(Sanitize.text(line, keepingLineBreaks: keepingLineBreaks))
         e.buffer.append(0x0A)
         return (try? e.flush()) != nil
     }

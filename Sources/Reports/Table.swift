@@ -39,8 +39,8 @@ struct TableReport {
                   + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
         for (g, src) in s.sources.enumerated() {
             guard src.pieces.count > 1 else {
-                var line = "  \(src.name): \(group(src.packets)) packets, \(byteText(src.bytes))"
-                if let e = src.error { line += "\n    " + paint("read stopped: \(e)", "31") }
+                var line = "  \(Sanitize.text(src.name)): \(group(src.packets)) packets, \(byteText(src.bytes))"
+                if let e = src.error { line += "\n    " + paint(Sanitize.text("read stopped: \(e)"), "31") }
                 out.write(line + "\n")
                 continue
             }
@@ -48,8 +48,8 @@ struct TableReport {
             out.write("  group \(g + 1), \(src.pieces.count) pieces of one capture read as one stream: "
                       + "\(group(src.packets)) packets, \(byteText(src.bytes))\n")
             for p in src.pieces {
-                var line = "    \(p.name): \(group(p.packets)) packets, \(byteText(p.bytes))"
-                if let e = p.error { line += "\n      " + paint("read stopped: \(e)", "31") }
+                var line = "    \(Sanitize.text(p.name)): \(group(p.packets)) packets, \(byteText(p.bytes))"
+                if let e = p.error { line += "\n      " + paint(Sanitize.text("read stopped: \(e)"), "31") }
                 out.write(line + "\n")
             }
         }
@@ -71,7 +71,7 @@ struct TableReport {
         var catalogsOf: [String: Int] = [:]
         for r in rowList { if let c = r.component { catalogsOf[c, default: 0] += 1 } }
         let names = rowList.map { r in
-            r.component.map { catalogsOf[$0]! > 1 ? "\($0) (\(r.catalogID ?? ""))" : $0 } ?? "(no catalog entry)"
+            r.component.map { catalogsOf[$0]! > 1 ? "\(Sanitize.text($0)) (\(r.catalogID ?? ""))" : Sanitize.text($0) } ?? "(no catalog entry)"
         }
         var order = Array(rowList.indices)
         order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
@@ -129,7 +129,7 @@ struct TableReport {
             let t = a.text(version: v)
             base = v == 6 ? "[\(t)]:\(port)" : "\(t):\(port)"
         }
-        return name.map { "\(base) (\($0))" } ?? base
+        return name.map { "\(base) (\(Sanitize.text($0)))" } ?? base
     }
 
     func writeFlowLine<Out: TextOutputStream>(_ f: FlowRecord, _ out: inout Out) {
@@ -154,7 +154,7 @@ struct TableReport {
                     if p != last, let p {
                         let name = src.pieces[p].name
                         if i > 0 { frames.add(",") }
-                        frames.add(name.split(separator: "/").last.map(String.init) ?? name)
+                        frames.add(Sanitize.text(name.split(separator: "/").last.map(String.init) ?? name))
                         frames.add("#")
                     } else {
                         frames.add(i > 0 ? ",#" : "#")
@@ -164,7 +164,7 @@ struct TableReport {
                 }
             } else {
                 if snapshot.sources.count > 1, let src {
-                    frames.add(src.name.split(separator: "/").last.map(String.init) ?? src.name)
+                    frames.add(Sanitize.text(src.name.split(separator: "/").last.map(String.init) ?? src.name))
                 }
                 for (i, n) in e.frames.enumerated() {
                     frames.add(i > 0 ? ",#" : "#")
@@ -172,7 +172,7 @@ struct TableReport {
                 }
             }
         }
-        var what = f.component ?? (f.candidates.first ?? "")
+        var what = Sanitize.text(f.component ?? (f.candidates.first ?? ""))
         if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
         if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
         var detail = TextBytes(capacity: 128)
@@ -194,7 +194,7 @@ struct TableReport {
         }
         if let note = e?.note, !note.isEmpty {
             detail.add(" ")
-            detail.add(note)
+            detail.add(Sanitize.text(note))
         }
         if e?.confidence == .low { detail.add(" (low confidence)") }
         if f.verdicts.count > 1 {
@@ -224,13 +224,13 @@ struct TableReport {
             out.write(bold("Catalog entries never exercised") + " (per inventory host, as server)\n")
             if hosts.isEmpty { out.write("  none\n") }
             for h in hosts {
-                let who = (h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
-                    + " [" + h.roles.joined(separator: ",") + "]"
+                let who = Sanitize.text((h.name.map { "\($0) " } ?? "") + h.addresses.joined(separator: ", ")
+                    + " [" + h.roles.joined(separator: ",") + "]")
                 out.write("  \(who): \(h.unexercised.count) of \(h.unexercised.count + h.exercised.count)\n")
                 var lines: [String] = []
                 var line = "    "
                 for e in h.unexercised {
-                    let item = "\(protoName(e.proto))/\(e.ports) \(e.component)"
+                    let item = "\(protoName(e.proto))/\(e.ports) \(Sanitize.text(e.component))"
                     if line.count + item.count + 2 > options.width {
                         lines.append(line)
                         line = "    "
@@ -250,10 +250,10 @@ struct TableReport {
         if !snapshot.outbound.isEmpty {
             out.write(bold("Outbound connections") + " (e.g. Mission Control)\n")
             for o in snapshot.outbound {
-                let who = (o.name.map { "\($0) " } ?? "") + o.address
+                let who = Sanitize.text((o.name.map { "\($0) " } ?? "") + o.address)
                 let status = o.reached ? paint("reached", "32")
                     : paint(o.attempts > 0 ? "NOT reached (\(o.attempts) attempt(s) unanswered)" : "NOT reached (no attempt seen)", "31")
-                out.write("  \(who) → \(o.entry.component): \(status)\n")
+                out.write("  \(who) → \(Sanitize.text(o.entry.component)): \(status)\n")
             }
             out.write("\n")
         }

@@ -99,7 +99,7 @@ struct AnalyzeCommand: ParsableCommand {
         config.tunnels = !noTunnels
         var progress = Progress(enabled: !noProgress && isatty(STDERR_FILENO) != 0) { frame in
             var terminal = OutputFile.standardError
-            terminal.write(frame)
+            terminal.write(Sanitize.progressFrame(frame))
             try? terminal.flush()
         }
         if sameCapture && vantagePoints { throw analyzeFail("--same-capture and --vantage-points exclude each other") }
@@ -135,14 +135,11 @@ struct AnalyzeCommand: ParsableCommand {
         let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
         let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
         var out: OutputFile
-        do { out = try output.map { p throws(OutputError) in try OutputFile(path: p) } ?? .standardOutput } catch {
+        do { out = try output.map { p throws(OutputError) in try OutputFile(path: p, inputs: files) } ?? .standardOutput } catch {
             throw analyzeFail("\(error)")
         }
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
-        do { try out.close() } catch {
-            // Standard output gone (a closed pipe) is the reader's choice, not a failure.
-            if output != nil { throw analyzeFail("\(error)") }
-        }
+        do { try out.close() } catch { throw analyzeFail("\(error)") }
         if badInput { throw ExitCode(2) }
         if failed { throw ExitCode(1) }
     }

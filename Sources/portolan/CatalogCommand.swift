@@ -91,8 +91,11 @@ struct CatalogCommand: ParsableCommand {
                 The kind of each file is detected by its content: a mapping with `hosts` or `networks` \
                 (and no `entries`) is an inventory, anything else is checked as a catalog. Inventory \
                 roles are checked against the built-in catalogs (or the --catalog ones) plus the catalogs \
-                given in the same call. Every file is checked; problems print as file:line:column, and the \
-                exit status is 2 if any file is bad.
+                given in the same call. Each catalog is also compiled as analyze compiles it (at most \
+                \(CompiledCatalog.maxRoles) roles). With --inventory, the catalogs given (files and --catalog, \
+                else the built-ins) are compiled together and the inventory checked against them, exactly \
+                as `analyze --catalog … --inventory FILE` loads them. Every file is checked; problems print \
+                as file:line:column, and the exit status is 2 if any file is bad.
                 """)
 
         @Argument(help: ArgumentHelp("Catalog or inventory files.", valueName: "FILE"))
@@ -100,6 +103,9 @@ struct CatalogCommand: ParsableCommand {
 
         @Option(name: .customLong("catalog"), help: ArgumentHelp("Catalogs whose roles inventories may use; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
         var catalogs: [String] = []
+
+        @Option(name: .customLong("inventory"), help: ArgumentHelp("An inventory to check with the catalogs given, as analyze loads them together.", valueName: "FILE"))
+        var inventory: String?
 
         func run() throws {
             var failed = false
@@ -116,8 +122,10 @@ struct CatalogCommand: ParsableCommand {
                 }
                 do {
                     let c = try Catalog.parse(yaml: text, file: path)
+                    // The limits analyze applies when it compiles this catalog.
+                    do { _ = try CompiledCatalog.compile([c]) } catch { throw CatalogError(file: path, error.message) }
                     loaded.append(c)
-                    say("ok: \(path): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))\n")
+                    say("ok: \(Sanitize.text(path)): catalog \(c.id), \(c.entries.count) entries, roles \(c.roleNames.joined(separator: ", "))\n")
                 } catch {
                     report(error); failed = true
                 }
@@ -133,10 +141,23 @@ struct CatalogCommand: ParsableCommand {
                 for (path, text) in inventories {
                     do {
                         let inv = try Inventory.parse(yaml: text, file: path, catalog: compiled)
-                        say("ok: \(path): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks\n")
+                        say("ok: \(Sanitize.text(path)): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks\n")
                     } catch {
                         report(error); failed = true
                     }
+                }
+            }
+            if let inventory {
+                do {
+                    var list: [Catalog] = []
+                    for id in catalogs { list.append(try Catalog.resolve(id)) }
+                    list += loaded
+                    if list.isEmpty { for id in Catalog.builtInIDs { list.append(try Catalog.builtIn(id)) } }
+                    let compiled = try CompiledCatalog.compile(list)
+                    let inv = try Inventory.load(path: inventory, catalog: compiled)
+                    say("ok: \(Sanitize.text(inventory)): inventory, \(inv.hosts.count) hosts, \(inv.networks.count) networks, with catalogs \(list.map(\.id).joined(separator: ", "))\n")
+                } catch {
+                    report(error); failed = true
                 }
             }
             if failed { throw ExitCode(2) }
@@ -190,11 +211,14 @@ struct CatalogCommand: ParsableCommand {
     }
 }
 
-/// Writes `text` to standard output at once (a closed pipe is the reader's choice, not an error).
+/// Writes `text` to standard output at once; a failed write is exit status 2 with its message.
 func say(_ text: String) {
     var out = OutputFile.standardOutput
     out.write(text)
-    try? out.flush()
+    do { try out.flush() } catch {
+        OutputFile.printError("error: \(error)")
+        exit(2)
+    }
 }
 
 /// The bytes of the file at `path`, or nil when it cannot be read.

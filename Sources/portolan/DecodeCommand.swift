@@ -35,7 +35,7 @@ struct DecodeCommand: ParsableCommand {
     func run() throws {
         if files.isEmpty {
             // Checked here so that the message carries the usage line.
-            OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…")
+            OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…", keepingLineBreaks: true)
             throw ExitCode(2)
         }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
@@ -54,15 +54,19 @@ struct DecodeCommand: ParsableCommand {
                         capturedLength: record.capturedLength, originalLength: record.originalLength,
                         summary: summary, inner: inner, to: &out.buffer)
                     out.flushIfFull()
+                    if out.error != nil { break }
                 }
             } catch {
-                // Standard output gone (a closed pipe) ends the listing, not the status.
                 try? out.flush()
                 OutputFile.printError("portolan decode: \(error)")
                 failed = true
             }
+            if out.error != nil { break }
         }
-        try? out.flush()
+        do { try out.flush() } catch {
+            OutputFile.printError("portolan decode: \(error)")
+            failed = true
+        }
         if failed { throw ExitCode(2) }
     }
 }

@@ -150,9 +150,12 @@ struct LiveCommand: ParsableCommand {
             interface: interface, linkType: handle.linkType, snaplen: UInt32(handle.snapshot),
             configuration: configuration, failOn: failOnVerdicts)
         let view: LiveView = isatty(STDOUT_FILENO) != 0 ? .table : .jsonLines
+        // The loop ticks at least once a second so that the -w file is flushed that often; the
+        // report is written every `ticksPerReport` ticks, that is every --interval.
+        let ticksPerReport = max(1, Int(interval.rounded(.up)))
         var reporter = LiveReporter(
             view: view, format: format.flatMap(ReportFormat.init(rawValue:)) ?? (view == .table ? .table : .json),
-            color: view == .table && getenv("NO_COLOR") == nil, failOn: failOnVerdicts)
+            color: view == .table && getenv("NO_COLOR") == nil, failOn: failOnVerdicts, ticksPerReport: ticksPerReport)
         // Opened after dropping privileges, as tcpdump does: the file belongs to the -Z user.
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
@@ -163,7 +166,7 @@ struct LiveCommand: ParsableCommand {
         }
 
         let loop = CaptureLoop(
-            stop: stop, intervalNanos: Int64(interval * 1e9), durationNanos: duration.map { Int64($0 * 1e9) },
+            stop: stop, intervalNanos: Int64(interval * 1e9 / Double(ticksPerReport)), durationNanos: duration.map { Int64($0 * 1e9) },
             maxPackets: count)
         var fault: String?
         var reason: StopReason?
@@ -177,7 +180,7 @@ struct LiveCommand: ParsableCommand {
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
         let status = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
-        let problem = fault ?? session.writeError
+        let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" }
         if let problem { liveWarn("portolan live: \(problem)") }
         throw ExitCode(problem != nil ? 2 : status)
     }
@@ -218,10 +221,18 @@ struct LiveReporter {
     var failOn: Set<Verdict> = []
     /// --html FILE: the final report as a page, besides the report on standard output.
     var htmlFile: OutputFile? = nil
+    let ticksPerReport: Int
+    var ticks = 0
     var out = OutputFile.standardOutput
 
-    /// Renders one interval; false when the session should stop (the -w file cannot be written).
+    /// Flushes the -w file, and every `ticksPerReport` ticks renders one interval; false when the
+    /// session should stop (the -w file or standard output cannot be written).
     mutating func tick(_ session: inout LiveSession, stats: PcapStats?) -> Bool {
+        ticks += 1
+        if ticks % ticksPerReport != 0 {
+            session.flushWriter()
+            return session.writeError == nil
+        }
         let t = session.tick(stats: stats)
         let a = t.snapshot.accounting
         let interval = IntervalStats(
@@ -234,8 +245,8 @@ struct LiveReporter {
             expiredNow: t.expiredNow, newProblems: t.newProblems, expiredListed: session.expired,
             expiredTotal: session.expiredTotal, counts: Self.counts(t.counts), stats: interval, drops: Self.drops(stats))
         writeLiveInterval(report, view: view, to: &out)
-        try? out.flush()
-        return session.writeError == nil
+        try? out.flush()  // kept in out.error: the run stops and exits 2 with it
+        return session.writeError == nil && out.error == nil
     }
 
     /// The final report; returns 1 when a flow has a verdict in --fail-on (as analyze), else 0.
@@ -274,7 +285,7 @@ struct LiveReporter {
 
 func liveReasonText(_ r: StopReason) -> String {
     switch r {
-    case .signal(let s): s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal \(s)"
+    case .signal(let s): s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : s == SIGHUP ? "SIGHUP" : "signal \(s)"
     case .duration: "duration"
     case .count: "count"
     case .requested: "error"

@@ -27,7 +27,7 @@ struct Portolan: ParsableCommand {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
                 let message = fullMessage(for: error)
-                if !message.isEmpty { OutputFile.printError(message) }
+                if !message.isEmpty { OutputFile.printError(message, keepingLineBreaks: true) }
                 Self.exit(withError: ExitCode(2))
             }
             Self.exit(withError: error)
