@@ -50,6 +50,8 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var logging = false
     @usableFromInline var logs: [FlowLog] = []
     @usableFromInline var pendingICMP: [PendingICMP] = []
+    /// Connections a later one on the same key replaced in the table (`Connections.swift`).
+    @usableFromInline var closed: [ClosedFlow] = []
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
@@ -82,6 +84,6 @@ public struct FlowAnalyzer: Sendable {
         sourceErrors[sourceIndex] = message
     }
 
-    /// Number of flows in the table.
-    public var flowCount: Int { table.count }
+    /// Number of flows: the table's and the connections later ones replaced.
+    public var flowCount: Int { table.count + closed.count }
 }

@@ -184,6 +184,11 @@ public struct FlowRecord: Sendable, Equatable, FlowIdentified {
     /// Every source that saw the flow, ascending.
     public var sources: [UInt32]
 
+    // Connections (issue 11)
+    /// The connection's id, unique within a report and stable across runs and `--threads` (Zeek's
+    /// `uid` for the same purpose): several connections on one 5-tuple are told apart by it.
+    public var uid: String = ""
+
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }
     public var isProblem: Bool { verdict.isProblem }

@@ -203,6 +203,7 @@ extension FlowAnalyzer {
             icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
             firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
             evidenceSource: v.source, sources: sources)
+        r.uid = uid(key: key, state: s)
         describe(&r, vantage: v, decision: d)
         return r
     }
