@@ -7,6 +7,7 @@ extension FlowAnalyzer {
     /// or a RST) and quiet for `closedLingerNanos`, connections a new one on their key replaced,
     /// and flows evicted since the last call.
     public mutating func expire(nowNanos: Int64) -> [FlowRecord] {
+        oneSided = oneSidedSources()
         var out = evicted
         evicted = []
         // Connections a later one replaced on their key have ended: reported now, in order.

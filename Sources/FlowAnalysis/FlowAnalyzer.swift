@@ -52,6 +52,9 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var pendingICMP: [PendingICMP] = []
     /// Connections a later one on the same key replaced in the table (`Connections.swift`).
     @usableFromInline var closed: [ClosedFlow] = []
+    /// One-sided sources (`OneSided.swift`), computed when reports are made.
+    var oneSided: UInt64 = 0
+    var oneSidedKnown = false
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration

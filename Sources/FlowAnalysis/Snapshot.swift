@@ -12,6 +12,7 @@ extension FlowAnalyzer {
     /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
     /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
     public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
+        if !oneSidedKnown { return withOneSidedSources().snapshot(includeFlows: includeFlows) }
         let flows = includeFlows ? flowRecords() : []
         var sources: [SourceInfo] = []
         for (i, name) in sourceNames.enumerated() {
@@ -37,11 +38,12 @@ extension FlowAnalyzer {
     /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
     public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
         -> AnalysisSnapshot {
+        if !oneSidedKnown { return try withOneSidedSources().snapshot(streamingSummaries: visit) }
         var acc = CoverageAccumulator(catalog: configuration.catalog)
         let inventory = configuration.inventory
         let rolesKnown = !inventory.isEmpty
         try forEachFlowState { key, s in
-            let v = representative(s)
+            let v = reported(key: key, state: s)
             let clientBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.a : key.b, version: key.version).bits : 0
             let serverBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.b : key.a, version: key.version).bits : 0
             let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
@@ -72,6 +74,7 @@ extension FlowAnalyzer {
     /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
     /// Lines or CSV writer never holds millions of records at once).
     public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
+        if !oneSidedKnown { return try withOneSidedSources().forEachFlow(body) }
         try forEachFlowState { try body(record(key: $0, state: $1)) }
     }
 }
