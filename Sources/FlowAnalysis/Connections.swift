@@ -54,7 +54,7 @@ extension FlowAnalyzer {
 
     /// Every flow (the table's and the closed connections) in the order they began: `body` gets
     /// the key and the state.
-    func forEachFlowState(_ body: (FlowKey, FlowState) throws -> Void) rethrows {
+    @inline(__always) func forEachFlowState(_ body: (FlowKey, FlowState) throws -> Void) rethrows {
         if closed.isEmpty && !table.reordered {
             for i in table.keys.indices { try body(table.keys[i], table.states[i]) }
             return
@@ -75,28 +75,39 @@ extension FlowAnalyzer {
         }
     }
 
+    /// FNV-1a of a source name (the multiplication wraps on purpose).
+    static func nameHash(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
     /// Zeek-like connection id: "C" and the base-62 digits of a hash of where the connection began
     /// (source name, frame, key). Deterministic, so reports are reproducible and `--threads` agrees.
     func uid(key: FlowKey, state s: FlowState) -> String {
         let o = origin(key: key, state: s)
         let source = Int(o >> 46)
-        // FNV-1a over the source name, then the origin and the key's hash mixed in; wraps on purpose.
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        if source < sourceNames.count {
-            for b in sourceNames[source].utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        }
+        // The source name's hash, then the origin and the key's hash mixed in; wraps on purpose.
+        var h = source < sourceNameHashes.count ? sourceNameHashes[source]
+            : source < sourceNames.count ? FlowAnalyzer.nameHash(sourceNames[source]) : FlowAnalyzer.nameHash("")
         h ^= (o &* 0x9E37_79B9_7F4A_7C15)
         h ^= key.hash &* 0xC2B2_AE3D_27D4_EB4F
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
-        let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
-        var out: [UInt8] = [UInt8(ascii: "C")]
-        var x = h
-        repeat {
-            out.append(digits[Int(x % 62)])
-            x /= 62
-        } while x != 0
-        return String(decoding: out, as: UTF8.self)
+        // "C" and at most 11 base-62 digits: a small string, built without an array.
+        var buf: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &buf) { b in
+            b[0] = UInt8(ascii: "C")
+            var n = 1
+            var x = h
+            repeat {
+                let d = UInt8(x % 62)
+                b[n] = d < 10 ? 0x30 + d : d < 36 ? 0x41 + d - 10 : 0x61 + d - 36  // 0-9, A-Z, a-z
+                n += 1
+                x /= 62
+            } while x != 0
+            return String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<n]), as: UTF8.self)
+        }
     }
 }

@@ -55,6 +55,8 @@ public struct FlowAnalyzer: Sendable {
     /// One-sided sources (`OneSided.swift`), computed when reports are made.
     var oneSided: UInt64 = 0
     var oneSidedKnown = false
+    /// `nameHash` of each source name, made with `oneSided` (`uid` hashes the name otherwise).
+    var sourceNameHashes: [UInt64] = []
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration

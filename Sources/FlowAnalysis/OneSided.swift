@@ -2,9 +2,10 @@ import PacketWire
 
 // One-sided captures (`tcpdump -Q in|out`, a span port that sees one direction): every flow shows
 // one direction only, so a working flow looks like an unanswered one. A source is one-sided when
-// some TCP flow on the wire proves the other direction is missing from it — one side sent ACKs
-// (they acknowledge packets the capture never saw: a client's handshake ACK or data, or a
-// server's SYN-ACK or data) while its peer sent nothing — and no flow of it has packets both ways. For such a source no `blocked-drop` is
+// some TCP flow on the wire proves the other direction is missing from it — one side sent a
+// SYN-ACK, a pure ACK or data (which acknowledge packets the capture never saw: a client's
+// handshake ACK or data, a server's SYN-ACK or data) while its peer sent nothing — and no flow of
+// it has packets both ways. A FIN or RST with ACK alone proves nothing (a client giving up sends one). For such a source no `blocked-drop` is
 // claimed (the evidence note says why), and a one-way datagram flow between two ports of the same
 // kind is directed by the port heuristics TCP uses (the lower port serves), as its first datagram
 // may be the answer.
@@ -17,8 +18,10 @@ extension FlowAnalyzer {
             let o = v.orig.packets > 0, r = v.resp.packets > 0
             if o && r {
                 twoWay |= sourceBit(v.source)
-            } else if key.proto == 6 && key.layer == 0 && (o ? v.orig.flags : v.resp.flags) & TCPFlag.ack != 0 {
-                proof |= sourceBit(v.source)
+            } else if key.proto == 6 && key.layer == 0 && (o || r) {
+                // History H (SYN-ACK), A (pure ACK) or D (data) from the only side that sent.
+                let letters: UInt16 = (1 << 1) | (1 << 2) | (1 << 3)
+                if v.historySeen & (o ? letters : letters << 8) != 0 { proof |= sourceBit(v.source) }
             }
         }
         forEachFlowState { key, s in
@@ -28,23 +31,33 @@ extension FlowAnalyzer {
         return proof & ~twoWay
     }
 
-    /// This analyzer with `oneSided` computed: what reports are made from.
+    /// This analyzer with `oneSided` (and the source names' hashes for `uid`) computed: what
+    /// reports are made from.
     func withOneSidedSources() -> FlowAnalyzer {
         var me = self
         me.oneSided = oneSidedSources()
         me.oneSidedKnown = true
+        me.sourceNameHashes = sourceNames.map(FlowAnalyzer.nameHash)
         return me
     }
 
     /// Whether `v`'s source is one-sided.
-    func isOneSided(_ v: Vantage) -> Bool { oneSided & sourceBit(v.source) != 0 }
+    @inline(__always) func isOneSided(_ v: Vantage) -> Bool { oneSided & sourceBit(v.source) != 0 }
 
     /// The vantage a flow reports (`representative`), with a one-way datagram flow of a one-sided
     /// source turned around when its sender holds the port that serves by TCP's heuristics.
-    func reported(key: FlowKey, state s: FlowState) -> Vantage {
+    @inline(__always) func reported(key: FlowKey, state s: FlowState) -> Vantage {
         let v = representative(s)
-        guard key.proto != 6, oneSided != 0, isOneSided(v), !v.inferred, v.resp.packets == 0, v.orig.packets > 0,
-              v.icmpIndex < 0, !s.carrier, IPProtocol(key.proto).hasPorts
+        // Most sources are not one-sided: one test per flow.
+        if oneSided == 0 || key.proto == 6 { return v }
+        return turnedAround(v, key: key, carrier: s.carrier)
+    }
+
+    /// `v` turned around if it is a one-way datagram flow of a one-sided source whose sender holds
+    /// the serving port (`reported`).
+    @inline(never) func turnedAround(_ v: Vantage, key: FlowKey, carrier: Bool) -> Vantage {
+        guard isOneSided(v), !v.inferred, v.resp.packets == 0, v.orig.packets > 0,
+              v.icmpIndex < 0, !carrier, IPProtocol(key.proto).hasPorts
         else { return v }
         let client = v.origIsA ? key.a : key.b, server = v.origIsA ? key.b : key.a
         let clientPort = v.origIsA ? key.aPort : key.bPort, serverPort = v.origIsA ? key.bPort : key.aPort

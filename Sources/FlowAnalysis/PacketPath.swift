@@ -73,7 +73,8 @@ extension FlowAnalyzer {
     mutating func countPacket(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
                               _ record: CaptureRecord) {
         // A SYN on a closed connection starts a new one (`Connections.swift`): rare, tested cheaply.
-        if _slowPath(FlowAnalyzer.isPureSYN(proto: proto, flags: flags, hasFlags: hasFlags)) {
+        if _slowPath(FlowAnalyzer.isPureSYN(proto: proto, flags: flags, hasFlags: hasFlags))
+            && (table.states[pos].current.hasClosed || logging) {
             startConnectionIfClosed(pos, fromA: fromA, record)
         }
         // One access to the element: the whole update happens in place.
