@@ -228,6 +228,15 @@ extension FlowAnalyzer {
             if p.counted != .carrierFlow && p.counted != .otherIP { return false }
             if table.states[mine].current.source != p.source { return false }
         }
+        // A key with several connections that several sources saw: the sequential read matches a
+        // source's connections to the earlier sources' one by one (`switchSource`,
+        // `startConnectionIfClosed`); not replayed here.
+        for pos in part.table.keys.indices where found[pos] >= 0 {
+            let mine = table.states[Int(found[pos])]
+            if mine.chained && (mine.best >= 0 || mine.current.source != part.table.states[pos].current.source) {
+                return false
+            }
+        }
 
         var counts = part.counters
         // Frame numbers shift by the frames of the earlier parts: the sum is the frame's number in
@@ -258,7 +267,9 @@ extension FlowAnalyzer {
                     return
                 }
                 // This connection begins with a pure SYN on a closed one: a new connection.
+                table.states[mine].chained = true
                 closed.append(ClosedFlow(key: key, state: table.states[mine], log: FlowLog()))
+                s.chained = true
                 s.current.icmpIndex = -1
                 if let tally { s.current.icmpIndex = addICMPTally(tally) }
                 table.states[mine] = s

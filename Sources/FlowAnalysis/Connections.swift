@@ -40,16 +40,54 @@ extension FlowAnalyzer {
     /// is its client) takes the slot.
     @usableFromInline @inline(never)
     mutating func startConnectionIfClosed(_ pos: Int, fromA: Bool, _ record: CaptureRecord) {
-        let old = table.states[pos]
+        var old = table.states[pos]
         // A continuation part starts one at every pure SYN: the merge joins those the real state
         // does not start (`ByteSplit.swift`).
         guard old.current.hasClosed || (logging && old.current.packets > 0), old.current.source == record.sourceIndex
         else { return }
-        closed.append(ClosedFlow(key: table.keys[pos], state: old, log: logging ? logs[pos] : FlowLog()))
+        old.chained = true
         let v = Vantage(source: record.sourceIndex, origIsA: fromA, inferred: false, frame: record.frameNumber)
+        // Another vantage point already saw a later connection on this key: this is that one,
+        // seen from here (vantage points see a key's connections in the same order).
+        if old.best >= 0, let next = nextClosed(after: origin(key: table.keys[pos], state: old), key: table.keys[pos]) {
+            table.states[pos] = closed[next].state
+            closed[next] = ClosedFlow(key: table.keys[pos], state: old, log: FlowLog())
+            finishVantage(at: pos, key: table.keys[pos])
+            table.states[pos].current = v
+            finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
+            if record.timestampNanos < table.states[pos].firstTs { table.states[pos].firstTs = record.timestampNanos }
+            return
+        }
+        closed.append(ClosedFlow(key: table.keys[pos], state: old, log: logging ? logs[pos] : FlowLog()))
         table.states[pos] = FlowState(current: v, ts: record.timestampNanos, tunnel: old.tunnel, carrier: old.carrier)
+        table.states[pos].chained = true
         if logging { logs[pos] = FlowLog() }
         nextSerial &+= 1  // one per connection started: cannot reach 2^64
+    }
+
+    /// The closed connection on `key` that began first after `origin` (nil: none).
+    func nextClosed(after origin: UInt64, key: FlowKey) -> Int? {
+        var best: Int? = nil
+        var bestOrigin = UInt64.max
+        for (i, c) in closed.enumerated() where c.key == key {
+            let o = self.origin(key: c.key, state: c.state)
+            if o > origin && o < bestOrigin {
+                best = i
+                bestOrigin = o
+            }
+        }
+        return best
+    }
+
+    /// A vantage point's first packet on a key that had several connections: its view starts on
+    /// the key's first connection (the slot then holds that one; the one it held goes to `closed`).
+    @usableFromInline mutating func rewindToFirstConnection(_ pos: Int) {
+        guard let first = nextClosed(after: 0, key: table.keys[pos]) else { return }
+        let o = origin(key: table.keys[pos], state: table.states[pos])
+        if origin(key: closed[first].key, state: closed[first].state) > o { return }
+        let held = table.states[pos]
+        table.states[pos] = closed[first].state
+        closed[first] = ClosedFlow(key: table.keys[pos], state: held, log: FlowLog())
     }
 
     /// Every flow (the table's and the closed connections) in the order they began: `body` gets

@@ -69,4 +69,38 @@ import Testing
         #expect(a.flowCount == 1)
         #expect(a.snapshot().flows.map(\.state) == [.S0])
     }
+
+    /// Two vantage points that saw the same connections on one 5-tuple: each connection is one
+    /// flow listing both files, with one file's counts (not the key's latest connection for all).
+    @Test(.enabled(if: fileExists(capturesDir + "/issue11/reused-tuple.pcap")))
+    func vantagePointsMatchConnectionsInOrder() throws {
+        let catalog = try #require(builtInCatalog)
+        let path = capturesDir + "/issue11/reused-tuple.pcap"
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let one = analyze([path], configuration: config).0.snapshot().flows
+        let two = analyze([path, path], configuration: config).0.snapshot().flows
+        #expect(one.map(\.state) == [.SF, .REJ, .SF])
+        #expect(two.map(\.state) == one.map(\.state))
+        #expect(two.map(\.uid) == one.map(\.uid))
+        #expect(two.allSatisfy { $0.sources == [0, 1] })
+        #expect(two.map(\.clientPackets) == one.map(\.clientPackets))
+        #expect(two.map(\.serverBytes) == one.map(\.serverBytes))
+    }
+
+    /// The same, each file cut in two at every point (`--threads`): the single-thread result.
+    @Test(.enabled(if: fileExists(capturesDir + "/issue11/reused-tuple.pcap")))
+    func vantagePointsCutAnywhere() throws {
+        let catalog = try #require(builtInCatalog)
+        let path = capturesDir + "/issue11/reused-tuple.pcap"
+        let config = AnalyzerConfiguration(catalog: catalog)
+        let files = [0, 1].map { (path, LoadedCapture(path, sourceIndex: UInt32($0))) }
+        let one = analyzeCut(files, cuts: [[], []], configuration: config).0.snapshot()
+        let n = files[0].1.records.count
+        for cut in 1..<n {
+            for cuts in [[[cut], []], [[], [cut]], [[cut], [cut]]] {
+                let (a, _) = analyzeCut(files, cuts: cuts, configuration: config)
+                expectSame(a.snapshot(), one, "two files cut at \(cuts)")
+            }
+        }
+    }
 }
