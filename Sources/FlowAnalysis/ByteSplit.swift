@@ -30,6 +30,14 @@ import PacketWire
 //
 // An ICMP error whose flow a later part has not seen may quote a flow of an earlier part: it is
 // kept (`PendingICMP`) with how it was counted, and the merge matches it there.
+//
+// Connections (`Connections.swift`): a pure SYN starts a new connection when the flow's
+// connection has closed, which a later part cannot know for a flow that began earlier. So a part
+// starts a connection at every pure SYN on a flow it knows; each of its connections then begins
+// with a pure SYN (always logged, as a control packet) and holds no other pure SYN. The merge
+// walks each key's connections in order on the real state: one whose SYN finds it closed is a
+// new connection (its own state, exact since its SYN); any other is appended to the one before
+// as a later part's view of a flow is (the replay above), which is what the sequential read did.
 
 /// The logged packets of one flow in a later part (see above), 56 bytes: up to 30 packets as
 /// 6-bit codes (SYN, FIN, RST, ACK, sent by A, with payload), and apart from them the frames the
@@ -52,7 +60,7 @@ struct FlowLog: Sendable {
 
     static let capacity = 30
 
-    /// Code: bit 0 SYN, 1 FIN, 2 RST, 3 ACK, 4 sent by A, 5 with payload.
+    /// Code: bits 0–2 the FIN, SYN and RST flag bits as sent, 3 ACK, 4 sent by A, 5 with payload.
     @usableFromInline static func code(flags: UInt16, fromA: Bool, payload: Bool) -> UInt64 {
         UInt64(flags & 0x07) | (flags & TCPFlag.ack != 0 ? 8 : 0) | (fromA ? 16 : 0) | (payload ? 32 : 0)
     }
@@ -180,17 +188,54 @@ extension FlowAnalyzer {
         }
         let pendingFound = part.pendingICMP.map { table.find($0.key, hash: $0.key.hash) }
 
-        // Check first, change after: a flow this source saw in both that cannot be replayed, an
-        // ICMP error that would match here a flow of another source (the sequential read would
-        // have started this source's view of it from the error), or one counted where it cannot
-        // be moved from.
-        for pos in part.table.keys.indices where part.logs[pos].overflowed && part.table.keys[pos].proto == 6 {
-            let mine = Int(found[pos])
-            if mine >= 0 && table.states[mine].current.source == part.table.states[pos].current.source { return false }
+        // A part's connections on one key (`Connections.swift`) form a chain: its closed ones in
+        // order, then its table entry. A part cannot tell whether a pure SYN on a flow it knows
+        // finds the connection closed (the flow may have begun in an earlier range), so it starts a
+        // connection at each; the merge walks each chain on the real state and joins a connection
+        // to the one before it where the sequential read would not have started a new one.
+        let chainOf = part.closed.map { part.table.find($0.key, hash: $0.key.hash) }
+        if chainOf.contains(where: { $0 < 0 }) { return false }
+
+        // Check first, change after: a flow this source saw in both that cannot be replayed (its
+        // log overflowed), an ICMP error that would match here a flow of another source (the
+        // sequential read would have started this source's view of it from the error), or one
+        // counted where it cannot be moved from.
+        var chainState = [Vantage?](repeating: nil, count: part.table.count)
+        func check(_ chain: Int, _ s: FlowState, _ log: FlowLog) -> Bool {
+            var v: Vantage
+            if let w = chainState[chain] {
+                v = w
+            } else {
+                let mine = Int(found[chain])
+                guard mine >= 0, table.states[mine].current.source == s.current.source else {
+                    chainState[chain] = s.current
+                    return true
+                }
+                v = table.states[mine].current
+            }
+            if FlowAnalyzer.startsConnection(log, on: v) {
+                chainState[chain] = s.current
+                return true
+            }
+            if log.overflowed && part.table.keys[chain].proto == 6 { return false }
+            FlowAnalyzer.replay(&v, log)
+            chainState[chain] = v
+            return true
         }
+        for (c, chain) in zip(part.closed, chainOf) where !check(chain, c.state, c.log) { return false }
+        for pos in part.table.keys.indices where !check(pos, part.table.states[pos], part.logs[pos]) { return false }
         for (p, mine) in zip(part.pendingICMP, pendingFound) where mine >= 0 {
             if p.counted != .carrierFlow && p.counted != .otherIP { return false }
             if table.states[mine].current.source != p.source { return false }
+        }
+        // A key with several connections that several sources saw: the sequential read matches a
+        // source's connections to the earlier sources' one by one (`switchSource`,
+        // `startConnectionIfClosed`); not replayed here.
+        for pos in part.table.keys.indices where found[pos] >= 0 {
+            let mine = table.states[Int(found[pos])]
+            if mine.chained && (mine.best >= 0 || mine.current.source != part.table.states[pos].current.source) {
+                return false
+            }
         }
 
         guard let fragmentJoin = planFragmentJoin(part, framesBefore: framesBefore) else { return false }
@@ -205,9 +250,10 @@ extension FlowAnalyzer {
             counts.icmpErrorMatchedLater(wire: p.wire, carrier: p.counted == .carrierFlow, proto: p.proto)
         }
 
-        for pos in part.table.keys.indices {
-            let key = part.table.keys[pos]
-            var s = part.table.states[pos]
+        // Per chain: this analyzer's position holding it, once its first connection is placed.
+        var slot = [Int](repeating: -1, count: part.table.count)
+        func place(_ chain: Int, _ key: FlowKey, _ state: FlowState, _ log: FlowLog) {
+            var s = state
             s.current.firstFrame &+= framesBefore
             var tally: ICMPTally? = nil
             if s.current.icmpIndex >= 0 {
@@ -216,24 +262,46 @@ extension FlowAnalyzer {
                 t.shiftKindFrames(by: framesBefore)
                 tally = t
             }
-            let mine = Int(found[pos])
-            if mine >= 0 && table.states[mine].current.source == s.current.source {
-                continueFlow(at: mine, with: s, tally: tally, log: part.logs[pos], proto: key.proto)
-                continue
+            let mine = slot[chain] >= 0 ? slot[chain] : Int(found[chain])
+            if mine >= 0 && (slot[chain] >= 0 || table.states[mine].current.source == s.current.source) {
+                slot[chain] = mine
+                if !(key.proto == 6 && FlowAnalyzer.startsConnection(log, on: table.states[mine].current)) {
+                    continueFlow(at: mine, with: s, tally: tally, log: log, proto: key.proto)
+                    return
+                }
+                // This connection begins with a pure SYN on a closed one: a new connection.
+                table.states[mine].chained = true
+                closed.append(ClosedFlow(key: key, state: table.states[mine], log: FlowLog()))
+                s.chained = true
+                s.current.icmpIndex = -1
+                if let tally { s.current.icmpIndex = addICMPTally(tally) }
+                table.states[mine] = s
+                return
             }
             s.current.icmpIndex = -1
             if let tally { s.current.icmpIndex = addICMPTally(tally) }
             if mine < 0 {
-                _ = table.insert(key, hash: key.hash, state: s)
+                slot[chain] = table.insert(key, hash: key.hash, state: s)
             } else {
                 // First seen by this source in this part: what `switchSource` does, with the
                 // vantage the part built from the same packets.
+                slot[chain] = mine
                 finishVantage(at: mine, key: key)
                 table.states[mine].current = s.current
                 finishedSources[Int(table.states[mine].best)] |= sourceBit(s.current.source)
                 if s.firstTs < table.states[mine].firstTs { table.states[mine].firstTs = s.firstTs }
                 if s.lastTs > table.states[mine].lastTs { table.states[mine].lastTs = s.lastTs }
             }
+        }
+        // In the part's creation order (a chain was created where its table entry is), so flows new
+        // to this analyzer are inserted in the order the sequential read creates them.
+        var members = [[Int]](repeating: [], count: chainOf.isEmpty ? 0 : part.table.count)
+        for (i, chain) in chainOf.enumerated() { members[chain].append(i) }
+        for pos in part.table.keys.indices {
+            if !members.isEmpty {
+                for i in members[pos] { place(pos, part.closed[i].key, part.closed[i].state, part.closed[i].log) }
+            }
+            place(pos, part.table.keys[pos], part.table.states[pos], part.logs[pos])
         }
         counters.merge(counts)
         applyFragmentJoin(fragmentJoin)
@@ -313,6 +381,28 @@ extension FlowAnalyzer {
         table.states[pos].current = v
         if later.firstTs < table.states[pos].firstTs { table.states[pos].firstTs = later.firstTs }
         if later.lastTs > table.states[pos].lastTs { table.states[pos].lastTs = later.lastTs }
+    }
+
+    /// Whether a part's flow whose log is `log` starts a new connection on the earlier state `v`: its
+    /// first packet (always logged) is a pure SYN and `v`'s connection has closed.
+    static func startsConnection(_ log: FlowLog, on v: Vantage) -> Bool {
+        guard log.count > 0 else { return false }
+        let c = log.code(0)
+        return c & UInt64(TCPFlag.syn) != 0 && c & 8 == 0 && v.hasClosed
+    }
+
+    /// Replays `log` on `v`'s endpoint states as `continueFlow` does.
+    static func replay(_ v: inout Vantage, _ log: FlowLog) {
+        for i in 0..<Int(log.count) {
+            let c = log.code(i)
+            let flags = UInt16(c & 0x07) | (c & 8 != 0 ? TCPFlag.ack : 0)
+            let payload: UInt32 = c & 32 != 0 ? 1 : 0
+            if (c & 16 != 0) == v.origIsA {
+                Vantage.step(&v.orig, &v.resp, isOrig: true, origState: v.orig.state, flags: flags, payload: payload)
+            } else {
+                Vantage.step(&v.resp, &v.orig, isOrig: false, origState: v.orig.state, flags: flags, payload: payload)
+            }
+        }
     }
 
     /// Adds a tally to the ICMP side table; its index for `Vantage.icmpIndex`.

@@ -4,10 +4,18 @@ extension FlowAnalyzer {
     // MARK: - Live: expiry and eviction
 
     /// Removes and returns flows idle longer than `idleTimeoutNanos`, TCP flows closed (both FINs
-    /// or a RST) and quiet for `closedLingerNanos`, and flows evicted since the last call.
+    /// or a RST) and quiet for `closedLingerNanos`, connections a new one on their key replaced,
+    /// and flows evicted since the last call.
     public mutating func expire(nowNanos: Int64) -> [FlowRecord] {
+        oneSided = oneSidedSources()
         var out = evicted
         evicted = []
+        // Connections a later one replaced on their key have ended: reported now, in order.
+        for c in closed {
+            out.append(record(key: c.key, state: c.state))
+            if c.state.best >= 0 { finished[Int(c.state.best)] = Vantage(source: 0, origIsA: true, inferred: false, frame: 0) }
+        }
+        closed = []
         let idle = configuration.idleTimeoutNanos
         let linger = configuration.closedLingerNanos
         var pos = table.count - 1

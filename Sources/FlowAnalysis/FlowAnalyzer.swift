@@ -55,6 +55,13 @@ public struct FlowAnalyzer: Sendable {
     @usableFromInline var pendingICMP: [PendingICMP] = []
     /// Datagrams being fragmented (`Fragments.swift`).
     @usableFromInline var fragmentTable = FragmentTable()
+    /// Connections a later one on the same key replaced in the table (`Connections.swift`).
+    @usableFromInline var closed: [ClosedFlow] = []
+    /// One-sided sources (`OneSided.swift`), computed when reports are made.
+    var oneSided: UInt64 = 0
+    var oneSidedKnown = false
+    /// `nameHash` of each source name, made with `oneSided` (`uid` hashes the name otherwise).
+    var sourceNameHashes: [UInt64] = []
 
     public init(configuration: AnalyzerConfiguration) {
         self.configuration = configuration
@@ -99,6 +106,6 @@ public struct FlowAnalyzer: Sendable {
         return (t.packets, t.bytes)
     }
 
-    /// Number of flows in the table.
-    public var flowCount: Int { table.count }
+    /// Number of flows: the table's and the connections later ones replaced.
+    public var flowCount: Int { table.count + closed.count }
 }

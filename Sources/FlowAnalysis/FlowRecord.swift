@@ -194,6 +194,10 @@ public struct FlowRecord: Sendable, Equatable, FlowIdentified {
     // Pieces (one capture cut into consecutive files): the frame span maps to the files it covers.
     /// The flow's last frame in its evidence source (0 when unknown).
     public var lastFrame: UInt64 = 0
+    // Connections (issue 11)
+    /// The connection's id, unique within a report and stable across runs and `--threads` (Zeek's
+    /// `uid` for the same purpose): several connections on one 5-tuple are told apart by it.
+    public var uid: String = ""
 
     public var packets: UInt64 { clientPackets + serverPackets }
     public var bytes: UInt64 { clientBytes + serverBytes }

@@ -302,6 +302,8 @@ struct FlowState: Sendable {
     /// For an inner flow: the tunnel that carried it. For a carrier: the tunnel it carries.
     @usableFromInline var tunnel: UInt8
     @usableFromInline var carrier: Bool
+    /// Its key has had several connections (`Connections.swift`): some are in `closed`.
+    @usableFromInline var chained = false
     /// Index into the analyzer's multi-source side table (`finished`, `finishedSources`,
     /// `finishedOrigin`), or -1 while only one source saw the flow.
     @usableFromInline var best: Int32 = -1

@@ -36,8 +36,8 @@ struct FlowTable: Sendable {
         if cap > index.count { rehash(cap) }
     }
 
-    /// Dense position of `key`, or -1.
-    @inlinable func find(_ key: FlowKey, hash h: UInt64) -> Int {
+    /// Dense position of `key`, or -1. Always inlined: the per-packet loop keeps the probe inline.
+    @inlinable @inline(__always) func find(_ key: FlowKey, hash h: UInt64) -> Int {
         let tag = h >> 32
         var i = Int(truncatingIfNeeded: h) & mask
         while true {

@@ -72,6 +72,11 @@ extension FlowAnalyzer {
     @inlinable @inline(__always)
     mutating func countPacket(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
                               _ record: CaptureRecord) {
+        // A SYN on a closed connection starts a new one (`Connections.swift`): rare, tested cheaply.
+        if _slowPath(FlowAnalyzer.isPureSYN(proto: proto, flags: flags, hasFlags: hasFlags))
+            && (table.states[pos].current.hasClosed || logging) {
+            startConnectionIfClosed(pos, fromA: fromA, record)
+        }
         // One access to the element: the whole update happens in place.
         table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
                                  wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)

@@ -21,6 +21,7 @@ extension FlowAnalyzer {
     /// The snapshot without building every flow record when `includeFlows` is false (then `flows`,
     /// `hosts` and `outbound` are empty): for callers that stream the flows with `forEachFlow`.
     public func snapshot(includeFlows: Bool) -> AnalysisSnapshot {
+        if !oneSidedKnown { return withOneSidedSources().snapshot(includeFlows: includeFlows) }
         let flows = includeFlows ? flowRecords() : []
         return AnalysisSnapshot(
             sources: sourceInfos, flows: flows, accounting: counters.accounting(),
@@ -41,13 +42,12 @@ extension FlowAnalyzer {
     /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
     public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
         -> AnalysisSnapshot {
+        if !oneSidedKnown { return try withOneSidedSources().snapshot(streamingSummaries: visit) }
         var acc = CoverageAccumulator(catalog: configuration.catalog)
         let inventory = configuration.inventory
         let rolesKnown = !inventory.isEmpty
-        try forEachPosition { pos in
-            let key = table.keys[pos]
-            let s = table.states[pos]
-            let v = representative(s)
+        try forEachFlowState { key, s in
+            let v = reported(key: key, state: s)
             let clientBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.a : key.b, version: key.version).bits : 0
             let serverBits = rolesKnown ? inventory.roles(of: v.origIsA ? key.b : key.a, version: key.version).bits : 0
             let (f, d) = summary(key: key, state: s, vantage: v, clientBits: clientBits, serverBits: serverBits)
@@ -70,7 +70,7 @@ extension FlowAnalyzer {
     /// Every flow, classified, in creation order.
     public func flowRecords() -> [FlowRecord] {
         var out: [FlowRecord] = []
-        out.reserveCapacity(table.count)
+        out.reserveCapacity(table.count + closed.count)
         forEachFlow { out.append($0) }
         return out
     }
@@ -78,18 +78,7 @@ extension FlowAnalyzer {
     /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
     /// Lines or CSV writer never holds millions of records at once).
     public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {
-        try forEachPosition { try body(record(key: table.keys[$0], state: table.states[$0])) }
-    }
-
-    /// Dense positions in creation order: the dense order itself unless a flow was removed (live).
-    func forEachPosition(_ body: (Int) throws -> Void) rethrows {
-        if !table.reordered {
-            for i in table.keys.indices { try body(i) }
-            return
-        }
-        var order = Array(table.keys.indices)
-        let origins = order.map { origin(key: table.keys[$0], state: table.states[$0]) }
-        order.sort { origins[$0] < origins[$1] }
-        for i in order { try body(i) }
+        if !oneSidedKnown { return try withOneSidedSources().forEachFlow(body) }
+        try forEachFlowState { try body(record(key: $0, state: $1)) }
     }
 }

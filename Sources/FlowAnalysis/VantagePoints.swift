@@ -20,6 +20,7 @@ extension FlowAnalyzer {
     /// start a fresh one for this source.
     @usableFromInline mutating func switchSource(_ pos: Int, key: FlowKey, fromA: Bool, _ h: IPHeaderSummary,
                                                  record: CaptureRecord) {
+        if table.states[pos].chained { rewindToFirstConnection(pos) }
         finishVantage(at: pos, key: key)
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,

@@ -46,6 +46,8 @@ struct Decision: Sendable {
     var entryID: Int32 = -1
     /// 1: list the candidates when several components list the port; 2: list them always.
     var listCandidates: UInt8 = 0
+    /// A blocked-drop not claimed because the flow's source is one-sided (`OneSided.swift`).
+    var oneSidedNotBlocked = false
 
     mutating func add(_ v: Verdict) { bits |= 1 << UInt8(v.rank) }
     var primary: Verdict { bits == 0 ? .expected : Verdict(rank: bits.trailingZeroBitCount) }
@@ -132,7 +134,7 @@ extension FlowAnalyzer {
 
     /// Builds the report value of a flow and classifies it.
     func record(key: FlowKey, state s: FlowState) -> FlowRecord {
-        let v = representative(s)
+        let v = reported(key: key, state: s)
         let client = v.origIsA ? key.a : key.b
         let server = v.origIsA ? key.b : key.a
         let clientBits = configuration.inventory.roles(of: client, version: key.version).bits
@@ -207,6 +209,7 @@ extension FlowAnalyzer {
         if ic.kindCount > 0 { r.icmpKinds = ic.kindList }
         r.icmpOtherKinds = ic.otherKinds
         r.lastFrame = v.lastFrame
+        r.uid = uid(key: key, state: s)
         describe(&r, vantage: v, decision: d)
         return r
     }
@@ -279,15 +282,19 @@ extension FlowAnalyzer {
             d.rule = .noCatalogProtocol
         }
 
-        // Blocked verdicts (carriers of tunnels are one-way by nature: never blocked-drop).
+        // Blocked verdicts (carriers of tunnels are one-way by nature: never blocked-drop; nor is
+        // a flow of a one-sided capture, whose answers were not captured).
+        let oneWay = isOneSided(v)
         if key.proto == 6 {
             let clientTalked = v.historySeen & ((1 << 2) | (1 << 3)) != 0  // A or D from the client
-            if v.synFrame != 0 && v.resp.packets == 0 && ic.icmpPackets == 0 && !clientTalked { d.add(.blockedDrop) }
+            if v.synFrame != 0 && v.resp.packets == 0 && ic.icmpPackets == 0 && !clientTalked {
+                if oneWay { d.oneSidedNotBlocked = true } else { d.add(.blockedDrop) }
+            }
             if v.synFrame != 0 && v.respRSTFrame != 0 && v.synAckFrame == 0 { d.add(.blockedRST) }
         } else if !(s.carrier && s.tunnel != TunnelKind.none.rawValue) && v.orig.packets > 0 && v.resp.packets == 0
                     && ic.icmpPackets == 0 && !isGroupAddress(server, version: key.version)
                     && IPProtocol(key.proto).hasPorts {
-            d.add(.blockedDrop)
+            if oneWay { d.oneSidedNotBlocked = true } else { d.add(.blockedDrop) }
         }
         if ic.unreachableFrame != 0 { d.add(.blockedICMP) }
         return d
@@ -353,7 +360,8 @@ extension FlowAnalyzer {
                 case .noCatalogProtocol: note = "no catalog lists \(r.proto.name)"
                 }
                 let frames = d.rule == .noCatalogProtocol ? [first] : startFrames
-                evidence.append(VerdictEvidence(verdict: verdict, frames: frames, note: note))
+                evidence.append(VerdictEvidence(verdict: verdict, frames: frames,
+                                                note: d.oneSidedNotBlocked ? oneSidedNote(note) : note))
             }
         }
         r.evidence = evidence

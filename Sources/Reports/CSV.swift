@@ -3,7 +3,7 @@ import PacketWire
 
 /// CSV columns, in order. Lists are joined with `;`; evidence is `verdict:frame frame;…`.
 public let csvHeader = [
-    "proto", "ip_version", "client", "client_port", "server", "server_port", "client_name", "server_name",
+    "uid", "proto", "ip_version", "client", "client_port", "server", "server_port", "client_name", "server_name",
     "component", "catalog", "candidates", "verdict", "verdicts", "evidence", "state", "history", "direction",
     "client_packets", "server_packets", "client_bytes", "server_bytes", "client_payload_bytes",
     "server_payload_bytes", "icmp_errors", "fragments", "icmp", "first_ts", "last_ts", "first_frame", "vlan", "tunnel", "carries",
@@ -83,6 +83,7 @@ struct CSVLine {
 
 func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     var l = CSVLine()
+    l.add(f.uid)
     l.add(protoName(f.proto))
     l.add(f.ipVersion)
     l.add(addressText(f.client, f.ipVersion))

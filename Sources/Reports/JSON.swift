@@ -216,6 +216,7 @@ func flowJSON(_ f: FlowRecord, sourceNames: SourceFiles, into out: inout String)
 
 func writeFlow(_ f: FlowRecord, sourceNames: SourceFiles, _ w: inout JSONWriter) {
     w.beginObject()
+    w.field("uid", f.uid)
     w.field("proto", protoName(f.proto))
     w.field("ip_version", f.ipVersion)
     w.field("client", addressText(f.client, f.ipVersion))

@@ -116,7 +116,7 @@ func checkGolden(_ text: String, _ file: String) throws {
         #expect(jsonl.count == s.flows.count)
         for line in jsonl {
             let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            for key in ["proto", "client", "client_port", "server", "server_port", "component", "catalog", "candidates",
+            for key in ["uid", "proto", "client", "client_port", "server", "server_port", "component", "catalog", "candidates",
                         "verdict", "verdicts", "state", "history", "direction", "client_packets", "server_packets",
                         "client_bytes", "server_bytes", "first_ts", "last_ts", "first_frame", "evidence", "vlan",
                         "tunnel", "files"] {
@@ -126,7 +126,12 @@ func checkGolden(_ text: String, _ file: String) throws {
         }
         let csv = render(s, format: .csv).split(separator: "\n")
         #expect(csv.count == s.flows.count + 1)
-        #expect(csv[0].hasPrefix("proto,ip_version,client,client_port,server,server_port"))
+        #expect(csv[0].hasPrefix("uid,proto,ip_version,client,client_port,server,server_port"))
+        // Each connection its own uid, as Zeek's conn.log: unique within the report.
+        let uids = jsonl.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["uid"] as? String
+        }
+        #expect(Set(uids).count == s.flows.count && uids.allSatisfy { $0.hasPrefix("C") })
         let whole = try #require(try JSONSerialization.jsonObject(with: Data(render(s, format: .json).utf8)) as? [String: Any])
         #expect((whole["flows"] as? [Any])?.count == s.flows.count)
         #expect(((whole["accounting"] as? [String: Any])?["balanced"] as? Bool) == true)

@@ -1,0 +1,151 @@
+import PacketWire
+
+// Connections, not 5-tuples (Zeek's `TCPSessionAdapter::IsReuse` when the connection is closed):
+// a SYN without ACK on a TCP flow one of whose endpoints has closed (FIN) or reset (RST) starts a
+// new connection on the same key. The old connection leaves the table's slot for `closed`, keeping
+// its counts, state, history and evidence; the new one takes the slot. Reports list both, in the
+// order they began, each with its own `uid`.
+
+/// A connection that a later one on the same key replaced in the table.
+@usableFromInline
+struct ClosedFlow: Sendable {
+    @usableFromInline var key: FlowKey
+    @usableFromInline var state: FlowState
+    /// In a continuation part (`ByteSplit.swift`): its log, for the merge.
+    @usableFromInline var log: FlowLog
+
+    @usableFromInline init(key: FlowKey, state: FlowState, log: FlowLog) {
+        self.key = key
+        self.state = state
+        self.log = log
+    }
+}
+
+extension Vantage {
+    /// One endpoint sent FIN or RST (Zeek's `IsClosed`: either endpoint `did_close`). Closed and
+    /// reset are the last two endpoint states and no packet leaves them.
+    @inlinable var hasClosed: Bool {
+        orig.state.rawValue >= EndpointState.closed.rawValue || resp.state.rawValue >= EndpointState.closed.rawValue
+    }
+}
+
+extension FlowAnalyzer {
+    /// A pure SYN (SYN without ACK): the only packet that may start a new connection on a known key.
+    @inlinable @inline(__always) static func isPureSYN(proto: UInt8, flags: UInt16, hasFlags: Bool) -> Bool {
+        proto == 6 && hasFlags && flags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn
+    }
+
+    /// The pure SYN about to be counted in the flow at `pos` starts a new connection if the
+    /// flow's connection has closed: the old one moves to `closed`, a fresh one (the SYN's sender
+    /// is its client) takes the slot.
+    @usableFromInline @inline(never)
+    mutating func startConnectionIfClosed(_ pos: Int, fromA: Bool, _ record: CaptureRecord) {
+        var old = table.states[pos]
+        // A continuation part starts one at every pure SYN: the merge joins those the real state
+        // does not start (`ByteSplit.swift`).
+        guard old.current.hasClosed || (logging && old.current.packets > 0), old.current.source == record.sourceIndex
+        else { return }
+        old.chained = true
+        let v = Vantage(source: record.sourceIndex, origIsA: fromA, inferred: false, frame: record.frameNumber)
+        // Another vantage point already saw a later connection on this key: this is that one,
+        // seen from here (vantage points see a key's connections in the same order).
+        if old.best >= 0, let next = nextClosed(after: origin(key: table.keys[pos], state: old), key: table.keys[pos]) {
+            table.states[pos] = closed[next].state
+            closed[next] = ClosedFlow(key: table.keys[pos], state: old, log: FlowLog())
+            finishVantage(at: pos, key: table.keys[pos])
+            table.states[pos].current = v
+            finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
+            if record.timestampNanos < table.states[pos].firstTs { table.states[pos].firstTs = record.timestampNanos }
+            return
+        }
+        closed.append(ClosedFlow(key: table.keys[pos], state: old, log: logging ? logs[pos] : FlowLog()))
+        table.states[pos] = FlowState(current: v, ts: record.timestampNanos, tunnel: old.tunnel, carrier: old.carrier)
+        table.states[pos].chained = true
+        if logging { logs[pos] = FlowLog() }
+        nextSerial &+= 1  // one per connection started: cannot reach 2^64
+    }
+
+    /// The closed connection on `key` that began first after `origin` (nil: none).
+    func nextClosed(after origin: UInt64, key: FlowKey) -> Int? {
+        var best: Int? = nil
+        var bestOrigin = UInt64.max
+        for (i, c) in closed.enumerated() where c.key == key {
+            let o = self.origin(key: c.key, state: c.state)
+            if o > origin && o < bestOrigin {
+                best = i
+                bestOrigin = o
+            }
+        }
+        return best
+    }
+
+    /// A vantage point's first packet on a key that had several connections: its view starts on
+    /// the key's first connection (the slot then holds that one; the one it held goes to `closed`).
+    @usableFromInline mutating func rewindToFirstConnection(_ pos: Int) {
+        guard let first = nextClosed(after: 0, key: table.keys[pos]) else { return }
+        let o = origin(key: table.keys[pos], state: table.states[pos])
+        if origin(key: closed[first].key, state: closed[first].state) > o { return }
+        let held = table.states[pos]
+        table.states[pos] = closed[first].state
+        closed[first] = ClosedFlow(key: table.keys[pos], state: held, log: FlowLog())
+    }
+
+    /// Every flow (the table's and the closed connections) in the order they began: `body` gets
+    /// the key and the state.
+    @inline(__always) func forEachFlowState(_ body: (FlowKey, FlowState) throws -> Void) rethrows {
+        if closed.isEmpty && !table.reordered {
+            for i in table.keys.indices { try body(table.keys[i], table.states[i]) }
+            return
+        }
+        // Table positions as i ≥ 0, closed connections as -1 - index.
+        var order: [(origin: UInt64, at: Int)] = []
+        order.reserveCapacity(table.count + closed.count)
+        for i in table.keys.indices { order.append((origin(key: table.keys[i], state: table.states[i]), i)) }
+        for (i, c) in closed.enumerated() { order.append((origin(key: c.key, state: c.state), -1 - i)) }
+        order.sort { $0.origin < $1.origin }
+        for (_, at) in order {
+            if at >= 0 {
+                try body(table.keys[at], table.states[at])
+            } else {
+                let c = closed[-1 - at]
+                try body(c.key, c.state)
+            }
+        }
+    }
+
+    /// FNV-1a of a source name (the multiplication wraps on purpose).
+    static func nameHash(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    /// Zeek-like connection id: "C" and the base-62 digits of a hash of where the connection began
+    /// (source name, frame, key). Deterministic, so reports are reproducible and `--threads` agrees.
+    func uid(key: FlowKey, state s: FlowState) -> String {
+        let o = origin(key: key, state: s)
+        let source = Int(o >> 46)
+        // The source name's hash, then the origin and the key's hash mixed in; wraps on purpose.
+        var h = source < sourceNameHashes.count ? sourceNameHashes[source]
+            : source < sourceNames.count ? FlowAnalyzer.nameHash(sourceNames[source]) : FlowAnalyzer.nameHash("")
+        h ^= (o &* 0x9E37_79B9_7F4A_7C15)
+        h ^= key.hash &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 29
+        // "C" and at most 11 base-62 digits: a small string, built without an array.
+        var buf: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &buf) { b in
+            b[0] = UInt8(ascii: "C")
+            var n = 1
+            var x = h
+            repeat {
+                let d = UInt8(x % 62)
+                b[n] = d < 10 ? 0x30 + d : d < 36 ? 0x41 + d - 10 : 0x61 + d - 36  // 0-9, A-Z, a-z
+                n += 1
+                x /= 62
+            } while x != 0
+            return String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<n]), as: UTF8.self)
+        }
+    }
+}
