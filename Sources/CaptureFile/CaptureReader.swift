@@ -46,7 +46,9 @@ public struct CaptureReader {
     public let format: CaptureFormat
 
     @usableFromInline let base: UnsafeRawPointer
-    @usableFromInline let end: Int
+    /// The end of the bytes there are: the file's size, or for a stream what was read so far
+    /// (it grows in `streamAhead`, the slow paths' first step).
+    @usableFromInline var end: Int
     /// Offset of the next record/block; invariant 0 ≤ pos ≤ end.
     @usableFromInline var pos: Int
     @usableFromInline var packets: UInt64
@@ -99,7 +101,14 @@ public struct CaptureReader {
     public init(file: MappedFile, sourceIndex: UInt32 = 0) throws(CaptureFileError) {
         self.file = file
         self.sourceIndex = sourceIndex
-        let bytes = file.bytes
+        var bytes = file.bytes
+        if let stream = file.stream {
+            // The file header: pcap's 24 bytes, or snoop's 16 and its first record header (a
+            // pcapng section header is read whole by `streamAhead` below). No more: a live
+            // `tcpdump -w -` may be slow to send anything else.
+            try stream.ensure(40)
+            bytes = UnsafeRawBufferPointer(start: bytes.baseAddress, count: stream.available)
+        }
         guard bytes.count >= 4, let b = bytes.baseAddress else {
             throw CaptureFileError(path: file.path, offset: 0, reason: .truncated,
                                    detail: bytes.count == 0 ? "the file is empty; expected a pcap, pcapng or snoop file header"
@@ -110,7 +119,7 @@ public struct CaptureReader {
         pos = 0
         packets = 0
         failure = nil
-        releaseMark = file.isMapped ? 0 : Int.max  // the first window is checked too
+        releaseMark = file.isMapped || file.stream != nil ? 0 : Int.max  // the first window is checked too
         recordHeaderSize = 16
         fractionNanos = 1000
         pcapLinkType = .ethernet
@@ -126,6 +135,7 @@ public struct CaptureReader {
         case 0x0A0D_0D0A:
             isPcapng = true
             format = .pcapng
+            try streamAhead()
             // The first SHB sets the byte order and is validated like any other.
             try sectionHeader(first: true)
         case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1, 0xA1B2_CD34, 0x34CD_B2A1:
@@ -284,6 +294,15 @@ public struct CaptureReader {
     /// ends reading here with an error naming the offset, instead of a SIGBUS.
     @usableFromInline @inline(never)
     mutating func windowCheck() throws(CaptureFileError) {
+        if file.stream != nil {
+            // A stream cannot shrink: only the release behind the reader.
+            if pos - releasedUpTo >= Self.releaseStride {
+                file.releasePages(from: releasedUpTo, before: pos)
+                releasedUpTo = pos
+            }
+            releaseMark = pos > Int.max - Self.checkWindow ? Int.max : pos + Self.checkWindow
+            return
+        }
         if pos - releasedUpTo >= Self.releaseStride {
             file.releasePages(from: releasedUpTo, before: pos)
             releasedUpTo = pos
@@ -295,10 +314,48 @@ public struct CaptureReader {
         releaseMark = pos > Int.max - Self.checkWindow ? Int.max : pos + Self.checkWindow
     }
 
+    /// A streamed input: makes the whole record or block at `pos` available if the input holds it
+    /// (it may straddle what was read so far), so the checks that follow see it as in a file.
+    /// Reads in chunks: one call serves many records. A read or decompression error ends reading.
+    @inline(never)
+    mutating func streamAhead() throws(CaptureFileError) {
+        guard let stream = file.stream, failure == nil else { return }
+        do {
+            let header = isPcapng ? 12 : lengthSwap == Self.snoopRecords ? Self.snoopRecordHeaderLength : recordHeaderSize
+            try stream.ensure(pos + header)
+            end = stream.available
+            guard end - pos >= header else { return }  // the input ends here: the caller says so
+            var length: Int
+            if isPcapng {
+                // A section header's length is in its own byte order (its magic at 8).
+                let big = u32(pos) == 0x0A0D_0D0A
+                    ? UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos + 8, as: UInt32.self)) == 0x4D3C_2B1A
+                    : bigEndian
+                let raw = base.loadUnaligned(fromByteOffset: pos + 4, as: UInt32.self)
+                length = Int(big ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw))
+            } else if lengthSwap == Self.snoopRecords {
+                length = Int(u32(pos + 8))
+            } else {
+                // Either length field may be the captured one (old libpcap swapped them).
+                length = header + Int(min(max(u32(pos + 8), u32(pos + 12)), pcapMaxCaptured))
+            }
+            // A length beyond any record is damage the checks report; do not read ahead for it.
+            try stream.ensure(pos + min(length, Self.streamMaxRecord))
+            end = stream.available
+        } catch {
+            end = stream.available
+            throw fail(error.reason, at: Int(error.offset ?? UInt64(end)), error.detail, sameError: error)
+        }
+    }
+
+    /// The longest record or block a stream reads ahead for (pcapng's largest, D-Bus, is 128 MiB).
+    static var streamMaxRecord: Int { 256 << 20 }
+
     /// Records the error, stops reading, and returns it for throwing.
-    mutating func fail(_ reason: CaptureFileError.Reason, at offset: Int, _ detail: String) -> CaptureFileError {
-        let error = CaptureFileError(path: file.path, offset: UInt64(offset), reason: reason, detail: detail,
-                                     packetsBefore: packets)
+    mutating func fail(_ reason: CaptureFileError.Reason, at offset: Int, _ detail: String,
+                       sameError: CaptureFileError? = nil) -> CaptureFileError {
+        let error = CaptureFileError(path: file.path, offset: sameError.map { $0.offset } ?? UInt64(offset),
+                                     reason: reason, detail: detail, packetsBefore: packets)
         failure = error
         pos = end
         return error
@@ -339,6 +396,7 @@ public struct CaptureReader {
 
     @usableFromInline @inline(never)
     mutating func pcapSlow(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
+        if file.stream != nil { try streamAhead() }
         if lengthSwap == Self.snoopRecords { return try snoopNext(&record) }
         let remaining = end - pos
         if remaining == 0 { return try atEnd() }
@@ -465,6 +523,7 @@ public struct CaptureReader {
     @usableFromInline @inline(never)
     mutating func pcapngSlow(_ record: inout CaptureRecord) throws(CaptureFileError) -> UnsafeRawBufferPointer? {
         while true {
+            if file.stream != nil { try streamAhead() }
             if pos == end { return try atEnd() }
             if let packet = try block(&record) { return packet }
         }

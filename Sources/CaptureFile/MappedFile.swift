@@ -15,19 +15,22 @@ import CZstd
 ///
 /// Regular files are mapped (`mmap`, `PROT_READ`, `MAP_PRIVATE`) and walked in place; readers tell
 /// the kernel to drop pages behind them (`releasePages(before:)`), so resident memory does not grow
-/// with the file. gzip (1f 8b) and zstd (28 b5 2f fd) input is recognised by its magic and
-/// decompressed into memory, up to `maxDecompressedBytes`. Pointers into `bytes` stay valid while
-/// this object lives; do not let them escape it.
+/// with the file. Pipes, sockets, and gzip (1f 8b) or zstd (28 b5 2f fd) input (recognised by its
+/// magic) are streamed (`stream`, CaptureStream.swift): `bytes` is empty and the reader reads on
+/// through the stream in bounded memory. In-memory content is copied (and decompressed whole, up to
+/// `maxDecompressedBytes`). Pointers into `bytes` stay valid while this object lives; do not let
+/// them escape it.
 ///
 /// The mapping covers the file's size when it was opened: data appended later is not seen. A
 /// file truncated by another process while it is mapped would make reads past its new end fault
 /// (SIGBUS): readers check `sizeIfShrunk(below:)` before each window they walk.
 public final class MappedFile: @unchecked Sendable {
-    // @unchecked: every stored property is immutable after init; the memory is never written after
-    // init, and madvise(MADV_DONTNEED) on a read-only file mapping only drops clean pages, which
+    // @unchecked: every stored property is immutable after init (a stream is read by the one
+    // reader that owns it: streamed files are never cut into byte ranges); the memory is never
+    // written after init, and madvise(MADV_DONTNEED) on a read-only file mapping only drops clean pages, which
     // fault back in with the same contents, so concurrent readers are safe.
 
-    /// Default cap on decompressed gzip/zstd input (and on non-seekable input read into memory).
+    /// Default cap on in-memory input decompressed whole, and on size-less files read into memory.
     public static let defaultMaxDecompressedBytes = 2 << 30
 
     /// Path as given ("<stdin>" for "-", or the name given to an in-memory file); used in errors.
@@ -39,6 +42,10 @@ public final class MappedFile: @unchecked Sendable {
     /// True when `bytes` is a file mapping (pages can be released behind a reader).
     public let isMapped: Bool
 
+    /// Streamed input (a pipe, gzip or zstd): the reader reads on through it; `bytes` is empty.
+    public let stream: CaptureStream?
+    /// Compressed in-memory input decompressed whole: the memory `bytes` points into.
+    private let backing: CaptureStream?
     private let mapBase: UnsafeMutableRawPointer?   // munmap in deinit when isMapped
     private let heapBase: UnsafeMutableRawPointer?  // free in deinit otherwise
     private let mapLength: Int
@@ -51,83 +58,92 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
-    /// Maps (or reads and decompresses) the file at `path`; "-" is standard input (mapped when it
-    /// is a regular file, read into memory when it is a pipe), named "<stdin>" in errors.
+    /// Maps the file at `path`; "-" is standard input (mapped when it is a regular file). A pipe,
+    /// a socket, and gzip or zstd input (from a path or standard input) are streamed instead
+    /// (`stream`): read in bounded memory as the reader walks them. Named "<stdin>" in errors.
     public init(path given: String, maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
         let isStandardInput = given == "-"
         let path = isStandardInput ? "<stdin>" : given
         self.path = path
         let fd = isStandardInput ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw Self.cError(path, "cannot open the file") }
-        defer { if !isStandardInput { close(fd) } }
+        var keepDescriptor = false
+        defer { if !isStandardInput && !keepDescriptor { close(fd) } }
         var st = stat()
         if fstat(fd, &st) != 0 { throw Self.cError(path, "cannot stat the file") }
         let kind = st.st_mode & S_IFMT
         if kind == S_IFDIR {
             throw CaptureFileError(path: path, offset: nil, reason: .cannotOpen, detail: "is a directory, expected a capture file")
         }
-        var raw: (map: UnsafeMutableRawPointer?, heap: UnsafeMutableRawPointer?, count: Int)
+        var raw: (map: UnsafeMutableRawPointer?, heap: UnsafeMutableRawPointer?, count: Int) = (nil, nil, 0)
+        var streamFrom: Int32 = -1
         if kind == S_IFREG {
             let size = Int(st.st_size)
             if size == 0 {
                 // Empty, or a file that reports no size (procfs): read whatever read() returns.
                 let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
                 raw = (nil, heap, n)
-            } else {
-                if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+            } else if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+                if Self.sniffCompression(UnsafeRawBufferPointer(start: p, count: size)) != .none {
+                    // Compressed: streamed through the decompressor from the start of the file.
+                    munmap(p, size)
+                    streamFrom = isStandardInput ? dup(fd) : fd
+                    if streamFrom < 0 || lseek(streamFrom, 0, SEEK_SET) < 0 {
+                        throw Self.cError(path, "cannot read the file from its start")
+                    }
+                    keepDescriptor = true
+                } else {
                     _ = madvise(p, size, MADV_SEQUENTIAL)  // advice only; failure is harmless
                     raw = (p, nil, size)
-                } else if size <= maxDecompressedBytes {
-                    // A file system without mmap support: read it into memory instead.
-                    let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
-                    raw = (nil, heap, n)
-                } else {
-                    throw Self.cError(path, "cannot map the file (\(size) bytes) into memory")
                 }
+            } else {
+                // A file system without mmap support: streamed with read(2).
+                streamFrom = isStandardInput ? dup(fd) : fd
+                if streamFrom < 0 || lseek(streamFrom, 0, SEEK_SET) < 0 {
+                    throw Self.cError(path, "cannot read the file from its start")
+                }
+                keepDescriptor = true
             }
         } else {
-            // A pipe or device: no mapping possible, read it into memory up to the cap.
-            let (heap, n) = try Self.readAll(fd: fd, path: path, limit: maxDecompressedBytes)
-            raw = (nil, heap, n)
+            // A pipe, socket or device: streamed. Standard input stays open (not ours to close).
+            streamFrom = fd
+            keepDescriptor = true
         }
-        let start = raw.map.map { UnsafeRawPointer($0) } ?? raw.heap.map { UnsafeRawPointer($0) }
-        let content = UnsafeRawBufferPointer(start: start, count: raw.count)
-        let comp = Self.sniffCompression(content)
-        if comp == .none {
-            self.mapBase = raw.map
-            self.heapBase = raw.heap
-            self.mapLength = raw.count
-            self.isMapped = raw.map != nil
-            self.device = raw.map != nil ? UInt64(st.st_dev) : 0
-            self.inode = raw.map != nil ? UInt64(st.st_ino) : 0
-            self.cPath = raw.map != nil ? Array(path.utf8CString) : []
-            self.bytes = content
-            self.compression = .none
+        if streamFrom >= 0 {
+            let stream = try CaptureStream(fd: streamFrom, owns: streamFrom != 0, path: path)
+            self.stream = stream
+            self.backing = nil
+            self.mapBase = nil
+            self.heapBase = nil
+            self.mapLength = 0
+            self.isMapped = false
+            self.device = 0
+            self.inode = 0
+            self.cPath = []
+            self.bytes = UnsafeRawBufferPointer(start: stream.base, count: 0)
+            self.compression = stream.compression
             return
         }
-        // Decompress, then drop the compressed input.
-        let result: Result<(UnsafeMutableRawPointer?, Int), CaptureFileError> =
-            Result { () throws(CaptureFileError) in try Self.decompress(content, comp, path: path, limit: maxDecompressedBytes) }
-        if let m = raw.map { munmap(m, raw.count) }
-        if let h = raw.heap { free(h) }
-        let (out, n) = try result.get()
-        self.mapBase = nil
-        self.heapBase = out
-        self.mapLength = 0
-        self.isMapped = false
-        self.device = 0
-        self.inode = 0
-        self.cPath = []
-        self.bytes = UnsafeRawBufferPointer(start: out.map { UnsafeRawPointer($0) }, count: n)
-        self.compression = comp
+        let start = raw.map.map { UnsafeRawPointer($0) } ?? raw.heap.map { UnsafeRawPointer($0) }
+        self.stream = nil
+        self.backing = nil
+        self.mapBase = raw.map
+        self.heapBase = raw.heap
+        self.mapLength = raw.count
+        self.isMapped = raw.map != nil
+        self.device = raw.map != nil ? UInt64(st.st_dev) : 0
+        self.inode = raw.map != nil ? UInt64(st.st_ino) : 0
+        self.cPath = raw.map != nil ? Array(path.utf8CString) : []
+        self.bytes = UnsafeRawBufferPointer(start: start, count: raw.count)
+        self.compression = .none
     }
 
-    /// An in-memory file holding a copy of `content` (decompressed if it is gzip or zstd); `name`
-    /// stands for the path in errors. For tests, fuzzing and data that did not come from a file.
+    /// An in-memory file holding a copy of `content` (decompressed whole if it is gzip or zstd, up
+    /// to `maxDecompressedBytes`); `name` stands for the path in errors. For tests, fuzzing and data
+    /// that did not come from a file.
     public convenience init(copying content: UnsafeRawBufferPointer, name: String = "<memory>",
                             maxDecompressedBytes: Int = MappedFile.defaultMaxDecompressedBytes) throws(CaptureFileError) {
-        let (heap, n, comp) = try Self.copyOut(content, name: name, limit: maxDecompressedBytes)
-        self.init(adopting: heap, count: n, name: name, compression: comp)
+        self.init(memory: try Self.copyOut(content, name: name, limit: maxDecompressedBytes), name: name)
     }
 
     /// An in-memory file from a byte array (copied; decompressed if gzip or zstd).
@@ -137,33 +153,52 @@ public final class MappedFile: @unchecked Sendable {
         let copy = content.withUnsafeBytes { buf in
             Result { () throws(CaptureFileError) in try MappedFile.copyOut(buf, name: name, limit: maxDecompressedBytes) }
         }
-        let (heap, n, comp) = try copy.get()
-        self.init(adopting: heap, count: n, name: name, compression: comp)
+        self.init(memory: try copy.get(), name: name)
     }
 
-    private init(adopting heap: UnsafeMutableRawPointer?, count: Int, name: String, compression: CaptureCompression) {
+    /// In-memory content: a heap copy, or compressed input decompressed whole into a stream's memory.
+    enum Memory {
+        case heap(UnsafeMutableRawPointer, Int)
+        case decompressed(CaptureStream)
+    }
+
+    private static func copyOut(_ content: UnsafeRawBufferPointer, name: String, limit: Int) throws(CaptureFileError) -> Memory {
+        let comp = sniffCompression(content)
+        if comp != .none {
+            let stream = try CaptureStream(fd: -1, owns: false, path: name, compressed: content)
+            try stream.ensure(limit &+ 1)
+            guard stream.available <= limit else {
+                throw CaptureFileError(path: name, offset: UInt64(stream.consumed), reason: .decompression,
+                                       detail: "\(comp) data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
+            }
+            return .decompressed(stream)
+        }
+        let heap = malloc(max(content.count, 1))!
+        if let src = content.baseAddress, content.count > 0 { heap.copyMemory(from: src, byteCount: content.count) }
+        return .heap(heap, content.count)
+    }
+
+    private init(memory: Memory, name: String) {
         self.path = name
+        self.stream = nil
         self.mapBase = nil
         self.mapLength = 0
         self.isMapped = false
         self.device = 0
         self.inode = 0
         self.cPath = []
-        self.heapBase = heap
-        self.bytes = UnsafeRawBufferPointer(start: heap.map { UnsafeRawPointer($0) }, count: count)
-        self.compression = compression
-    }
-
-    private static func copyOut(_ content: UnsafeRawBufferPointer, name: String, limit: Int)
-        throws(CaptureFileError) -> (UnsafeMutableRawPointer?, Int, CaptureCompression) {
-        let comp = sniffCompression(content)
-        if comp != .none {
-            let (out, n) = try decompress(content, comp, path: name, limit: limit)
-            return (out, n, comp)
+        switch memory {
+        case .heap(let heap, let count):
+            self.backing = nil
+            self.heapBase = heap
+            self.bytes = UnsafeRawBufferPointer(start: heap, count: count)
+            self.compression = .none
+        case .decompressed(let stream):
+            self.backing = stream
+            self.heapBase = nil
+            self.bytes = UnsafeRawBufferPointer(start: stream.base, count: stream.available)
+            self.compression = stream.compression
         }
-        let heap = malloc(max(content.count, 1))!
-        if let src = content.baseAddress, content.count > 0 { heap.copyMemory(from: src, byteCount: content.count) }
-        return (heap, content.count, .none)
     }
 
     deinit {
@@ -182,6 +217,7 @@ public final class MappedFile: @unchecked Sendable {
     /// walked since its last release; advising the whole prefix again each time walks page
     /// tables that are already empty).
     public func releasePages(from start: Int, before offset: Int) {
+        if let stream { stream.release(from: start, before: offset); return }
         guard isMapped, let mapBase else { return }
         let page = Self.pageSize
         let from = max(0, start) / page * page
@@ -237,15 +273,6 @@ public final class MappedFile: @unchecked Sendable {
         return (out.base, out.count)
     }
 
-    static func decompress(_ input: UnsafeRawBufferPointer, _ kind: CaptureCompression, path: String,
-                           limit: Int) throws(CaptureFileError) -> (UnsafeMutableRawPointer?, Int) {
-        switch kind {
-        case .gzip: return try gunzip(input, path: path, limit: limit)
-        case .zstd: return try unzstd(input, path: path, limit: limit)
-        case .none: return (nil, 0)
-        }
-    }
-
     /// A growing malloc'd buffer bounded by `limit`.
     struct OutputBuffer {
         var base: UnsafeMutableRawPointer?
@@ -264,93 +291,5 @@ public final class MappedFile: @unchecked Sendable {
             return capacity > count
         }
         mutating func release() { free(base); base = nil; count = 0; capacity = 0 }
-    }
-
-    static func gunzip(_ input: UnsafeRawBufferPointer, path: String, limit: Int) throws(CaptureFileError) -> (UnsafeMutableRawPointer?, Int) {
-        var out = OutputBuffer(limit: limit)
-        var stream = z_stream()
-        // 15 + 32: maximum window, accept a gzip or zlib header.
-        guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw CaptureFileError(path: path, offset: 0, reason: .decompression, detail: "cannot initialise zlib")
-        }
-        defer { inflateEnd(&stream) }
-        var consumed = 0  // input bytes handed to zlib and used
-        let base = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: UInt8.self))
-        while true {
-            if !out.reserve(1 << 20) {
-                out.release()
-                throw CaptureFileError(path: path, offset: UInt64(consumed), reason: .decompression,
-                                       detail: "gzip data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
-            }
-            let inChunk = min(input.count - consumed, 1 << 30)  // avail_in is 32 bits
-            stream.next_in = base + consumed
-            stream.avail_in = UInt32(inChunk)
-            let outChunk = min(out.capacity - out.count, 1 << 30)
-            stream.next_out = (out.base! + out.count).assumingMemoryBound(to: UInt8.self)
-            stream.avail_out = UInt32(outChunk)
-            let rc = inflate(&stream, Z_NO_FLUSH)
-            let usedIn = inChunk - Int(stream.avail_in)
-            let produced = outChunk - Int(stream.avail_out)
-            consumed += usedIn
-            out.count += produced
-            if rc == Z_STREAM_END {
-                // Concatenated gzip members continue; anything else after the end is ignored, as gzip does.
-                if input.count - consumed >= 2 && input[consumed] == 0x1f && input[consumed + 1] == 0x8b {
-                    inflateReset(&stream)
-                    continue
-                }
-                break
-            }
-            if rc == Z_OK { continue }
-            if rc == Z_BUF_ERROR && usedIn == 0 && produced == 0 {
-                if consumed == input.count {
-                    out.release()
-                    throw CaptureFileError(path: path, offset: UInt64(consumed), reason: .decompression,
-                                           detail: "gzip data ends before the end of its compressed stream")
-                }
-                continue  // output space ran out; reserve grows it
-            }
-            let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
-            out.release()
-            throw CaptureFileError(path: path, offset: UInt64(consumed), reason: .decompression,
-                                   detail: "gzip data is corrupt (\(message))")
-        }
-        return (out.base, out.count)
-    }
-
-    static func unzstd(_ input: UnsafeRawBufferPointer, path: String, limit: Int) throws(CaptureFileError) -> (UnsafeMutableRawPointer?, Int) {
-        var out = OutputBuffer(limit: limit)
-        guard let ctx = ZSTD_createDCtx() else {
-            throw CaptureFileError(path: path, offset: 0, reason: .decompression, detail: "cannot initialise zstd")
-        }
-        defer { ZSTD_freeDCtx(ctx) }
-        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
-        var last = 0
-        while true {
-            if !out.reserve(1 << 20) {
-                out.release()
-                throw CaptureFileError(path: path, offset: UInt64(inBuf.pos), reason: .decompression,
-                                       detail: "zstd data decompresses to more than the limit of \(limit) bytes; decompress the file first, then it is read mapped")
-            }
-            var outBuf = ZSTD_outBuffer(dst: out.base! + out.count, size: out.capacity - out.count, pos: 0)
-            last = ZSTD_decompressStream(ctx, &outBuf, &inBuf)
-            out.count += outBuf.pos
-            if ZSTD_isError(last) != 0 {
-                let message = String(cString: ZSTD_getErrorName(last))
-                out.release()
-                throw CaptureFileError(path: path, offset: UInt64(inBuf.pos), reason: .decompression,
-                                       detail: "zstd data is corrupt (\(message))")
-            }
-            if inBuf.pos == inBuf.size && outBuf.pos < outBuf.size {
-                // All input used and zstd did not fill the output: done, or cut short mid-frame.
-                if last != 0 {
-                    out.release()
-                    throw CaptureFileError(path: path, offset: UInt64(inBuf.pos), reason: .decompression,
-                                           detail: "zstd data ends before the end of its frame")
-                }
-                break
-            }
-        }
-        return (out.base, out.count)
     }
 }

@@ -30,6 +30,9 @@ public enum Pieces {
         public var packets: UInt64
         /// The file could not be opened or is damaged (the analysis reports it).
         public var error: String?
+        /// Standard input that is a pipe: it can be read once only, so it is not scanned and is a
+        /// vantage point of its own.
+        public var streamed = false
 
         public init(path: String, index: Int, signature: String, first: Int64?, last: Int64?, packets: UInt64,
                     error: String? = nil) {
@@ -83,6 +86,13 @@ public enum Pieces {
 
     public static func scan(_ path: String, index: Int) -> Scan {
         var s = Scan(path: path, index: index, signature: "", first: nil, last: nil, packets: 0)
+        if path == "-" {
+            var st = stat()
+            if fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
+                s.streamed = true
+                return s
+            }
+        }
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch {
             s.error = error.description
@@ -168,6 +178,10 @@ public enum Pieces {
         var rest: [Scan] = []
         var byGlob = Array(repeating: [Scan](), count: given.count)
         for s in scans {
+            if s.streamed {
+                groups.append(Group(files: [s], why: .single))
+                continue
+            }
             if let g = given.firstIndex(where: { matches($0, s.path) }) { byGlob[g].append(s) } else { rest.append(s) }
         }
         for files in byGlob where !files.isEmpty {

@@ -18,7 +18,7 @@ public struct Progress: Sendable {
     public mutating func start(name: String, total: Int) {
         guard enabled else { return }
         self.name = name
-        self.total = max(total, 1)
+        self.total = total  // 0: unknown (a stream): the bar shows the bytes read instead
         started = Timing.now()
     }
 
@@ -28,11 +28,16 @@ public struct Progress: Sendable {
         // After a second, at most ten redraws a second.
         guard now - started > 1, now - lastDraw > 0.1 else { return }
         lastDraw = now
+        let label = name.count > 40 ? "…" + name.suffix(39) : name
+        if total <= 0 {
+            draw("\r\(offset >> 20) MiB read \(label)")
+            shown = true
+            return
+        }
         let fraction = min(1.0, Double(offset) / Double(total))
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        let label = name.count > 40 ? "…" + name.suffix(39) : name
         draw("\r[\(bar)] \(Int(fraction * 100))% \(label)")
         shown = true
     }
