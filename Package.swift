@@ -41,7 +41,8 @@ let package = Package(
         .target(
             name: "PortCatalog",
             dependencies: ["PacketWire", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources")]
+            // The YAML is the source; BuiltInText.swift carries it into the binary (embed.py).
+            exclude: ["Resources"]
         ),
         .target(name: "FlowAnalysis", dependencies: ["PacketWire", "PortCatalog"]),
         // Sources feeding the one packet loop into the analyzer: a mapped file, its byte ranges on

@@ -168,9 +168,6 @@ extension FlowAnalyzer {
                 serverBits: UInt64) -> FlowRecord {
         let client = v.origIsA ? key.a : key.b
         let server = v.origIsA ? key.b : key.a
-        let clientPort = v.origIsA ? key.aPort : key.bPort
-        let serverPort = v.origIsA ? key.bPort : key.aPort
-        let proto = IPProtocol(key.proto)
         let version = key.version
         let inventory = configuration.inventory
         let roleNames = configuration.catalog.roleNames

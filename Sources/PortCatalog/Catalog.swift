@@ -1,7 +1,8 @@
-import Foundation  // resource bundle and file reading only; never on the per-packet path
+import Foundation  // file reading only; never on the per-packet path
 
-/// A port catalog: the ports one vendor document lists, per role. Built-in catalogs are resource
-/// files transcribed from the seed documents; users write their own in the same YAML format
+/// A port catalog: the ports one vendor document lists, per role. Built-in catalogs are YAML
+/// files transcribed from the seed documents (Resources/, embedded in the binary by
+/// Resources/embed.py as BuiltInText.swift); users write their own in the same YAML format
 /// (README.md, "Port catalogs and inventories"). Loading is all or nothing: a bad file throws and yields no catalog.
 public struct Catalog: Sendable {
     public var id: String
@@ -46,7 +47,7 @@ public struct Catalog: Sendable {
 
     public var roleNames: [String] { roles.map(\.name) }
 
-    /// IDs of the catalogs shipped as resources of this target.
+    /// IDs of the built-in catalogs (Resources/*.yaml, embedded).
     public static let builtInIDs: [String] = ["dcos-1.8", "dynatrace-managed"]
 
     /// The YAML text of a built-in catalog, as shipped.
@@ -54,8 +55,8 @@ public struct Catalog: Sendable {
         guard builtInIDs.contains(id) else {
             throw CatalogError("unknown built-in catalog '\(id)' (built-in: \(builtInIDs.joined(separator: ", ")))")
         }
-        guard let text = resourceText(id) else {
-            throw CatalogError("built-in catalog '\(id)' not found: the resource bundle Portolan_PortCatalog.resources must sit next to the portolan binary")
+        guard let text = builtInText[id] else {
+            throw CatalogError("built-in catalog '\(id)' is listed but not embedded (run Sources/PortCatalog/Resources/embed.py)")
         }
         return text
     }
@@ -87,24 +88,6 @@ public struct Catalog: Sendable {
         catalog.origin = file
         catalog.yaml = yaml
         return catalog
-    }
-
-    /// The shipped YAML of a built-in. Reads through `Bundle.module` when the resource bundle sits
-    /// next to the executable; otherwise from the source tree this was built from (development
-    /// builds, tests). Never reaches the generated accessor's fatalError: without either, nil.
-    static func resourceText(_ id: String) -> String? {
-        let beside = Bundle.main.bundleURL.appendingPathComponent("Portolan_PortCatalog.resources").path
-        if FileManager.default.fileExists(atPath: beside) {
-            if let url = Bundle.module.url(forResource: id, withExtension: "yaml", subdirectory: "Resources")
-                ?? Bundle.module.url(forResource: id, withExtension: "yaml"),
-               let data = FileManager.default.contents(atPath: url.path) {
-                return String(data: data, encoding: .utf8)
-            }
-        }
-        var source = URL(fileURLWithPath: #filePath)
-        source.deleteLastPathComponent()
-        let path = source.appendingPathComponent("Resources/\(id).yaml").path
-        return FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
     }
 
     static func readText(_ path: String) throws(CatalogError) -> String {

@@ -19,6 +19,39 @@ func entry(for row: DocumentRow, in c: CompiledCatalog) -> CatalogEntry? {
 }
 
 @Suite struct BuiltInCatalogTests {
+    /// The binary carries the built-in YAML (BuiltInText.swift): it must be the files' text.
+    @Test("the embedded built-in catalogs are Resources/*.yaml byte for byte (else run Resources/embed.py)")
+    func embeddedTextMatchesTheFiles() throws {
+        for id in Catalog.builtInIDs {
+            let path = repositoryRoot + "/Sources/PortCatalog/Resources/\(id).yaml"
+            let file = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(try Catalog.builtInYAML(id) == file, "\(id): embedded text differs from \(path)")
+        }
+        #expect(Set(Catalog.builtInText.keys) == Set(Catalog.builtInIDs))
+    }
+
+    /// A copy of the binary alone in a folder has its catalogs (no resource bundle beside it).
+    @Test("a copy of portolan alone in an empty folder analyses with the built-in catalogs")
+    func binaryAloneHasItsCatalogs() throws {
+        guard FileManager.default.isExecutableFile(atPath: portolanBinary) else { return }
+        let dir = FileManager.default.temporaryDirectory.path + "/portolan-alone-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: portolanBinary, toPath: dir + "/portolan")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: dir + "/portolan")
+        p.arguments = ["analyze", "--no-progress", "--format", "jsonl", repositoryRoot + "/Captures/dcos-cluster.pcap"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("\"component\":\"Mesos Master\"") && text.contains("\"catalog\":\"dcos-1.8\""))
+    }
+
     @Test func builtInsLoadAndCompile() throws {
         let c = try builtIns()
         #expect(c.catalogs.map(\.id) == ["dcos-1.8", "dynatrace-managed"])
