@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "PortCatalog",
             dependencies: ["PacketWire", .product(name: "Yams", package: "Yams")],
-            // The YAML is the source; BuiltInText.swift carries it into the binary (embed.py).
+            // The YAML is the source; BuiltInCatalogs.swift carries it and its parse into the binary.
             exclude: ["Resources"]
         ),
         .target(name: "FlowAnalysis", dependencies: ["PacketWire", "PortCatalog"]),
