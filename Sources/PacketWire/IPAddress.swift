@@ -35,19 +35,54 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     /// Text form: dotted quad for IPv4-mapped values when `version == 4`, otherwise RFC 5952
     /// (lower case, longest run of two or more zero groups compressed, first run on ties).
     public func text(version: UInt8) -> String {
+        withText(version: version) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The longest text: an IPv6 address with an IPv4 tail ("ffff:…:255.255.255.255", 45 bytes).
+    public static let maxTextLength = 46
+
+    /// Calls `body` with the address's text (dotted quad, or RFC 5952 IPv6 as tshark prints it)
+    /// in a buffer on the stack: the report writers copy it without a String.
+    @inlinable
+    public func withText<R>(version: UInt8, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var buf: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &buf) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let n = writeText(version: version, into: p)
+            return body(UnsafeRawBufferPointer(start: p, count: n))
+        }
+    }
+
+    /// Writes the text into `out` (room for `maxTextLength` bytes); returns its length.
+    public func writeText(version: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        func byte(_ b: UInt8) { out[n] = b; n += 1 }
+        func decimal(_ v: UInt32) {
+            if v >= 100 { byte(0x30 + UInt8(v / 100)) }
+            if v >= 10 { byte(0x30 + UInt8(v / 10 % 10)) }
+            byte(0x30 + UInt8(v % 10))
+        }
+        func quad(_ v: UInt32) {
+            decimal(v >> 24); byte(0x2E); decimal((v >> 16) & 0xFF); byte(0x2E)
+            decimal((v >> 8) & 0xFF); byte(0x2E); decimal(v & 0xFF)
+        }
         if version == 4 {
-            let v = v4Value
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+            quad(v4Value)
+            return n
         }
-        var groups = [UInt16](repeating: 0, count: 8)
-        for g in 0..<8 {
-            groups[g] = UInt16(byte(2 * g)) << 8 | UInt16(byte(2 * g + 1))
+        // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
+        if high == 0 && (low >> 32) == 0x0000_FFFF {
+            for c in "::ffff:".utf8 { byte(c) }
+            quad(v4Value)
+            return n
         }
+        @inline(__always) func group(_ g: Int) -> UInt16 { UInt16(self.byte(2 * g)) << 8 | UInt16(self.byte(2 * g + 1)) }
+        // The longest run of two or more zero groups (the first of equal runs) becomes "::".
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
-            if groups[i] == 0 {
+            if group(i) == 0 {
                 var j = i
-                while j < 8 && groups[j] == 0 { j += 1 }
+                while j < 8 && group(j) == 0 { j += 1 }
                 if j - i > bestLen { bestStart = i; bestLen = j - i }
                 i = j
             } else {
@@ -55,24 +90,27 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             }
         }
         if bestLen < 2 { bestStart = -1 }
-        // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
-        if high == 0 && (low >> 32) == 0x0000_FFFF {
-            let v = v4Value
-            return "::ffff:\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
-        }
-        var out = ""
+        let hex: StaticString = "0123456789abcdef"
         var g = 0
         while g < 8 {
             if g == bestStart {
-                out += "::"
+                byte(0x3A); byte(0x3A)
                 g += bestLen
                 continue
             }
-            if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[g], radix: 16)
+            if n > 0 && out[n - 1] != 0x3A { byte(0x3A) }
+            let v = group(g)
+            var started = false
+            for shift in stride(from: 12, through: 0, by: -4) {
+                let d = Int((v >> UInt16(shift)) & 0xF)
+                if d != 0 || started || shift == 0 {
+                    byte(hex.utf8Start[d])
+                    started = true
+                }
+            }
             g += 1
         }
-        return out
+        return n
     }
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text; returns the address and its version.

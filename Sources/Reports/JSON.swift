@@ -4,25 +4,24 @@ import PacketWire
 /// A tiny JSON writer into UTF-8 bytes (appending to a `String` is several times slower): keys in
 /// the order written, strings escaped per RFC 8259.
 struct JSONWriter {
-    var bytes: [UInt8] = []
+    var bytes = ByteBuffer()
     /// Per open container (bit = nesting depth, at most 64): whether a value was written, so the
     /// next one needs a comma.
     var needComma: UInt64 = 0
     var depth: UInt64 = 0
 
-    init() { bytes.reserveCapacity(1024) }
+    init() {}
 
     /// The text so far.
-    var out: String { String(decoding: bytes, as: UTF8.self) }
+    var out: String { bytes.string }
 
     /// Hands the text written so far to `sink` and starts over (keeping the nesting).
     mutating func flush<Out: TextOutputStream>(to sink: inout Out) {
-        sink.write(out)
-        bytes.removeAll(keepingCapacity: true)
+        bytes.flush(to: &sink)
     }
 
     @inline(__always) mutating func ascii(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(s)
     }
 
     /// Appends a string's UTF-8 bytes (one copy from its contiguous storage when it has one).
@@ -119,6 +118,21 @@ struct JSONWriter {
         appendTimestamp(nanos, to: &bytes)
     }
 
+    /// Ends a JSON Lines line: a newline, and the next object starts without a comma.
+    mutating func endLine() {
+        bytes.append(0x0A)
+        needComma = 0
+    }
+
+    /// An address as a JSON string, formatted straight into the buffer (never needs escaping).
+    mutating func address(_ k: StaticString, _ a: IPAddress, _ version: UInt8) {
+        key(k)
+        comma()
+        bytes.append(0x22)
+        a.withText(version: version) { bytes.append(contentsOf: $0) }
+        bytes.append(0x22)
+    }
+
     mutating func field(_ k: StaticString, _ s: String?) { key(k); value(s) }
     mutating func field<I: BinaryInteger>(_ k: StaticString, _ n: I) { key(k); value(n) }
     mutating func field(_ k: StaticString, _ b: Bool) { key(k); value(b) }
@@ -170,7 +184,7 @@ struct JSONWriter {
 }
 
 /// Appends the decimal digits of `n` (no `String` on the way).
-func appendDecimal<I: BinaryInteger>(_ n: I, to bytes: inout [UInt8]) {
+func appendDecimal<I: BinaryInteger, B: ByteAppending>(_ n: I, to bytes: inout B) {
     if n < 0 { bytes.append(0x2D) }
     var m = UInt64(n.magnitude)  // every magnitude written here fits in 64 bits
     if m < 10 {
@@ -185,12 +199,12 @@ func appendDecimal<I: BinaryInteger>(_ n: I, to bytes: inout [UInt8]) {
             m /= 10
             count += 1
         }
-        bytes.append(contentsOf: buf[(24 - count)...])
+        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[(24 - count)...]))
     }
 }
 
 /// `timestampText` as bytes: "1700000000.123456" (microseconds, six digits), "-1.500000" before 1970.
-func appendTimestamp(_ nanos: Int64, to bytes: inout [UInt8]) {
+func appendTimestamp<B: ByteAppending>(_ nanos: Int64, to bytes: inout B) {
     let neg = nanos < 0
     let m = neg ? -(nanos / 1000) : nanos / 1000
     if neg { bytes.append(0x2D) }
@@ -203,7 +217,7 @@ func appendTimestamp(_ nanos: Int64, to bytes: inout [UInt8]) {
             buf[i] = 0x30 &+ UInt8(frac % 10)
             frac /= 10
         }
-        bytes.append(contentsOf: buf[0..<6])
+        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[0..<6]))
     }
 }
 
@@ -219,9 +233,9 @@ func writeFlow(_ f: FlowRecord, sourceNames: SourceFiles, _ w: inout JSONWriter)
     w.field("uid", f.uid)
     w.field("proto", protoName(f.proto))
     w.field("ip_version", f.ipVersion)
-    w.field("client", addressText(f.client, f.ipVersion))
+    w.address("client", f.client, f.ipVersion)
     w.field("client_port", f.clientPort)
-    w.field("server", addressText(f.server, f.ipVersion))
+    w.address("server", f.server, f.ipVersion)
     w.field("server_port", f.serverPort)
     w.field("client_name", f.clientName)
     w.field("server_name", f.serverName)

@@ -6,22 +6,28 @@ import PacketWire
 enum JSONLinesFormat: FormatWriter {
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
         let names = SourceFiles(snapshot.sources)
+        var w = JSONWriter()
         for f in snapshot.flows {
-            var line = ""
-            flowJSON(f, sourceNames: names, into: &line)
-            line += "\n"
-            out.write(line)
+            writeFlow(f, sourceNames: names, &w)
+            w.endLine()
+            if w.bytes.count >= 1 << 16 { w.flush(to: &out) }
         }
+        w.flush(to: &out)
     }
 
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
                                               to out: inout Out) -> Bool {
         var failed = false
         let names = SourceFiles(analyzer.sourceInfos)
+        // One writer for every line, handed to the output every 64 KiB: no String per flow.
+        var w = JSONWriter()
         _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .jsonl, sources: names))
+            writeFlow(f, sourceNames: names, &w)
+            w.endLine()
+            if w.bytes.count >= 1 << 16 { w.flush(to: &out) }
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
+        w.flush(to: &out)
         return failed
     }
 

@@ -89,6 +89,12 @@ public struct OutputFile: TextOutputStream {
     public static var standardOutput: OutputFile { OutputFile(fd: STDOUT_FILENO) }
     public static var standardError: OutputFile { OutputFile(fd: STDERR_FILENO) }
 
+    /// Bytes already encoded (the report writers' buffers): one copy, no String.
+    mutating func write(utf8 bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
+        flushIfFull()
+    }
+
     public mutating func write(_ string: String) {
         var s = string
         s.withUTF8 { buffer.append(contentsOf: $0) }
