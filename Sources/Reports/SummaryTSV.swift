@@ -13,102 +13,133 @@ public enum SummaryTSV {
         "#frame\tlinktype\tipver\tsrc\tdst\tproto\tsport\tdport\ttcpflags\ticmptype\ticmpcode\t"
         + "in_src\tin_dst\tin_proto\tin_sport\tin_dport\tcaplen\toriglen\tvlans\n"
 
+    /// The longest line: 19 columns, four addresses of `IPAddress.maxTextLength`, numbers and
+    /// eight VLAN tags fit well within it.
+    static let maxLine = 512
+
     /// Appends one line (with its newline). `inner` selects the innermost IP header for the main
-    /// columns (and the VLAN tags before it) instead of the outermost.
+    /// columns (and the VLAN tags before it) instead of the outermost. The line is formatted into
+    /// a stack buffer with plain stores and appended with one copy.
     public static func appendLine(
         frame: UInt64, linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
         summary s: PacketSummary, inner: Bool, to out: inout [UInt8]
     ) {
-        let tab: UInt8 = 9
-        appendDecimal(frame, &out); out.append(tab)
-        appendDecimal(UInt64(linkType.rawValue), &out); out.append(tab)
-        let h = inner ? s.inner : s.outer
-        if h.version != 0 {
-            appendDecimal(UInt64(h.version), &out); out.append(tab)
-            appendAddress(h.source, version: h.version, &out); out.append(tab)
-            appendAddress(h.destination, version: h.version, &out); out.append(tab)
-            appendDecimal(UInt64(h.proto.rawValue), &out); out.append(tab)
-            if h.hasPorts {
-                appendDecimal(UInt64(h.sourcePort), &out); out.append(tab)
-                appendDecimal(UInt64(h.destinationPort), &out); out.append(tab)
-            } else {
-                out.append(tab); out.append(tab)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLine) { buf in
+            var c = Cursor(buf.baseAddress!)
+            c.line(frame: frame, linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
+                   summary: s, inner: inner)
+            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
+        }
+    }
+
+    /// Writes into a buffer of `maxLine` bytes; `n` bytes written so far.
+    struct Cursor {
+        let p: UnsafeMutablePointer<UInt8>
+        var n = 0
+        init(_ p: UnsafeMutablePointer<UInt8>) { self.p = p }
+
+        @inline(__always) mutating func byte(_ b: UInt8) { p[n] = b; n &+= 1 }
+        @inline(__always) mutating func tab() { byte(9) }
+        @inline(__always) mutating func tabs(_ k: Int) { for _ in 0..<k { byte(9) } }
+
+        @inline(__always) mutating func decimal(_ value: UInt64) {
+            if value < 10 {
+                byte(UInt8(truncatingIfNeeded: value) &+ 48)
+                return
             }
-            if h.hasTCPFlags { appendFlags(h.tcpFlags, &out) }
-            out.append(tab)
-            if h.hasICMP {
-                appendDecimal(UInt64(h.icmpType), &out); out.append(tab)
-                appendDecimal(UInt64(h.icmpCode), &out); out.append(tab)
-            } else {
-                out.append(tab); out.append(tab)
+            var digits = 0
+            var v = value
+            while v > 0 { digits &+= 1; v /= 10 }
+            v = value
+            var i = n &+ digits
+            n = i
+            while v > 0 {
+                i &-= 1
+                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                v /= 10
             }
-            let q = s.quoted
-            if h.hasICMP && q.version != 0 {
-                appendAddress(q.source, version: q.version, &out); out.append(tab)
-                if !q.partial { appendAddress(q.destination, version: q.version, &out) }
-                out.append(tab)
-                appendDecimal(UInt64(q.proto.rawValue), &out); out.append(tab)
-                if q.hasPorts {
-                    appendDecimal(UInt64(q.sourcePort), &out); out.append(tab)
-                    appendDecimal(UInt64(q.destinationPort), &out); out.append(tab)
+        }
+
+        @inline(__always) mutating func address(_ a: IPAddress, _ version: UInt8) {
+            n &+= a.writeText(version: version, into: p + n)
+        }
+
+        mutating func flags(_ f: UInt16) {
+            byte(UInt8(ascii: "0")); byte(UInt8(ascii: "x"))
+            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 8) & 0xF)))
+            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 4) & 0xF)))
+            byte(hexDigit(UInt8(truncatingIfNeeded: f & 0xF)))
+        }
+
+        mutating func line(frame: UInt64, linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
+                           summary s: PacketSummary, inner: Bool) {
+            decimal(frame); tab()
+            decimal(UInt64(linkType.rawValue)); tab()
+            let h = inner ? s.inner : s.outer
+            if h.version != 0 {
+                decimal(UInt64(h.version)); tab()
+                address(h.source, h.version); tab()
+                address(h.destination, h.version); tab()
+                decimal(UInt64(h.proto.rawValue)); tab()
+                if h.hasPorts {
+                    decimal(UInt64(h.sourcePort)); tab()
+                    decimal(UInt64(h.destinationPort)); tab()
                 } else {
-                    out.append(tab); out.append(tab)
+                    tabs(2)
+                }
+                if h.hasTCPFlags { flags(h.tcpFlags) }
+                tab()
+                if h.hasICMP {
+                    decimal(UInt64(h.icmpType)); tab()
+                    decimal(UInt64(h.icmpCode)); tab()
+                } else {
+                    tabs(2)
+                }
+                let q = s.quoted
+                if h.hasICMP && q.version != 0 {
+                    address(q.source, q.version); tab()
+                    if !q.partial { address(q.destination, q.version) }
+                    tab()
+                    decimal(UInt64(q.proto.rawValue)); tab()
+                    if q.hasPorts {
+                        decimal(UInt64(q.sourcePort)); tab()
+                        decimal(UInt64(q.destinationPort)); tab()
+                    } else {
+                        tabs(2)
+                    }
+                } else {
+                    tabs(5)
                 }
             } else {
-                for _ in 0..<5 { out.append(tab) }
+                tabs(14)
             }
-        } else {
-            for _ in 0..<14 { out.append(tab) }
-        }
-        appendDecimal(UInt64(capturedLength), &out); out.append(tab)
-        appendDecimal(UInt64(originalLength), &out); out.append(tab)
-        var written = 0
-        let outerTags = min(Int(s.vlanCount), 4)
-        for i in 0..<outerTags {
-            if written > 0 { out.append(UInt8(ascii: ",")) }
-            appendDecimal(UInt64(s.vlan(i)), &out)
-            written += 1
-        }
-        if inner && s.inner.version != 0 && s.inner.offset != s.outer.offset {
-            let tags = s.innerVLANs
-            for i in 0..<min(Int(s.innerVLANCount), 4) {
-                if written > 0 { out.append(UInt8(ascii: ",")) }
-                appendDecimal(UInt64(i == 0 ? tags.0 : i == 1 ? tags.1 : i == 2 ? tags.2 : tags.3), &out)
+            decimal(UInt64(capturedLength)); tab()
+            decimal(UInt64(originalLength)); tab()
+            var written = 0
+            for i in 0..<min(Int(s.vlanCount), 4) {
+                if written > 0 { byte(UInt8(ascii: ",")) }
+                decimal(UInt64(s.vlan(i)))
                 written += 1
             }
-        }
-        out.append(10)
-    }
-
-    @inlinable public static func appendDecimal(_ value: UInt64, _ out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(truncatingIfNeeded: value) &+ 48)
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { d in
-            while v > 0 {
-                d[n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                n += 1   // at most 20 digits for a UInt64
+            if inner && s.inner.version != 0 && s.inner.offset != s.outer.offset {
+                let tags = s.innerVLANs
+                for i in 0..<min(Int(s.innerVLANCount), 4) {
+                    if written > 0 { byte(UInt8(ascii: ",")) }
+                    decimal(UInt64(i == 0 ? tags.0 : i == 1 ? tags.1 : i == 2 ? tags.2 : tags.3))
+                    written += 1
+                }
             }
-            while n > 0 {
-                n -= 1
-                out.append(d[n])
-            }
+            byte(10)
         }
     }
 
-    static func appendFlags(_ flags: UInt16, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "0"))
-        out.append(UInt8(ascii: "x"))
-        out.append(hexDigit(UInt8(truncatingIfNeeded: (flags >> 8) & 0xF)))
-        out.append(hexDigit(UInt8(truncatingIfNeeded: (flags >> 4) & 0xF)))
-        out.append(hexDigit(UInt8(truncatingIfNeeded: flags & 0xF)))
+    /// One number's decimal digits appended (tests check the formatting through this).
+    public static func appendDecimal(_ value: UInt64, _ out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var c = Cursor(buf.baseAddress!)
+            c.decimal(value)
+            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
+        }
     }
 
     @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 {
@@ -116,59 +147,8 @@ public enum SummaryTSV {
     }
 
     /// Dotted quad for IPv4; RFC 5952 for IPv6 (lower case, longest run of ≥ 2 zero groups
-    /// compressed, first on ties; `::ffff:a.b.c.d` for IPv4-mapped), as `IPAddress.text`.
+    /// compressed, first on ties; `::ffff:a.b.c.d` for IPv4-mapped): `IPAddress.writeText`.
     public static func appendAddress(_ a: IPAddress, version: UInt8, _ out: inout [UInt8]) {
-        if version == 4 {
-            appendDottedQuad(a.v4Value, &out)
-            return
-        }
-        if a.isV4Mapped {
-            for ch in "::ffff:".utf8 { out.append(ch) }
-            appendDottedQuad(a.v4Value, &out)
-            return
-        }
-        @inline(__always) func group(_ g: Int) -> UInt16 {
-            let word = g < 4 ? a.high : a.low
-            return UInt16(truncatingIfNeeded: word >> UInt64(48 - 16 * (g & 3)))
-        }
-        var bestStart = -1, bestLength = 0, i = 0
-        while i < 8 {
-            if group(i) == 0 {
-                var j = i
-                while j < 8 && group(j) == 0 { j += 1 }
-                if j - i > bestLength { bestStart = i; bestLength = j - i }
-                i = j
-            } else {
-                i += 1
-            }
-        }
-        if bestLength < 2 { bestStart = -1 }
-        var g = 0
-        while g < 8 {
-            if g == bestStart {
-                out.append(UInt8(ascii: ":"))
-                out.append(UInt8(ascii: ":"))
-                g += bestLength
-                continue
-            }
-            if g > 0 && g != bestStart + bestLength { out.append(UInt8(ascii: ":")) }
-            let v = group(g)
-            var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let d = UInt8(truncatingIfNeeded: (v >> UInt16(shift)) & 0xF)
-                if d != 0 || started || shift == 0 {
-                    out.append(hexDigit(d))
-                    started = true
-                }
-            }
-            g += 1
-        }
-    }
-
-    static func appendDottedQuad(_ v: UInt32, _ out: inout [UInt8]) {
-        appendDecimal(UInt64(v >> 24), &out); out.append(UInt8(ascii: "."))
-        appendDecimal(UInt64((v >> 16) & 0xFF), &out); out.append(UInt8(ascii: "."))
-        appendDecimal(UInt64((v >> 8) & 0xFF), &out); out.append(UInt8(ascii: "."))
-        appendDecimal(UInt64(v & 0xFF), &out)
+        a.withText(version: version) { out.append(contentsOf: $0) }
     }
 }
