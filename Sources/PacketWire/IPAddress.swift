@@ -38,6 +38,14 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         withText(version: version) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// "0"…"255": the digits in bytes 0–2 (little-endian), the length in byte 3.
+    @usableFromInline static let octetText: [UInt32] = (0..<256).map { (o: Int) -> UInt32 in
+        let digits = Array(String(o).utf8)
+        var v = UInt32(digits.count) << 24
+        for (i, d) in digits.enumerated() { v |= UInt32(d) << (8 * UInt32(i)) }
+        return v
+    }
+
     /// The longest text: an IPv6 address with an IPv4 tail ("ffff:…:255.255.255.255", 45 bytes).
     public static let maxTextLength = 46
 
@@ -67,8 +75,19 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             decimal((v >> 8) & 0xFF); byte(0x2E); decimal(v & 0xFF)
         }
         if version == 4 {
-            quad(v4Value)
-            return n
+            // Each octet's text from a table: its digits in the low bytes, its length in the top one.
+            // Four bytes stored per octet (at most 19 of the buffer's 46), the dot after it.
+            let v = v4Value
+            var at = 0
+            @inline(__always) func octet(_ o: UInt32) {
+                let t = IPAddress.octetText[Int(o & 0xFF)]
+                UnsafeMutableRawPointer(out + at).storeBytes(of: t.littleEndian, as: UInt32.self)
+                at &+= Int(t >> 24)
+                out[at] = 0x2E
+                at &+= 1
+            }
+            octet(v >> 24); octet(v >> 16); octet(v >> 8); octet(v)
+            return at - 1
         }
         // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
         if high == 0 && (low >> 32) == 0x0000_FFFF {
