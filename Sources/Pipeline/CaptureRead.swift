@@ -16,7 +16,7 @@ public enum CaptureRead {
         for path in paths {
             let index = analyzer.addSource(name: path)
             do {
-                let file = try MappedFile(path: path)
+                let file = try MappedFile.input(path)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
                 if threads > 1 {
                     try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
@@ -59,7 +59,7 @@ public enum CaptureRead {
                 let before = analyzer.sourceTotals(index)
                 var error: String? = nil
                 do {
-                    let file = try MappedFile(path: path)
+                    let file = try MappedFile.input(path)
                     analyzer.reserveFlows(forCaptureBytes: file.count)
                     if threads > 1 {
                         try SplitRead.read(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,

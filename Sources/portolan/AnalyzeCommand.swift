@@ -29,9 +29,11 @@ struct AnalyzeCommand: ParsableCommand {
             points). gzip- and zstd-compressed captures are read directly.
 
             Exit status: 0 when no flow has a verdict listed in --fail-on (default: none), 1 when at \
-            least one does, 2 for bad usage or bad input. A damaged file is reported up to the damage \
-            (its error is printed with the file and byte offset) and makes the status 2, unless \
-            --allow-damaged is given, which makes it a warning.
+            least one does, 2 for bad usage or bad input. An input that is not a capture file (missing, \
+            a directory, not pcap, pcapng or snoop) is exit status 2 with one line and no report, \
+            --allow-damaged or not. A damaged file is reported up to the damage (its error is printed \
+            with the file and byte offset) and makes the status 2, unless --allow-damaged is given, \
+            which makes it a warning.
             """)
 
     @Argument(help: ArgumentHelp("Capture files (pcap, pcapng; gzip or zstd compressed too).", valueName: "FILE"))
@@ -93,6 +95,9 @@ struct AnalyzeCommand: ParsableCommand {
         }
         guard !files.isEmpty else { throw analyzeFail("no capture file given") }
         guard threads >= 1 && threads <= 256 else { throw analyzeFail("--threads must be between 1 and 256") }
+        // Every input is a capture before anything is read: a mistyped path is exit 2 with one
+        // line and no report, with --allow-damaged too (it covers damage inside a capture only).
+        try checkInputs(files, fail: analyzeFail)
         let (catalog, inventory) = try catalogOptions.load()
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
@@ -171,6 +176,16 @@ func parseVerdicts(_ text: String?) -> Result<Set<Verdict>, AnalyzeUsageError> {
         }
     }
     return .success(out)
+}
+
+/// Checks every input (`CaptureInput.check`) before anything is read; one line per bad input
+/// (through `fail`, which prints it), then exit status 2.
+func checkInputs(_ paths: [String], fail: (String) -> ExitCode) throws {
+    var bad: ExitCode?
+    for path in paths {
+        do { try CaptureInput.check(path) } catch { bad = fail("\(error)") }
+    }
+    if let bad { throw bad }
 }
 
 func printError(_ s: String) {

@@ -38,6 +38,11 @@ struct DecodeCommand: ParsableCommand {
             OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…", keepingLineBreaks: true)
             throw ExitCode(2)
         }
+        // Every input checked first: a mistyped third path prints nothing of the first two.
+        try checkInputs(files) { message in
+            OutputFile.printError("portolan decode: \(message)")
+            return ExitCode(2)
+        }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
         var out = OutputFile.standardOutput
         if header { out.write(SummaryTSV.headerLine) }
@@ -46,7 +51,7 @@ struct DecodeCommand: ParsableCommand {
         var summary = PacketSummary()
         for path in files {
             do {
-                var reader = try CaptureReader(path: path)
+                var reader = try CaptureReader(file: MappedFile.input(path))
                 while let bytes = try reader.next(&record) {
                     decoder.decode(bytes, linkType: record.linkType, into: &summary)
                     SummaryTSV.appendLine(
