@@ -146,7 +146,10 @@ struct AnalyzeCommand: ParsableCommand {
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
         do { try out.close() } catch { throw analyzeFail("\(error)") }
         if badInput { throw ExitCode(2) }
-        if failed { throw ExitCode(1) }
+        if failed {
+            printError(failOnLine(analyzer.failOnTally(failSet), given: failOn ?? ""))
+            throw ExitCode(1)
+        }
     }
 }
 

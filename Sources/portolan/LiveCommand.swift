@@ -179,9 +179,10 @@ struct LiveCommand: ParsableCommand {
         }
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
-        let status = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
+        let (status, tally) = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
         let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" }
         if let problem { liveWarn("portolan live: \(problem)") }
+        if problem == nil && status == 1 { liveWarn(failOnLine(tally, given: failOn)) }
         throw ExitCode(problem != nil ? 2 : status)
     }
 
@@ -250,7 +251,9 @@ struct LiveReporter {
     }
 
     /// The final report; returns 1 when a flow has a verdict in --fail-on (as analyze), else 0.
-    mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
+    /// The --fail-on tally comes along for the summary line.
+    mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?)
+        -> (Int32, FailOnTally) {
         let (snapshot, counts, findings) = session.finish()
         if let stats, stats.anyDropped {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
@@ -264,14 +267,16 @@ struct LiveReporter {
         writeLiveFinal(report, format: format, options: ReportOptions(color: color), to: &out, facts: &facts)
         try? facts.flush()
         try? out.flush()
+        var tally = session.failOnNotListed
+        for f in snapshot.flows { tally.add(f) }
         if var page = htmlFile {
             writeLiveHTML(report, failOn: failOn, to: &page)
             do { try page.close() } catch {
                 liveWarn("portolan live: cannot write the --html page: \(error)")
-                return 2
+                return (2, tally)
             }
         }
-        return findings > 0 ? 1 : 0
+        return (findings > 0 ? 1 : 0, tally)
     }
 
     static func counts(_ list: [(LiveCountKey, Int)]) -> [LiveCount] {

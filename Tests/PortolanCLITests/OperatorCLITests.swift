@@ -104,3 +104,35 @@ struct NotACaptureTests {
         #expect(textIn.status == 2 && textIn.out.isEmpty && textIn.errLines.count == 1, "\(textIn.err)")
     }
 }
+
+@Suite(.enabled(if: binaryPresent, "build portolan first (swift build)"))
+struct FailOnLineTests {
+    /// The line names the verdicts asked, the flows that have one, and each verdict's flows,
+    /// counted from the JSON report of the same run; no line when --fail-on does not trigger.
+    @Test(arguments: ["blocked.pcap", "dcos-cluster.pcap", "vlan-trunk.pcap"])
+    func failOnPrintsWhichVerdictsAndHowManyFlows(_ name: String) throws {
+        let inventory = capture(name.split(separator: ".")[0] + ".inventory.yaml")
+        for spec in ["problems", "blocked-rst,unexpected-port", "blocked"] {
+            let r = try portolanIO(["analyze", "--format", "json", "--inventory", inventory, "--fail-on", spec, capture(name)])
+            let report = try #require(try JSONSerialization.jsonObject(with: r.out) as? [String: Any])
+            let flows = try #require(report["flows"] as? [[String: Any]])
+            let asked: Set<String> = spec == "problems" ? ["blocked-drop", "blocked-rst", "blocked-icmp", "outside-to-internal", "wrong-role", "unexpected-port"]
+                : spec == "blocked" ? ["blocked-drop", "blocked-rst", "blocked-icmp"] : Set(spec.split(separator: ",").map(String.init))
+            let order = ["blocked-drop", "blocked-rst", "blocked-icmp", "outside-to-internal", "wrong-role", "unexpected-port"]
+            var hits = 0
+            var per: [String: Int] = [:]
+            for f in flows {
+                let v = Set(f["verdicts"] as? [String] ?? []).intersection(asked)
+                if !v.isEmpty { hits += 1 }
+                for x in v { per[x, default: 0] += 1 }
+            }
+            if hits == 0 {
+                #expect(r.status == 0 && r.err.isEmpty, "\(spec): \(r.err)")
+            } else {
+                let parts = order.compactMap { v in per[v].map { "\(v) \($0)" } }.joined(separator: ", ")
+                #expect(r.status == 1)
+                #expect(r.err == "portolan: --fail-on \(spec): \(hits) flow\(hits == 1 ? "" : "s") (\(parts)); exit 1\n", "\(r.err)")
+            }
+        }
+    }
+}
