@@ -136,3 +136,109 @@ struct FailOnLineTests {
         }
     }
 }
+
+private let tcpdumpPath = ["/usr/bin/tcpdump", "/usr/sbin/tcpdump"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// `tcpdump -r FILE -w OUT EXPR`: the frames libpcap's filter keeps, as a pcap file.
+private func tcpdumpFilter(_ file: String, _ expression: String, to out: String) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tcpdumpPath!)
+    p.arguments = ["-r", file, "-w", out] + expression.split(separator: " ").map(String.init)
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "tcpdump \(expression)")
+}
+
+/// A flow as JSON with the fields that name frames or files taken out (tcpdump's output file
+/// numbers its frames anew and has another name; the uid hashes them too).
+private func comparable(_ flow: [String: Any]) -> String {
+    var f = flow
+    for k in ["uid", "evidence", "first_frame", "evidence_file", "files"] { f.removeValue(forKey: k) }
+    if let icmp = f["icmp"] as? [[String: Any]] { f["icmp"] = icmp.map { $0.filter { $0.key != "first_frame" } } }
+    let data = try? JSONSerialization.data(withJSONObject: f, options: [.sortedKeys])
+    return String(decoding: data ?? Data(), as: UTF8.self)
+}
+
+@Suite(.enabled(if: binaryPresent && tcpdumpPath != nil, "needs portolan (swift build) and tcpdump"))
+struct CaptureFilterTests {
+    static let cases: [(String, String)] = [
+        ("dcos-cluster.pcap", "tcp port 5050"), ("dcos-cluster.pcap", "udp"),
+        ("dcos-cluster.pcap", "host 10.10.0.11 and not port 53"), ("blocked.pcap", "tcp"),
+        ("blocked.pcap", "icmp or tcp port 9090"), ("vlan-trunk.pcap", "vlan and tcp"),
+        ("sll2-any.pcap", "tcp"), ("dynatrace-cluster.pcapng", "tcp and not port 443"),
+        ("vxlan-overlay.pcap", "udp and not port 53"),
+    ]
+
+    /// A filter gives exactly the flows of `tcpdump -r FILE -w - EXPR | portolan analyze -`,
+    /// whichever way it is written; the frames left out are `filtered` and the balance holds.
+    @Test(arguments: cases)
+    func filterGivesTheFlowsOfTcpdumpsSelection(_ name: String, _ expression: String) throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kept = dir + "/kept.pcap"
+        try tcpdumpFilter(capture(name), expression, to: kept)
+        let reference = try portolanIO(["analyze", "--format", "json", "-"], stdin: kept)
+        let ref = try #require(try JSONSerialization.jsonObject(with: reference.out) as? [String: Any])
+        let refFlows = (ref["flows"] as? [[String: Any]] ?? []).map(comparable)
+        let refTotal = ((ref["accounting"] as? [String: Any])?["total"] as? [String: Any])?["packets"] as? Int
+        let all = try portolanIO(["analyze", "--format", "json", capture(name)])
+        let allTotal = (((try JSONSerialization.jsonObject(with: all.out) as? [String: Any])?["accounting"] as? [String: Any])?["total"]
+            as? [String: Any])?["packets"] as? Int
+        let words = expression.split(separator: " ").map(String.init)
+        for args in [[capture(name)] + words, ["-r", capture(name)] + words, ["-f", expression, capture(name)], ["-n", capture(name), "-f", expression]] {
+            let r = try portolanIO(["analyze", "--format", "json"] + args)
+            let report = try #require(try JSONSerialization.jsonObject(with: r.out) as? [String: Any], "\(args): \(r.err)")
+            let flows = (report["flows"] as? [[String: Any]] ?? []).map(comparable)
+            #expect(flows == refFlows, "\(args)")
+            let a = try #require(report["accounting"] as? [String: Any])
+            let filtered = (a["filtered"] as? [String: Any])?["packets"] as? Int ?? 0
+            let total = (a["total"] as? [String: Any])?["packets"] as? Int
+            #expect(a["balanced"] as? Bool == true)
+            #expect(total == allTotal && filtered == (allTotal ?? 0) - (refTotal ?? 0), "\(args): \(a)")
+        }
+        #expect(!refFlows.isEmpty)
+    }
+
+    /// decode with a filter prints the matching frames with their frame numbers in the file:
+    /// each line is the unfiltered decode's line for that frame, and the lines are tcpdump's
+    /// selection (compared without the frame column, which tcpdump's file numbers anew).
+    @Test(arguments: cases)
+    func decodeWithAFilterKeepsFrameNumbers(_ name: String, _ expression: String) throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kept = dir + "/kept.pcap"
+        try tcpdumpFilter(capture(name), expression, to: kept)
+        let full = Set(try portolanIO(["decode", capture(name)]).text.split(separator: "\n"))
+        let filtered = try portolanIO(["decode", capture(name)] + expression.split(separator: " ").map(String.init))
+        #expect(filtered.status == 0, "\(filtered.err)")
+        let lines = filtered.text.split(separator: "\n")
+        #expect(lines.allSatisfy(full.contains))
+        let reference = try portolanIO(["decode", kept]).text.split(separator: "\n")
+        func tail(_ l: Substring) -> Substring { l.drop(while: { $0 != "\t" }) }
+        #expect(lines.map(tail) == reference.map(tail) && !lines.isEmpty)
+        let two = try portolanIO(["decode", "-c", "2", "-f", expression, capture(name)]).text.split(separator: "\n")
+        #expect(two == Array(lines.prefix(2)))
+    }
+
+    /// -c N: N matching packets analysed, the frames before the last of them that did not
+    /// match counted as filtered; a bad expression is exit 2 with libpcap's message.
+    @Test func countAndBadFilters() throws {
+        let r = try portolanIO(["analyze", "--format", "json", "-c", "5", capture("blocked.pcap"), "udp"])
+        let a = try #require((try JSONSerialization.jsonObject(with: r.out) as? [String: Any])?["accounting"] as? [String: Any])
+        let total = (a["total"] as? [String: Any])?["packets"] as? Int ?? 0
+        let filtered = (a["filtered"] as? [String: Any])?["packets"] as? Int ?? 0
+        #expect(total - filtered == 5 && a["balanced"] as? Bool == true, "\(a)")
+        let decoded = try portolanIO(["decode", capture("blocked.pcap"), "udp"]).text.split(separator: "\n")
+        let lastFrame = Int(decoded[4].prefix(while: { $0 != "\t" }))
+        #expect(total == lastFrame)
+
+        let bad = try portolanIO(["analyze", capture("blocked.pcap"), "tcp", "prot", "22"])
+        #expect(bad.status == 2 && bad.out.isEmpty && bad.errLines.count == 1 && bad.err.contains("syntax error"), "\(bad.err)")
+        let wrongLink = try portolanIO(["decode", capture("sll2-any.pcap"), "ether", "host", "1:2:3:4:5:6"])
+        #expect(wrongLink.status == 2 && wrongLink.out.isEmpty && wrongLink.err.contains("LINUX_SLL2"), "\(wrongLink.err)")
+        // A missing second file is still a missing file, not the start of a filter.
+        let missing = try portolanIO(["analyze", capture("blocked.pcap"), "/nonexistent/x.pcap", "tcp"])
+        #expect(missing.status == 2 && missing.err.contains("/nonexistent/x.pcap: cannot open"), "\(missing.err)")
+    }
+}
