@@ -52,15 +52,18 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).")
+    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).",
+            completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String = "table"
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"))
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"),
+            completion: .file())
     var output: String?
 
     @Option(name: .customLong("fail-on"),
             help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected).",
-                               valueName: "VERDICT,…"))
+                               valueName: "VERDICT,…"),
+            completion: .list(failOnWords))
     var failOn: String?
 
     @Flag(name: .customLong("no-vlan-key"), help: "Ignore VLAN ids when keying flows.")
@@ -172,6 +175,9 @@ struct AnalyzeCommand: ParsableCommand {
 struct AnalyzeUsageError: Error {
     var message: String
 }
+
+/// The words --fail-on takes, offered by the shell completions.
+let failOnWords = Verdict.byRank.map(\.rawValue) + ["problems", "blocked", "none"]
 
 /// The --fail-on grammar of analyze and live: "blocked-drop,wrong-role" → verdicts;
 /// "problems" (or "problem", "any") = all but expected; "blocked" = the blocked ones;

@@ -21,7 +21,7 @@ struct DecodeCommand: ParsableCommand {
 
             A capture filter (trailing BPF words, or -f EXPR; see `portolan analyze --help` for which \
             words are files) prints only the matching frames, each with its frame number in the file \
-            (as tshark numbers them; tcpdump -# would number the printed packets 1, 2, …). -c N stops \
+            (as tshark numbers them; tcpdump -# would number the printed packets from 1). -c N stops \
             after N printed frames.
             """
     )

@@ -26,7 +26,8 @@ struct LiveCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("Interface to capture on (see `portolan interfaces`); required.", valueName: "name"))
+    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("Interface to capture on (see `portolan interfaces`); required.", valueName: "name"),
+            completion: .custom { _, _, _ in (try? CaptureInterface.findAll().map(\.name)) ?? [] })
     var interfaceOption: String?
 
     /// The -i interface (checkOptions made sure there is one).
@@ -44,7 +45,7 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Seconds between table refreshes / JSON lines.")
     var interval: Double = 1
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Also write the captured packets to this pcap file.", valueName: "file"))
+    @Option(name: .customShort("w"), help: ArgumentHelp("Also write the captured packets to this pcap file.", valueName: "file"), completion: .file())
     var write: String?
 
     @Option(name: [.customShort("s"), .long], help: "Bytes kept per packet (headers are what the analysis needs); 0 = 262144, as tcpdump -s 0.")
@@ -91,13 +92,14 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).")
+    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).",
+            completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String?
 
-    @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"), completion: .file())
     var html: String?
 
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"), completion: .list(failOnWords))
     var failOn: String = "none"
 
     @Option(name: .customShort("Z"), help: ArgumentHelp("After opening the interface, switch to this user, as tcpdump -Z (the -w file is then created as that user).", valueName: "user"))

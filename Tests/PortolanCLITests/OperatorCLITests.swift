@@ -242,3 +242,112 @@ struct CaptureFilterTests {
         #expect(missing.status == 2 && missing.err.contains("/nonexistent/x.pcap: cannot open"), "\(missing.err)")
     }
 }
+
+@Suite(.enabled(if: binaryPresent, "build portolan first (swift build)"))
+struct CompletionTests {
+    /// The function of one subcommand in the bash script (from its name to the closing brace).
+    private func bashFunction(_ script: String, _ name: String) -> String {
+        guard let start = script.range(of: "\n\(name)() {") else { return "" }
+        let rest = script[start.upperBound...]
+        return String(rest[..<(rest.range(of: "\n}\n")?.lowerBound ?? rest.endIndex)])
+    }
+
+    /// Capture arguments keep filename completion and --format offers its values, in bash, zsh
+    /// and fish, for analyze and decode (and live's --format, -w).
+    @Test func completionsCompleteFilesAndFormatValues() throws {
+        let bash = try portolanIO(["--generate-completion-script", "bash"]).text
+        for command in ["_portolan_analyze", "_portolan_decode"] {
+            let f = bashFunction(bash, command)
+            let positional = try #require(f.range(of: "# Offer positional completions"), "\(command): no positional completions")
+            #expect(f[positional.upperBound...].contains("__portolan_add_completions -f"), "\(command): \(f)")
+            #expect(f.contains("'-r')\n        __portolan_add_completions -f"), "\(command)")
+        }
+        let analyze = bashFunction(bash, "_portolan_analyze")
+        #expect(analyze.contains("'--format')\n        __portolan_add_completions -W 'table'$'\\n''json'$'\\n''jsonl'$'\\n''csv'$'\\n''html'"), "\(analyze)")
+        #expect(analyze.contains("'--fail-on')\n        __portolan_add_completions -W 'blocked-drop'"), "\(analyze)")
+        let live = bashFunction(bash, "_portolan_live")
+        #expect(live.contains("'--format')\n        __portolan_add_completions -W 'table'"), "\(live)")
+        #expect(live.contains("'-w')\n        __portolan_add_completions -f"), "\(live)")
+
+        let zsh = try portolanIO(["--generate-completion-script", "zsh"]).text
+        #expect(zsh.contains("'*:FILE… \\[EXPRESSION\\]:_files'"))
+        #expect(zsh.contains("('table' 'json' 'jsonl' 'csv' 'html')"))
+        let fish = try portolanIO(["--generate-completion-script", "fish"]).text
+        #expect(fish.contains("__portolan_should_offer_completions_for_positional \"portolan analyze\" -ge 1' -F"), "fish")
+        #expect(fish.contains("-l 'format' -d 'Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).' -rfka 'table json jsonl csv html'"))
+    }
+}
+
+@Suite(.enabled(if: binaryPresent, "build portolan first (swift build)"))
+struct CatalogWorkflowTests {
+    /// `catalog export ID --id NEW` loads beside ID (`--catalog mine.yaml --catalog dcos-1.8`),
+    /// where the plain export is refused for the duplicate id and says so in its first line.
+    @Test func exportWithANewIDLoadsBesideItsOrigin() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = try portolanIO(["catalog", "export", "dcos-1.8"])
+        #expect(plain.status == 0 && plain.text.hasPrefix("# Exported from catalog dcos-1.8. To load it beside dcos-1.8"))
+        try plain.out.write(to: URL(fileURLWithPath: dir + "/plain.yaml"))
+        let refused = try portolanIO(["analyze", "--catalog", dir + "/plain.yaml", "--catalog", "dcos-1.8", capture("blocked.pcap")])
+        #expect(refused.status == 2 && refused.err.contains("catalog id 'dcos-1.8' is used by both"), "\(refused.err)")
+
+        let renamed = try portolanIO(["catalog", "export", "dcos-1.8", "--id", "mine"])
+        #expect(renamed.status == 0 && renamed.text.contains("\nid: mine\n") && !renamed.text.contains("\nid: dcos-1.8\n"))
+        let mine = dir + "/mine.yaml"
+        try renamed.out.write(to: URL(fileURLWithPath: mine))
+        let both = try portolanIO(["analyze", "--format", "json", "--catalog", mine, "--catalog", "dcos-1.8", capture("dcos-cluster.pcap")])
+        #expect(both.status == 0, "\(both.err)")
+        let flows = try #require((try JSONSerialization.jsonObject(with: both.out) as? [String: Any])?["flows"] as? [[String: Any]])
+        #expect(flows.contains { $0["catalog"] as? String == "mine" })
+        let listed = try portolanIO(["catalog", "validate", mine])
+        #expect(listed.status == 0 && listed.text.contains("catalog mine,"), "\(listed.err)")
+        let bad = try portolanIO(["catalog", "export", "dcos-1.8", "--id", "my catalog"])
+        #expect(bad.status == 2 && bad.out.isEmpty && bad.err.contains("bad catalog id"))
+    }
+
+    /// `catalog validate [CATALOG…] --inventory FILE` accepts exactly the pairs analyze accepts,
+    /// and rejects the others with the same message (an unknown role, positioned).
+    @Test func validateWithAnInventoryRejectsWhatAnalyzeRejects() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let shop = dir + "/shop.yaml"
+        try """
+            id: shop
+            title: Shop
+            roles:
+              - name: shop-web
+                description: the web servers
+            components:
+              - name: Shop web
+            entries:
+              - component: Shop web
+                protocol: tcp
+                port: 8080
+                roles: [shop-web]
+            """.write(toFile: shop, atomically: false, encoding: .utf8)
+        let shopHosts = dir + "/shop-hosts.yaml"
+        try "hosts:\n  - address: 10.10.0.11\n    roles: [shop-web]\n".write(toFile: shopHosts, atomically: false, encoding: .utf8)
+        let unknown = dir + "/unknown.yaml"
+        try "hosts:\n  - address: 10.10.0.11\n    roles: [nosuch]\n".write(toFile: unknown, atomically: false, encoding: .utf8)
+        let blocked = capture("blocked.inventory.yaml")
+        let cases: [([String], String, Int32)] = [
+            ([], blocked, 0), (["--catalog", "dynatrace-managed"], blocked, 2), ([], unknown, 2), ([], shopHosts, 2),
+            (["--catalog", shop], shopHosts, 0), (["--catalog", shop], blocked, 2),
+            (["--catalog", shop, "--catalog", "dcos-1.8"], blocked, 2), (["--catalog", shop, "--catalog", "dcos-1.8"], shopHosts, 0),
+            (["--catalog", shop, "--catalog", "dcos-1.8", "--catalog", "dynatrace-managed"], blocked, 0),
+        ]
+        for (catalogs, inventory, expected) in cases {
+            let a = try portolanIO(["analyze", "-o", "/dev/null", "--no-progress"] + catalogs + ["--inventory", inventory, capture("vlan-trunk.pcap")])
+            let v = try portolanIO(["catalog", "validate"] + catalogs + ["--inventory", inventory])
+            #expect(a.status == expected && v.status == expected, "\(catalogs) \(inventory): analyze \(a.status) \(a.err), validate \(v.status) \(v.err)")
+            if expected == 2 {
+                // The same positioned message (analyze prefixes "error: ").
+                let message = a.err.replacingOccurrences(of: "error: ", with: "")
+                #expect(message.contains("unknown role") && v.err.contains(message.trimmingCharacters(in: .newlines)), "\(a.err) | \(v.err)")
+            }
+        }
+        // The catalog as a file to validate too, as `analyze --catalog shop.yaml` loads it.
+        let positional = try portolanIO(["catalog", "validate", shop, "--inventory", shopHosts])
+        #expect(positional.status == 0, "\(positional.err)")
+    }
+}
