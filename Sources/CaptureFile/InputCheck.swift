@@ -11,50 +11,41 @@ import Darwin
 import CZlib
 import CZstd
 
-extension MappedFile {
-    /// Standard input, read once per process: it cannot be read twice, and the input check, the
-    /// grouping scan and the analysis each open "-".
-    static let standardInput: Result<MappedFile, CaptureFileError> =
-        Result { () throws(CaptureFileError) in try MappedFile(path: "-") }
-
-    /// `MappedFile(path:)`, except that "-" (standard input) is read only once per process and
-    /// then shared by every caller.
-    public static func input(_ path: String) throws(CaptureFileError) -> MappedFile {
-        if path == "-" { return try standardInput.get() }
-        return try MappedFile(path: path)
-    }
-}
-
 public enum CaptureInput {
     /// Throws when `path` is no capture file Portolan can read: it does not exist or cannot be
     /// opened, is a directory, or does not start with a pcap, pcapng or snoop header (after gzip or
     /// zstd). Damage after the header is not looked for (reading reports it, at its offset).
-    /// Regular files are mapped, not read (only the header's pages are touched); a compressed file
-    /// has only its first bytes inflated; "-" is read (once: `MappedFile.input` shares it); other
-    /// non-regular files (a FIFO from `<(…)`) are only checked to exist, as peeking would consume
-    /// them.
+    /// Only the first 64 KiB are read, with pread (nothing is consumed: "-" as a regular file is
+    /// read again from its start by the analysis); a compressed file has only its first bytes
+    /// inflated. A pipe or other non-regular input ("-" from a pipe, `<(…)`) cannot be peeked at
+    /// without consuming it: it is only checked to exist, and reading reports what it holds.
     public static func check(_ path: String) throws(CaptureFileError) {
-        if path == "-" {
-            _ = try CaptureReader(file: MappedFile.input(path))
-            return
-        }
+        let isStandardInput = path == "-"
+        let name = isStandardInput ? "<stdin>" : path
         var st = stat()
-        if stat(path, &st) != 0 { throw MappedFile.cError(path, "cannot open the file") }
+        if isStandardInput ? fstat(0, &st) != 0 : stat(path, &st) != 0 {
+            throw MappedFile.cError(name, "cannot open the file")
+        }
         let kind = st.st_mode & S_IFMT
         if kind == S_IFDIR {
-            throw CaptureFileError(path: path, offset: nil, reason: .cannotOpen, detail: "is a directory, expected a capture file")
+            throw CaptureFileError(path: name, offset: nil, reason: .cannotOpen, detail: "is a directory, expected a capture file")
         }
         guard kind == S_IFREG else { return }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw MappedFile.cError(path, "cannot open the file") }
-        var head = [UInt8](repeating: 0, count: 64 << 10)
+        let fd = isStandardInput ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw MappedFile.cError(name, "cannot open the file") }
+        var head = [UInt8](repeating: 0, count: headBytes)
         let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
-        close(fd)
-        if n < 0 { throw MappedFile.cError(path, "cannot read the file") }
-        let start = head.prefix(max(0, n)).withUnsafeBytes { MappedFile.sniffCompression($0) }
+        if !isStandardInput { close(fd) }
+        if n < 0 { throw MappedFile.cError(name, "cannot read the file") }
+        let start = head.prefix(n).withUnsafeBytes { MappedFile.sniffCompression($0) }
         if start == .none {
-            // Mapped, not read: the header check touches the first page only.
-            _ = try CaptureReader(file: MappedFile(path: path))
+            // The header checks of the reader itself, on the first bytes. A pcapng section header
+            // longer than what was read is not a reason to refuse the file.
+            do {
+                _ = try CaptureReader(file: MappedFile(bytes: Array(head.prefix(n)), name: name))
+            } catch let e where !(e.reason == .truncated && n == headBytes) {
+                throw e
+            } catch {}
             return
         }
         // Compressed: the first 4 decompressed bytes must be a capture's magic. A stream that is
@@ -63,12 +54,15 @@ public enum CaptureInput {
         guard let magic, magic.count == 4 else { return }
         let value = UInt32(magic[0]) | UInt32(magic[1]) << 8 | UInt32(magic[2]) << 16 | UInt32(magic[3]) << 24
         if !CaptureReader.isCaptureMagic(value) {
-            let name = start == .gzip ? "gzip" : "zstd"
+            let kindName = start == .gzip ? "gzip" : "zstd"
             throw CaptureFileError(
-                path: path, offset: 0, reason: .notACaptureFile,
-                detail: "the \(name) data does not start with a pcap, pcapng or snoop header (magic \(hex(value, width: 8)))")
+                path: name, offset: 0, reason: .notACaptureFile,
+                detail: "the \(kindName) data does not start with a pcap, pcapng or snoop header (magic \(hex(value, width: 8)))")
         }
     }
+
+    /// How much of a file the check reads.
+    static let headBytes = 64 << 10
 
     /// The first `count` decompressed bytes of `input` (nil when the stream is corrupt at once).
     static func inflatePrefix(_ input: UnsafeRawBufferPointer, _ kind: CaptureCompression, count: Int) -> [UInt8]? {

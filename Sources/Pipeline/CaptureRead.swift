@@ -3,6 +3,12 @@ import FlowAnalysis
 import LiveCapture
 import PacketWire
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What `-f`/filter words and `-c` select of the frames read (tcpdump's meaning): frames that do
 /// not match the filter are counted as `filtered`; reading stops after `remaining` matching ones.
 public struct ReadSelection: Sendable {
@@ -34,7 +40,7 @@ public enum CaptureRead {
         for path in paths {
             let index = analyzer.addSource(name: path)
             do {
-                let file = try MappedFile.input(path)
+                let file = try MappedFile(path: path)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
                 if !selection.isEverything {
                     try selected(file, into: &analyzer, sourceIndex: index, selection: &selection, progress: &progress)
@@ -80,7 +86,7 @@ public enum CaptureRead {
                 let before = analyzer.sourceTotals(index)
                 var error: String? = nil
                 do {
-                    let file = try MappedFile.input(path)
+                    let file = try MappedFile(path: path)
                     analyzer.reserveFlows(forCaptureBytes: file.count)
                     if !selection.isEverything {
                         try selected(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,
@@ -179,11 +185,16 @@ public enum CaptureRead {
 
     /// The link types of the inputs' first frames (a pcap or snoop file's header link type; a
     /// pcapng file's first packet's), for compiling a filter before anything is analysed.
-    /// Inputs that cannot be read are left out (reading reports them).
+    /// Inputs that cannot be read are left out (reading reports them), and so is standard input
+    /// from a pipe, which can be read once only (its link types are compiled on first sight).
     public static func linkTypes(_ paths: [String]) -> [LinkType] {
         var out: [LinkType] = []
         for path in paths {
-            guard let file = try? MappedFile.input(path), var reader = try? CaptureReader(file: file) else { continue }
+            if path == "-" {
+                var st = stat()
+                if fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG { continue }
+            }
+            guard let file = try? MappedFile(path: path), var reader = try? CaptureReader(file: file) else { continue }
             if let t = reader.fileLinkType {
                 out.append(t)
                 continue

@@ -84,7 +84,7 @@ public enum Pieces {
     public static func scan(_ path: String, index: Int) -> Scan {
         var s = Scan(path: path, index: index, signature: "", first: nil, last: nil, packets: 0)
         let file: MappedFile
-        do { file = try MappedFile.input(path) } catch {
+        do { file = try MappedFile(path: path) } catch {
             s.error = error.description
             return s
         }

@@ -71,7 +71,7 @@ struct DecodeCommand: ParsableCommand {
         var summary = PacketSummary()
         for path in files {
             do {
-                var reader = try CaptureReader(file: MappedFile.input(path))
+                var reader = try CaptureReader(path: path)
                 while selection.remaining > 0, let bytes = try reader.next(&record) {
                     // Frames the filter rejects are skipped; the printed ones keep their frame numbers.
                     if !(selection.filter?.matches(record, bytes) ?? true) { continue }
