@@ -19,6 +19,9 @@ struct Counters: Sendable {
     @usableFromInline var truncated = Tally()
     @usableFromInline var truncatedInFlows = Tally()
     @usableFromInline var tunnelled = Tally()
+    /// Frames read but not matching the capture filter (`-f`, filter words): in `total` and
+    /// their source, never decoded.
+    @usableFromInline var filtered = Tally()
     @usableFromInline var evictedFlows: UInt64 = 0
     /// Other IP by protocol number: packets at [p], bytes at [256 + p].
     @usableFromInline var otherByProto: [UInt64]
@@ -156,6 +159,7 @@ struct Counters: Sendable {
         truncated = truncated + o.truncated
         truncatedInFlows = truncatedInFlows + o.truncatedInFlows
         tunnelled = tunnelled + o.tunnelled
+        filtered = filtered + o.filtered
         evictedFlows &+= o.evictedFlows
         for i in otherByProto.indices { otherByProto[i] &+= o.otherByProto[i] }
         for i in undecodableBy.indices { undecodableBy[i] &+= o.undecodableBy[i] }
@@ -206,6 +210,7 @@ struct Counters: Sendable {
         a.truncated = truncated
         a.truncatedInFlows = truncatedInFlows
         a.tunnelled = tunnelled
+        a.filtered = filtered
         a.evictedFlows = evictedFlows
         for p in 0..<256 where otherByProto[p] > 0 {
             a.otherIPByProtocol.append((IPProtocol(UInt8(p)), Tally(packets: otherByProto[p], bytes: otherByProto[256 + p])))

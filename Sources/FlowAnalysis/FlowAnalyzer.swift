@@ -89,6 +89,14 @@ public struct FlowAnalyzer: Sendable {
         table.reserve(min(bytes / 1024, 4 << 20))
     }
 
+    /// A frame read that the capture filter did not match: counted in the total, its source and
+    /// `filtered` (so the balance holds and frame numbers continue), and nothing else.
+    public mutating func filteredOut(_ record: CaptureRecord) {
+        counters.total.add(record.originalLength)
+        counters.source(record.sourceIndex, record.originalLength)
+        counters.filtered.add(record.originalLength)
+    }
+
     /// Records why a source stopped early (damaged file); reports print it.
     public mutating func noteSourceError(_ sourceIndex: UInt32, _ message: String) {
         sourceErrors[sourceIndex] = message

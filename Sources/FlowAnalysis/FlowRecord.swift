@@ -310,19 +310,22 @@ public struct Accounting: Sendable, Equatable {
     /// a tunnelled ICMP error quotes). So the flows' packet counts add up to
     /// `flows + icmpMatched + tunnelled`.
     public var tunnelled = Tally()
+    /// Frames read that the capture filter (`-f`, filter words) did not match: part of the
+    /// balance, never decoded. Reports show it only when it is not zero.
+    public var filtered = Tally()
     /// Flows evicted because the table reached `maxFlows` (live).
     public var evictedFlows: UInt64 = 0
 
     public init() {}
 
-    public var parts: Tally { flows + icmpMatched + otherIP + nonIP + undecodable }
+    public var parts: Tally { flows + icmpMatched + otherIP + nonIP + undecodable + filtered }
     public var isBalanced: Bool { parts == total }
 
     public static func == (a: Accounting, b: Accounting) -> Bool {
         a.total == b.total && a.flows == b.flows && a.icmpMatched == b.icmpMatched && a.otherIP == b.otherIP
             && a.nonIP == b.nonIP && a.undecodable == b.undecodable && a.truncated == b.truncated
             && a.fragments == b.fragments && a.icmpUnmatched == b.icmpUnmatched && a.tunnelled == b.tunnelled
-            && a.evictedFlows == b.evictedFlows && a.truncatedInFlows == b.truncatedInFlows
+            && a.evictedFlows == b.evictedFlows && a.truncatedInFlows == b.truncatedInFlows && a.filtered == b.filtered
     }
 }
 

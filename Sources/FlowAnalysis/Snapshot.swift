@@ -82,3 +82,44 @@ extension FlowAnalyzer {
         try forEachFlowState { try body(record(key: $0, state: $1)) }
     }
 }
+
+/// The flows that make `--fail-on` trigger: how many, and how many have each listed verdict (a
+/// flow with two listed verdicts counts under both, once in `flows`).
+public struct FailOnTally: Sendable, Equatable {
+    public let failBits: UInt8
+    public private(set) var flows = 0
+    /// By `Verdict.rank`.
+    public private(set) var byRank = [Int](repeating: 0, count: Verdict.byRank.count)
+
+    public init(_ failOn: Set<Verdict>) { failBits = Verdict.bits(failOn) }
+
+    /// Counts a flow with these verdicts (`FlowSummary.verdictBits`); false when none is listed.
+    @discardableResult
+    public mutating func add(verdictBits: UInt8) -> Bool {
+        let hit = verdictBits & failBits
+        guard hit != 0 else { return false }
+        flows += 1
+        for v in Verdict.byRank where hit & (1 << UInt8(v.rank)) != 0 { byRank[v.rank] += 1 }
+        return true
+    }
+
+    public mutating func add(_ f: FlowRecord) { add(verdictBits: Verdict.bits(f.verdicts)) }
+
+    public mutating func add(_ other: FailOnTally) {
+        flows += other.flows
+        for i in byRank.indices { byRank[i] += other.byRank[i] }
+    }
+
+    /// The listed verdicts some flow has, in precedence order, with their flows.
+    public var perVerdict: [(Verdict, Int)] { Verdict.byRank.compactMap { byRank[$0.rank] > 0 ? ($0, byRank[$0.rank]) : nil } }
+}
+
+extension FlowAnalyzer {
+    /// The `--fail-on` tally over every flow (classified as the reports classify them). A second
+    /// walk over the flows, made only when the report said `--fail-on` triggered.
+    public func failOnTally(_ failOn: Set<Verdict>) -> FailOnTally {
+        var t = FailOnTally(failOn)
+        _ = snapshot(streamingSummaries: { f, _ in t.add(verdictBits: f.verdictBits) })
+        return t
+    }
+}

@@ -1,6 +1,29 @@
 import CaptureFile
 import FlowAnalysis
+import LiveCapture
 import PacketWire
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `-f`/filter words and `-c` select of the frames read (tcpdump's meaning): frames that do
+/// not match the filter are counted as `filtered`; reading stops after `remaining` matching ones.
+public struct ReadSelection: Sendable {
+    public var filter: OfflineFilter?
+    /// Matching frames still to read (`UInt64.max`: no -c).
+    public var remaining: UInt64
+
+    public init(filter: OfflineFilter? = nil, count: UInt64? = nil) {
+        self.filter = filter
+        self.remaining = count ?? .max
+    }
+
+    /// Nothing selected: every frame of every file, read by the plain loop (no check per frame).
+    public var isEverything: Bool { filter == nil && remaining == .max }
+}
 
 /// Capture files into an analyzer: the one packet loop (`drain`) that `analyze`, `bench`, the
 /// byte ranges (SplitRead.swift) and Benchmarks/ run.
@@ -9,8 +32,9 @@ public enum CaptureRead {
     /// into byte ranges read on that many threads — and returns it and each file's error (a
     /// damaged file is read up to the damage and its error noted in the analyzer's source).
     public static func files(_ paths: [String], configuration: AnalyzerConfiguration, threads: Int = 1,
-                             minimumRange: Int = SplitRead.minimumRange,
+                             minimumRange: Int = SplitRead.minimumRange, selection: ReadSelection = ReadSelection(),
                              progress: inout Progress) -> (FlowAnalyzer, [String?]) {
+        var selection = selection
         var analyzer = FlowAnalyzer(configuration: configuration)
         var errors: [String?] = []
         for path in paths {
@@ -18,7 +42,9 @@ public enum CaptureRead {
             do {
                 let file = try MappedFile(path: path)
                 analyzer.reserveFlows(forCaptureBytes: file.count)
-                if threads > 1 {
+                if !selection.isEverything {
+                    try selected(file, into: &analyzer, sourceIndex: index, selection: &selection, progress: &progress)
+                } else if threads > 1 {
                     try SplitRead.read(file, into: &analyzer, sourceIndex: index, threads: threads,
                                        minimumRange: minimumRange, progress: &progress)
                 } else {
@@ -41,13 +67,14 @@ public enum CaptureRead {
     /// `files` reads a file (cut into byte ranges with `threads` > 1), so the result does not
     /// depend on `threads`. Returns the analyzer and each file's error, by group and piece.
     public static func groups(_ groups: [[String]], configuration: AnalyzerConfiguration, threads: Int = 1,
-                              minimumRange: Int = SplitRead.minimumRange,
+                              minimumRange: Int = SplitRead.minimumRange, selection: ReadSelection = ReadSelection(),
                               progress: inout Progress) -> (FlowAnalyzer, [String?]) {
         // Every file alone (one file, vantage points): the loop of `files`, as it always was.
         if groups.allSatisfy({ $0.count == 1 }) {
             return files(groups.map { $0[0] }, configuration: configuration, threads: threads,
-                         minimumRange: minimumRange, progress: &progress)
+                         minimumRange: minimumRange, selection: selection, progress: &progress)
         }
+        var selection = selection
         var analyzer = FlowAnalyzer(configuration: configuration)
         var errors: [String?] = []
         for paths in groups {
@@ -61,7 +88,10 @@ public enum CaptureRead {
                 do {
                     let file = try MappedFile(path: path)
                     analyzer.reserveFlows(forCaptureBytes: file.count)
-                    if threads > 1 {
+                    if !selection.isEverything {
+                        try selected(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,
+                                     selection: &selection, progress: &progress)
+                    } else if threads > 1 {
                         try SplitRead.read(file, into: &analyzer, sourceIndex: index, framesBefore: framesBefore,
                                            threads: threads, minimumRange: minimumRange, progress: &progress)
                     } else {
@@ -127,6 +157,52 @@ public enum CaptureRead {
             throw error
         }
         analyzer = a
+    }
+
+    /// `whole` with a filter or a count (`-f`, filter words, `-c`): on this thread, whatever
+    /// --threads says. Frames the filter rejects are counted as filtered (they keep their frame
+    /// numbers); reading stops once `selection.remaining` matching frames were read. A loop of
+    /// its own, so that the loop without a selection carries no check per frame.
+    static func selected(_ file: MappedFile, into analyzer: inout FlowAnalyzer, sourceIndex: UInt32,
+                         framesBefore: UInt64 = 0, selection: inout ReadSelection,
+                         progress: inout Progress) throws(CaptureFileError) {
+        var reader = try CaptureReader(file: file, sourceIndex: sourceIndex)
+        if framesBefore > 0 { reader.seek(toRecordAt: Int(reader.offset), packetsBefore: framesBefore) }
+        progress.start(name: file.path, total: file.count)
+        var record = CaptureRecord()
+        var n = 0
+        while selection.remaining > 0, let bytes = try reader.next(&record) {
+            if selection.filter?.matches(record, bytes) ?? true {
+                analyzer.process(record, bytes)
+                selection.remaining &-= 1
+            } else {
+                analyzer.filteredOut(record)
+            }
+            n &+= 1
+            if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+        }
+    }
+
+    /// The link types of the inputs' first frames (a pcap or snoop file's header link type; a
+    /// pcapng file's first packet's), for compiling a filter before anything is analysed.
+    /// Inputs that cannot be read are left out (reading reports them), and so is standard input
+    /// from a pipe, which can be read once only (its link types are compiled on first sight).
+    public static func linkTypes(_ paths: [String]) -> [LinkType] {
+        var out: [LinkType] = []
+        for path in paths {
+            if path == "-" {
+                var st = stat()
+                if fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG { continue }
+            }
+            guard let file = try? MappedFile(path: path), var reader = try? CaptureReader(file: file) else { continue }
+            if let t = reader.fileLinkType {
+                out.append(t)
+                continue
+            }
+            var record = CaptureRecord()
+            if (try? reader.next(&record)) != nil { out.append(record.linkType) }
+        }
+        return out
     }
 
     /// The packet loop: feeds `analyzer` the reader's packets up to the end of the file or, when

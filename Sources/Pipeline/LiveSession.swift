@@ -50,10 +50,13 @@ public struct LiveSession {
     /// Verdicts that make a finding (--fail-on), and findings among expired flows not listed.
     public let failOn: Set<Verdict>
     public var findingsNotListed = 0
+    /// The --fail-on tally of the expired flows not listed (the listed ones are in the snapshot).
+    public var failOnNotListed: FailOnTally
 
     public init(interface: String, linkType: LinkType, snaplen: UInt32, configuration: AnalyzerConfiguration,
                 failOn: Set<Verdict>) {
         self.failOn = failOn
+        self.failOnNotListed = FailOnTally(failOn)
         self.interface = interface
         self.source = "live:\(interface)"
         self.linkType = linkType
@@ -94,7 +97,10 @@ public struct LiveSession {
                 expired.append(f)
             } else {
                 expiredNotListed += 1
-                if isFinding(f) { findingsNotListed += 1 }
+                if isFinding(f) {
+                    findingsNotListed += 1
+                    failOnNotListed.add(f)
+                }
             }
         }
         return gone

@@ -86,6 +86,33 @@ public struct Catalog: Sendable {
         return try load(path: idOrPath)
     }
 
+    /// What `catalog export` prints: the catalog's YAML after one comment line. With `newID`, the
+    /// top-level `id:` line says `newID` (checked by parsing the result again), so the export can
+    /// be loaded beside the catalog it came from; without, the comment says to rename it, since
+    /// two catalogs with one id cannot be loaded together.
+    public func exportYAML(renamedTo newID: String?) throws(CatalogError) -> String {
+        var text = yaml.hasSuffix("\n") ? yaml : yaml + "\n"
+        guard let newID else {
+            return "# Exported from catalog \(id). To load it beside \(id) (--catalog FILE --catalog \(id)), give it "
+                + "an id of its own: edit `id:` below, or export with --id NEW.\n" + text
+        }
+        guard CatalogParser.isName(newID) else {
+            throw CatalogError("bad catalog id '\(newID)' for --id (letters, digits, '.', '_' and '-' only)")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // The top-level key sits at column 0; nested `id:` keys (none today) would be indented.
+        guard let i = lines.firstIndex(where: { $0.hasPrefix("id:") }) else {
+            throw CatalogError("catalog \(id): no top-level `id:` line to rename; export without --id and edit it")
+        }
+        lines[i] = "id: \(newID)"
+        text = lines.joined(separator: "\n")
+        let renamed = try Catalog.parse(yaml: text, file: "catalog export --id \(newID)")
+        guard renamed.id == newID else {
+            throw CatalogError("catalog \(id): renaming to '\(newID)' did not take; export without --id and edit it")
+        }
+        return "# Exported from catalog \(id) with its id renamed to \(newID).\n" + text
+    }
+
     /// Parses catalog YAML; `file` is only used in error messages and `origin`.
     public static func parse(yaml: String, file: String) throws(CatalogError) -> Catalog {
         var catalog = try CatalogParser(file: file).parse(yaml)

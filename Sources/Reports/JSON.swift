@@ -343,6 +343,8 @@ func writeAccounting(_ a: Accounting, _ w: inout JSONWriter) {
     writeTally("other_ip", a.otherIP, &w)
     writeTally("non_ip", a.nonIP, &w)
     writeTally("undecodable", a.undecodable, &w)
+    // Only with a capture filter that left frames out: reports without one keep their bytes.
+    if a.filtered.packets > 0 { writeTally("filtered", a.filtered, &w) }
     w.field("balanced", a.isBalanced)
     writeTally("truncated", a.truncated, &w)
     writeTally("truncated_in_flows", a.truncatedInFlows, &w)

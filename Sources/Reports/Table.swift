@@ -279,6 +279,7 @@ struct TableReport {
         for (e, t) in a.nonIPByEtherType { row("    \(etherTypeText(e))", t) }
         row("+ undecodable", a.undecodable)
         for (l, r, t) in a.undecodableBy { row("    \(l) \(r)", t) }
+        if a.filtered.packets > 0 { row("+ filtered (not matching -f)", a.filtered) }
         if a.truncated.packets > 0 {
             row("truncated by snaplen", a.truncated, "(counted above; \(group(a.truncatedInFlows.packets)) in flows)")
         }

@@ -28,26 +28,42 @@ struct AnalyzeCommand: ParsableCommand {
             the vantage point that saw the most packets of it (packets are not summed across vantage \
             points). gzip- and zstd-compressed captures are read directly.
 
+            tcpdump habits: `portolan analyze x.pcap tcp port 22` or `portolan analyze -r x.pcap tcp \
+            port 22` or `-f 'tcp port 22'`. Without -r, the leading words that name existing files \
+            (or -, standard input) are the files and the first other word starts the filter; with -r, \
+            every word is the filter. The filter is compiled by libpcap for each link type and applied \
+            before the analysis; frames that do not match are counted as filtered in the accounting. \
+            -c N stops after N matching packets. With a filter or -c the files are read on one thread.
+
             Exit status: 0 when no flow has a verdict listed in --fail-on (default: none), 1 when at \
-            least one does, 2 for bad usage or bad input. A damaged file is reported up to the damage \
-            (its error is printed with the file and byte offset) and makes the status 2, unless \
-            --allow-damaged is given, which makes it a warning.
+            least one does, 2 for bad usage or bad input. An input that is not a capture file (missing, \
+            a directory, not pcap, pcapng or snoop) is exit status 2 with one line and no report, \
+            --allow-damaged or not. A damaged file is reported up to the damage (its error is printed \
+            with the file and byte offset) and makes the status 2, unless --allow-damaged is given, \
+            which makes it a warning.
             """)
 
-    @Argument(help: ArgumentHelp("Capture files (pcap, pcapng; gzip or zstd compressed too).", valueName: "FILE"))
-    var files: [String]
+    @Argument(help: ArgumentHelp("Capture files (pcap, pcapng; gzip or zstd compressed too), then optionally a capture filter (BPF words, as tcpdump takes them).",
+                                 valueName: "FILE… [EXPRESSION]"),
+              completion: .file())
+    var words: [String] = []
+
+    @OptionGroup(title: "tcpdump habits") var readOptions: ReadOptions
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).")
+    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).",
+            completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String = "table"
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"))
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"),
+            completion: .file())
     var output: String?
 
     @Option(name: .customLong("fail-on"),
             help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected).",
-                               valueName: "VERDICT,…"))
+                               valueName: "VERDICT,…"),
+            completion: .list(failOnWords))
     var failOn: String?
 
     @Flag(name: .customLong("no-vlan-key"), help: "Ignore VLAN ids when keying flows.")
@@ -91,8 +107,15 @@ struct AnalyzeCommand: ParsableCommand {
         case .success(let s): failSet = s
         case .failure(let e): throw analyzeFail(e.message)
         }
+        let files: [String], expression: String?
+        do { (files, expression) = try readOptions.inputs(positional: words) } catch { throw analyzeFail(error.message) }
         guard !files.isEmpty else { throw analyzeFail("no capture file given") }
         guard threads >= 1 && threads <= 256 else { throw analyzeFail("--threads must be between 1 and 256") }
+        // Every input is a capture before anything is read: a mistyped path is exit 2 with one
+        // line and no report, with --allow-damaged too (it covers damage inside a capture only).
+        try checkInputs(files, fail: analyzeFail)
+        let selection: ReadSelection
+        do { selection = try readOptions.selection(files: files, expression: expression) } catch { throw analyzeFail(error.message) }
         let (catalog, inventory) = try catalogOptions.load()
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
@@ -121,7 +144,8 @@ struct AnalyzeCommand: ParsableCommand {
             for line in Pieces.describe(groups) { printError(line) }
         }
         let (analyzer, errors) = CaptureRead.groups(groups.map(\.paths), configuration: config, threads: threads,
-                                                    minimumRange: splitMinimumBytes, progress: &progress)
+                                                    minimumRange: splitMinimumBytes, selection: selection,
+                                                    progress: &progress)
         var badInput = false
         for case let e? in errors {
             if allowDamaged {
@@ -141,13 +165,19 @@ struct AnalyzeCommand: ParsableCommand {
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
         do { try out.close() } catch { throw analyzeFail("\(error)") }
         if badInput { throw ExitCode(2) }
-        if failed { throw ExitCode(1) }
+        if failed {
+            printError(failOnLine(analyzer.failOnTally(failSet), given: failOn ?? ""))
+            throw ExitCode(1)
+        }
     }
 }
 
 struct AnalyzeUsageError: Error {
     var message: String
 }
+
+/// The words --fail-on takes, offered by the shell completions.
+let failOnWords = Verdict.byRank.map(\.rawValue) + ["problems", "blocked", "none"]
 
 /// The --fail-on grammar of analyze and live: "blocked-drop,wrong-role" → verdicts;
 /// "problems" (or "problem", "any") = all but expected; "blocked" = the blocked ones;
@@ -171,6 +201,16 @@ func parseVerdicts(_ text: String?) -> Result<Set<Verdict>, AnalyzeUsageError> {
         }
     }
     return .success(out)
+}
+
+/// Checks every input (`CaptureInput.check`) before anything is read; one line per bad input
+/// (through `fail`, which prints it), then exit status 2.
+func checkInputs(_ paths: [String], fail: (String) -> ExitCode) throws {
+    var bad: ExitCode?
+    for path in paths {
+        do { try CaptureInput.check(path) } catch { bad = fail("\(error)") }
+    }
+    if let bad { throw bad }
 }
 
 func printError(_ s: String) {

@@ -31,10 +31,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Packets to generate.") var packets: Int = 1_000_000
     @Option(help: "Conversations to generate.") var flows: Int = 10_000
     @Option(help: "Generator seed (same seed, same bytes).") var seed: UInt64 = 1
-    @Option(help: "Measure this capture instead of generating one.") var file: String?
+    @Option(help: "Measure this capture instead of generating one.", completion: .file()) var file: String?
     @Option(help: "Analyzer threads for the last stage (the file cut into byte ranges).") var threads: Int = 1
-    @Option(help: "Write the generated capture to FILE (kept).") var write: String?
-    @Option(help: "Format of the generated capture: pcap or pcapng.") var format: String = "pcap"
+    @Option(help: "Write the generated capture to FILE (kept).", completion: .file()) var write: String?
+    @Option(help: "Format of the generated capture: pcap or pcapng.", completion: .list(["pcap", "pcapng"])) var format: String = "pcap"
     @Option(help: "Bytes captured per generated frame at most.") var snaplen: Int = 65_535
     @Option(help: "Conversations in progress at once in the generated capture.") var concurrent: Int = 8_192
     @Option(help: "Times each stage runs; the fastest run is reported.") var repeats: Int = 3

@@ -26,7 +26,7 @@ struct CatalogCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every entry of the catalogs.")
 
-        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"), completion: .file(extensions: ["yaml", "yml"]))
         var catalogs: [String] = []
 
         @Option(help: "table, json or csv.")
@@ -58,7 +58,7 @@ struct CatalogCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Only entries served by this role (e.g. dynatrace-node).", valueName: "ROLE"))
         var role: String?
 
-        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Built-in id or catalog file; repeatable. Default: all built-ins.", valueName: "ID|FILE"), completion: .file(extensions: ["yaml", "yml"]))
         var catalogs: [String] = []
 
         @Option(help: "table or json.")
@@ -98,16 +98,21 @@ struct CatalogCommand: ParsableCommand {
                 as file:line:column, and the exit status is 2 if any file is bad.
                 """)
 
-        @Argument(help: ArgumentHelp("Catalog or inventory files.", valueName: "FILE"))
-        var files: [String]
+        @Argument(help: ArgumentHelp("Catalog or inventory files.", valueName: "FILE"), completion: .file(extensions: ["yaml", "yml"]))
+        var files: [String] = []
 
-        @Option(name: .customLong("catalog"), help: ArgumentHelp("Catalogs whose roles inventories may use; repeatable. Default: all built-ins.", valueName: "ID|FILE"))
+        @Option(name: .customLong("catalog"), help: ArgumentHelp("Catalogs whose roles inventories may use; repeatable. Default: all built-ins.", valueName: "ID|FILE"), completion: .file(extensions: ["yaml", "yml"]))
         var catalogs: [String] = []
 
-        @Option(name: .customLong("inventory"), help: ArgumentHelp("An inventory to check with the catalogs given, as analyze loads them together.", valueName: "FILE"))
+        @Option(name: .customLong("inventory"), help: ArgumentHelp("An inventory to check with the catalogs given, as analyze loads them together.", valueName: "FILE"),
+                completion: .file(extensions: ["yaml", "yml"]))
         var inventory: String?
 
         func run() throws {
+            if files.isEmpty && inventory == nil {
+                OutputFile.printError("error: give catalog or inventory files, or --inventory FILE (see 'portolan catalog validate --help')")
+                throw ExitCode(2)
+            }
             var failed = false
             var loaded: [Catalog] = []
             var inventories: [(path: String, text: String)] = []
@@ -176,15 +181,21 @@ struct CatalogCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a catalog's YAML, as a start for your own.")
+            abstract: "Print a catalog's YAML, as a start for your own.",
+            discussion: "The first line is a comment. Without --id it says to rename the catalog: two catalogs with one id cannot be loaded together.")
 
         @Argument(help: ArgumentHelp("Built-in catalog id (\(Catalog.builtInIDs.joined(separator: ", "))) or a catalog file.", valueName: "ID"))
         var id: String
 
+        @Option(name: .customLong("id"),
+                help: ArgumentHelp("Give the exported catalog this id, so that it loads beside the one it came from (--catalog mine.yaml --catalog dcos-1.8).",
+                                   valueName: "NEW"))
+        var newID: String?
+
         func run() throws {
             do {
                 let c = try Catalog.resolve(id)
-                say(c.yaml.hasSuffix("\n") ? c.yaml : c.yaml + "\n")
+                say(try c.exportYAML(renamedTo: newID))
             } catch {
                 throw CatalogOptions.fail(error)
             }

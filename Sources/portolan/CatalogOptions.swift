@@ -8,11 +8,13 @@ import Reports
 struct CatalogOptions: ParsableArguments {
     @Option(name: .customLong("catalog"),
             help: ArgumentHelp("A built-in catalog id (\(Catalog.builtInIDs.joined(separator: ", "))) or a catalog file; repeatable. Default: all built-ins.",
-                               valueName: "ID|FILE"))
+                               valueName: "ID|FILE"),
+            completion: .file(extensions: ["yaml", "yml"]))
     var catalogs: [String] = []
 
     @Option(name: .customLong("inventory"),
-            help: ArgumentHelp("Inventory file: which addresses are which hosts, roles and cluster networks.", valueName: "FILE"))
+            help: ArgumentHelp("Inventory file: which addresses are which hosts, roles and cluster networks.", valueName: "FILE"),
+            completion: .file(extensions: ["yaml", "yml"]))
     var inventory: String?
 
     @Option(name: .customLong("role"),

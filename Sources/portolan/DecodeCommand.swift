@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaptureFile
 import PacketWire
+import Pipeline
 import Reports
 
 
@@ -17,11 +18,20 @@ struct DecodeCommand: ParsableCommand {
             describe the outermost IP header, or the innermost one with --inner. A damaged file \
             prints every good packet, then one line on stderr naming the file, byte offset and \
             problem; the exit status is then 2.
+
+            A capture filter (trailing BPF words, or -f EXPR; see `portolan analyze --help` for which \
+            words are files) prints only the matching frames, each with its frame number in the file \
+            (as tshark numbers them; tcpdump -# would number the printed packets from 1). -c N stops \
+            after N printed frames.
             """
     )
 
-    @Argument(help: "Capture files (pcap or pcapng, optionally gzip or zstd compressed).")
-    var files: [String] = []
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng, optionally gzip or zstd compressed), then optionally a capture filter (BPF words, as tcpdump takes them).",
+                                 valueName: "FILE… [EXPRESSION]"),
+              completion: .file())
+    var words: [String] = []
+
+    @OptionGroup(title: "tcpdump habits") var readOptions: ReadOptions
 
     @Flag(help: "Describe the innermost IP header (after tunnels) instead of the outermost.")
     var inner = false
@@ -33,9 +43,24 @@ struct DecodeCommand: ParsableCommand {
     var vxlanPorts: [UInt16] = []
 
     func run() throws {
+        let files: [String], expression: String?
+        do { (files, expression) = try readOptions.inputs(positional: words) } catch {
+            OutputFile.printError("portolan decode: \(error.message)")
+            throw ExitCode(2)
+        }
         if files.isEmpty {
             // Checked here so that the message carries the usage line.
             OutputFile.printError("Error: give at least one capture file.\nUsage: portolan decode FILE… [--inner] [--header] [--vxlan-port PORT]…", keepingLineBreaks: true)
+            throw ExitCode(2)
+        }
+        // Every input checked first: a mistyped third path prints nothing of the first two.
+        try checkInputs(files) { message in
+            OutputFile.printError("portolan decode: \(message)")
+            return ExitCode(2)
+        }
+        var selection: ReadSelection
+        do { selection = try readOptions.selection(files: files, expression: expression) } catch {
+            OutputFile.printError("portolan decode: \(error.message)")
             throw ExitCode(2)
         }
         let decoder = PacketDecoder(options: DecoderOptions(vxlanPorts: [4789] + vxlanPorts))
@@ -49,7 +74,10 @@ struct DecodeCommand: ParsableCommand {
         for path in files {
             do {
                 var reader = try CaptureReader(path: path)
-                while let bytes = try reader.next(&record) {
+                while selection.remaining > 0, let bytes = try reader.next(&record) {
+                    // Frames the filter rejects are skipped; the printed ones keep their frame numbers.
+                    if !(selection.filter?.matches(record, bytes) ?? true) { continue }
+                    selection.remaining &-= 1
                     decoder.decode(bytes, linkType: record.linkType, into: &summary)
                     SummaryTSV.appendLine(
                         frame: record.frameNumber, linkType: record.linkType,

@@ -26,7 +26,8 @@ struct LiveCommand: ParsableCommand {
             """
     )
 
-    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("Interface to capture on (see `portolan interfaces`); required.", valueName: "name"))
+    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("Interface to capture on (see `portolan interfaces`); required.", valueName: "name"),
+            completion: .custom { _, _, _ in (try? CaptureInterface.findAll().map(\.name)) ?? [] })
     var interfaceOption: String?
 
     /// The -i interface (checkOptions made sure there is one).
@@ -38,23 +39,44 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
 
-    @Option(help: "Stop after this many packets.")
+    @Option(name: [.customShort("c"), .long], help: "Stop after this many packets.")
     var count: UInt64?
 
     @Option(help: "Seconds between table refreshes / JSON lines.")
     var interval: Double = 1
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Also write the captured packets to this pcap file.", valueName: "file"))
+    @Option(name: .customShort("w"), help: ArgumentHelp("Also write the captured packets to this pcap file.", valueName: "file"), completion: .file())
     var write: String?
 
-    @Option(help: "Bytes kept per packet (headers are what the analysis needs).")
+    @Option(name: [.customShort("s"), .long], help: "Bytes kept per packet (headers are what the analysis needs); 0 = 262144, as tcpdump -s 0.")
     var snaplen: Int32 = 256
 
     @Option(name: .customLong("buffer-size"), help: "Kernel capture buffer, in MiB.")
-    var bufferSize: Int32 = 32
+    var bufferSizeOption: Int32?
 
-    @Flag(name: .customLong("no-promiscuous"), help: "Do not put the interface into promiscuous mode.")
+    @Option(name: .customShort("B"), help: ArgumentHelp("Kernel capture buffer in KiB, as tcpdump -B (rounded up to whole MiB).", valueName: "KiB"))
+    var bufferKiB: Int32?
+
+    @Flag(name: [.customShort("p"), .customLong("no-promiscuous")], help: "Do not put the interface into promiscuous mode (tcpdump -p).")
     var noPromiscuous = false
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("Capture filter (BPF), instead of the trailing words.", valueName: "EXPR"))
+    var filterOption: String?
+
+    @Flag(name: .customShort("n"), help: "Accepted for tcpdump habits: Portolan never resolves names or ports.")
+    var numeric = false
+
+    @Flag(name: .customShort("D"), help: "List the interfaces that can be captured on and exit (as `portolan interfaces`, tcpdump -D).")
+    var listInterfaces = false
+
+    /// --buffer-size in MiB, or -B KiB rounded up to MiB, or 32.
+    var bufferSize: Int32 {
+        if let bufferKiB { return max(1, Int32((Int64(bufferKiB) + 1023) / 1024)) }
+        return bufferSizeOption ?? 32
+    }
+
+    /// -s 0 means the largest snapshot, as in tcpdump.
+    var snapshotLength: Int32 { snaplen == 0 ? 262_144 : snaplen }
 
     @Flag(help: "Deliver packets as they arrive instead of in short batches.")
     var immediate = false
@@ -70,13 +92,14 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).")
+    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).",
+            completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String?
 
-    @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"), completion: .file())
     var html: String?
 
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"))
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 when a flow has one of these verdicts (comma-separated; 'problems' = every verdict but expected, 'blocked' = the blocked ones), as analyze.", valueName: "VERDICT,…"), completion: .list(failOnWords))
     var failOn: String = "none"
 
     @Option(name: .customShort("Z"), help: ArgumentHelp("After opening the interface, switch to this user, as tcpdump -Z (the -w file is then created as that user).", valueName: "user"))
@@ -99,8 +122,11 @@ struct LiveCommand: ParsableCommand {
         if let duration, !(duration > 0 && duration <= 1e8) { throw LiveUsageError("--duration must be a positive number of seconds (at most 1e8)") }
         if count == 0 { throw LiveUsageError("--count must be at least 1") }
         if !(interval >= 0.01 && interval <= 86_400) { throw LiveUsageError("--interval must be between 0.01 and 86400 seconds") }
-        if !(64...262_144).contains(snaplen) { throw LiveUsageError("--snaplen must be between 64 and 262144") }
+        if !(64...262_144).contains(snapshotLength) { throw LiveUsageError("--snaplen must be 0 or between 64 and 262144") }
+        if bufferKiB != nil && bufferSizeOption != nil { throw LiveUsageError("give -B KiB or --buffer-size MiB, not both") }
+        if let bufferKiB, bufferKiB < 1 { throw LiveUsageError("-B must be at least 1 KiB") }
         if !(1...2047).contains(bufferSize) { throw LiveUsageError("--buffer-size must be between 1 and 2047 MiB") }  // pcap_set_buffer_size takes an int
+        if filterOption != nil && !filter.isEmpty { throw LiveUsageError("give the filter either as -f EXPR or as words after the options, not both") }
         if !(idleTimeout > 0 && idleTimeout <= 1e8) { throw LiveUsageError("--idle-timeout must be a positive number of seconds (at most 1e8)") }
         if !(closeLinger >= 0 && closeLinger <= 1e8) { throw LiveUsageError("--close-linger must be between 0 and 1e8 seconds") }
         if maxFlows < 1 { throw LiveUsageError("--max-flows must be at least 1") }
@@ -113,15 +139,19 @@ struct LiveCommand: ParsableCommand {
 
     var settings: CaptureSettings {
         var s = CaptureSettings(device: interface)
-        s.snaplen = snaplen
+        s.snaplen = snapshotLength
         s.bufferSizeMiB = bufferSize
         s.promiscuous = !noPromiscuous
         s.immediate = immediate
-        s.filter = filter.joined(separator: " ")
+        s.filter = filterOption ?? filter.joined(separator: " ")
         return s
     }
 
     func run() throws {
+        if listInterfaces {
+            try InterfacesCommand.parse([]).run()
+            return
+        }
         do { try checkOptions() } catch { liveFail("\(error.message) (see 'portolan live --help')") }
         // Catalog and inventory first: a mistake there costs no capture.
         let (catalog, inventory) = try catalogOptions.load()
@@ -179,9 +209,10 @@ struct LiveCommand: ParsableCommand {
         }
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
-        let status = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
+        let (status, tally) = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
         let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" }
         if let problem { liveWarn("portolan live: \(problem)") }
+        if problem == nil && status == 1 { liveWarn(failOnLine(tally, given: failOn)) }
         throw ExitCode(problem != nil ? 2 : status)
     }
 
@@ -250,7 +281,9 @@ struct LiveReporter {
     }
 
     /// The final report; returns 1 when a flow has a verdict in --fail-on (as analyze), else 0.
-    mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?) -> Int32 {
+    /// The --fail-on tally comes along for the summary line.
+    mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?)
+        -> (Int32, FailOnTally) {
         let (snapshot, counts, findings) = session.finish()
         if let stats, stats.anyDropped {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
@@ -264,14 +297,16 @@ struct LiveReporter {
         writeLiveFinal(report, format: format, options: ReportOptions(color: color), to: &out, facts: &facts)
         try? facts.flush()
         try? out.flush()
+        var tally = session.failOnNotListed
+        for f in snapshot.flows { tally.add(f) }
         if var page = htmlFile {
             writeLiveHTML(report, failOn: failOn, to: &page)
             do { try page.close() } catch {
                 liveWarn("portolan live: cannot write the --html page: \(error)")
-                return 2
+                return (2, tally)
             }
         }
-        return findings > 0 ? 1 : 0
+        return (findings > 0 ? 1 : 0, tally)
     }
 
     static func counts(_ list: [(LiveCountKey, Int)]) -> [LiveCount] {

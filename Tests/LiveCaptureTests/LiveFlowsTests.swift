@@ -146,6 +146,11 @@ struct LiveFlowsTests {
         let accounting = final["accounting"] as? [String: Any]
         #expect(accounting?["balanced"] as? Bool == true)
         let flows = (final["flows"] as? [[String: Any]] ?? []).map(FlowFacts.init(json:))
+        // Issue 13: one line says what triggered the status, with the flows that did.
+        let blockedFlows = (final["flows"] as? [[String: Any]] ?? []).filter {
+            ($0["verdicts"] as? [String] ?? []).contains { $0.hasPrefix("blocked-") }
+        }.count
+        #expect(blockedFlows > 0 && live.stderr.contains("portolan: --fail-on blocked: \(blockedFlows) flows ("), "\(live.stderr)")
         let save = try lab.exec(master, ["iptables-save", "-c"]).stdout
 
         // The interval lines named each problem flow as it appeared, and no expected one.
