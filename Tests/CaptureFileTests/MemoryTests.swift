@@ -42,6 +42,20 @@ func walk(_ reader: inout CaptureReader) throws -> (packets: Int, checksum: UInt
     return (packets, checksum)
 }
 
+/// Walks every packet, sampling the resident size of the file's memory (its mapping, or a
+/// stream's reservation) every 10,000 packets; returns the packets and the peak.
+func walkMeasuringResident(_ reader: inout CaptureReader, _ file: MappedFile) throws -> (packets: Int, peak: Int) {
+    var record = CaptureRecord()
+    var peak = 0
+    var packets = 0
+    while let view = try reader.next(&record) {
+        packets += 1
+        _ = view.last
+        if packets % 10_000 == 0, let rss = try residentBytes(ofMappingAt: file.bytes.baseAddress!) { peak = max(peak, rss) }
+    }
+    return (packets, peak)
+}
+
 /// Rss of the mapping that contains `address`, from /proc/self/smaps, in bytes.
 func residentBytes(ofMappingAt address: UnsafeRawPointer) throws -> Int? {
     let smaps = try MappedFile(path: "/proc/self/smaps")  // size 0 in procfs: read with read(2)
@@ -118,14 +132,7 @@ struct MemoryTests {
         let file = try MappedFile(path: tmp.path)
         #expect(file.isMapped && file.count > 160 << 20)
         var reader = try CaptureReader(file: file)
-        var record = CaptureRecord()
-        var peak = 0
-        var packets = 0
-        while let view = try reader.next(&record) {
-            packets += 1
-            _ = view.last
-            if packets % 10_000 == 0, let rss = try residentBytes(ofMappingAt: file.bytes.baseAddress!) { peak = max(peak, rss) }
-        }
+        let (packets, peak) = try walkMeasuringResident(&reader, file)
         #expect(packets == 115_000)
         #expect(peak > 0, "smaps found the mapping")
         print("resident peak of the mapping: \(peak >> 20) MiB of \(file.count >> 20) MiB")

@@ -136,14 +136,7 @@ struct StreamTests {
         let file = try MappedFile(path: path)
         var reader = try CaptureReader(file: file)
         b = []  // the feeding thread keeps its own copy
-        var record = CaptureRecord()
-        var peak = 0
-        var packets = 0
-        while let view = try reader.next(&record) {
-            packets += 1
-            _ = view.last
-            if packets % 10_000 == 0, let rss = try residentBytes(ofMappingAt: file.bytes.baseAddress!) { peak = max(peak, rss) }
-        }
+        let (packets, peak) = try walkMeasuringResident(&reader, file)
         #expect(packets == 115_000)
         #expect(peak > 0, "smaps found the reservation")
         print("resident peak of the stream: \(peak >> 20) MiB of 166 MiB streamed")
