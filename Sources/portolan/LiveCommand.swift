@@ -70,7 +70,7 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).")
+    @Option(help: "Final report format: table, json, jsonl, csv, html or prometheus (default: table on a terminal, else json).")
     var format: String?
 
     @Option(help: ArgumentHelp("Also write the final report as one self-contained HTML page to this file (at the end, from the final snapshot).", valueName: "FILE"))

@@ -1,0 +1,1 @@
+// Placeholder until live --metrics lands.
