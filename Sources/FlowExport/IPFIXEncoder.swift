@@ -246,6 +246,27 @@ public struct IPFIXRecord {
     public var component: ArraySlice<UInt8>
     public var catalog: ArraySlice<UInt8>
     public var verdict: ArraySlice<UInt8>
+
+    public init(ipVersion: UInt8, source: IPAddressBits, destination: IPAddressBits, sourcePort: UInt16,
+                destinationPort: UInt16, proto: UInt8, tcpFlags: UInt16, vlan: UInt16, startMillis: Int64, endMillis: Int64,
+                packets: UInt64, octets: UInt64, component: ArraySlice<UInt8>, catalog: ArraySlice<UInt8>,
+                verdict: ArraySlice<UInt8>) {
+        self.ipVersion = ipVersion
+        self.source = source
+        self.destination = destination
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.proto = proto
+        self.tcpFlags = tcpFlags
+        self.vlan = vlan
+        self.startMillis = startMillis
+        self.endMillis = endMillis
+        self.packets = packets
+        self.octets = octets
+        self.component = component
+        self.catalog = catalog
+        self.verdict = verdict
+    }
 }
 
 /// An address as 128 bits (IPv4 in the low 32).

@@ -191,3 +191,168 @@ struct PrometheusFormatTests {
         }
     }
 }
+
+/// nfcapd on 127.0.0.1:`port` writing into `dir`, for one test; stopped by `stop()`.
+final class Collector {
+    let process = Process()
+    let dir: String
+    let log: String
+
+    init(port: Int, dir: String) throws {
+        self.dir = dir
+        log = dir + ".log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        // The test process blocks most signals and a child inherits the mask: nfcapd would never
+        // see the SIGTERM that makes it close its file. python3 clears the mask, then execs it.
+        process.executableURL = URL(fileURLWithPath: toolPath("python3")!)
+        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                             toolPath("nfcapd")!, "-b", "127.0.0.1", "-p", String(port), "-w", dir, "-t", "3600"]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        // Ready once the port is taken (its log is buffered until it exits). Bounded: 10 s.
+        for _ in 0..<200 {
+            if !udpPortFree(port) { return }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// SIGTERM: nfcapd closes its file (renamed nfcapd.YYYYMMDDhhmm) and exits.
+    func stop() -> String {
+        // The datagrams are in its socket already (loopback delivers at send time); let it read them.
+        usleep(300_000)
+        process.terminate()
+        for _ in 0..<200 where process.isRunning { usleep(50_000) }  // bounded: 10 s, then killed
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    }
+}
+
+/// Whether 127.0.0.1:`port`/udp can be bound (no one listens there).
+func udpPortFree(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var a = sockaddr_in()
+    a.sin_family = sa_family_t(AF_INET)
+    a.sin_port = in_port_t(UInt16(port).bigEndian)
+    a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    return withUnsafePointer(to: &a) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
+
+/// nfdump's CSV records of every file in `dir`, as dictionaries by column name.
+func nfdumpRecords(_ dir: String) throws -> [[String: String]] {
+    let r = try runProgram(toolPath("nfdump")!, ["-R", dir, "-o", "csv"], environment: ["TZ": "UTC"])
+    var header: [String] = []
+    var out: [[String: String]] = []
+    for line in r.out.split(separator: "\n") {
+        let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        if cells.first == "ts" {
+            header = cells
+            continue
+        }
+        guard header.count > 10, cells.count >= header.count else { continue }  // summary lines
+        out.append(Dictionary(uniqueKeysWithValues: zip(header, cells)))
+    }
+    return out
+}
+
+/// nfdump's flag string ("...AP.SF": C E U A P R S F) and Portolan's ("SFP.", "." = ACK) as one form.
+func flagLetters(nfdump s: String) -> Set<Character> { Set(s.filter { $0 != "." }) }
+func flagLetters(portolan s: String?) -> Set<Character> {
+    Set((s ?? "").map { c -> Character in c == "." ? "A" : c == "W" ? "C" : c })
+}
+
+private let ipfixTools = toolPath("nfcapd") != nil && toolPath("nfdump") != nil
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: portolanBinary) && ipfixTools,
+                "needs portolan built and Debian's nfdump (nfcapd, nfdump)"))
+struct IPFIXCollectorTests {
+    /// One capture exported to a real nfcapd: nfdump reads back one record per direction that has
+    /// packets, with exactly the flows, ports, packets, bytes, TCP flags, VLAN and duration that
+    /// `analyze --format jsonl` reports.
+    @Test(arguments: fleetCaptures.enumerated().map { ($0.offset, $0.element) })
+    func nfdumpReadsBackTheJSONLinesFlows(_ index: Int, _ capture: String) throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/flows", withIntermediateDirectories: true)
+        let port = 42_000 + Int(getpid() % 500) * 40 + index  // < 62,040: one per case (they run in parallel)
+        let collector = try Collector(port: port, dir: dir + "/flows")
+        let args = ["analyze", "--no-progress", "--format", "jsonl"] + inventoryArguments(capture) + [capture]
+        let r = try portolanCapture(args + ["--ipfix", "127.0.0.1:\(port)"])
+        let log = collector.stop()
+        #expect(r.status == 0 || r.status == 1, "\(r.err)")
+        #expect(log.contains("Sequence Errors: 0, Bad Packets: 0") || !log.contains("Flows:"), "\(log)")
+
+        var expected: [String] = []
+        for f in jsonlFlows(r.out) {
+            let proto = (f["proto"] as! String).uppercased()
+            let vlan = (f["vlan"] as? String).map { String($0.split(separator: ".")[0]) } ?? "0"
+            let firstMicros = Int(((f["first_ts"] as! NSNumber).doubleValue * 1e6).rounded())
+            let lastMicros = Int(((f["last_ts"] as! NSNumber).doubleValue * 1e6).rounded())
+            let millis = lastMicros / 1000 - firstMicros / 1000
+            let tcp = proto == "TCP"
+            let c = f["client"] as! String, s = f["server"] as! String
+            let cp = uint(f["client_port"]), sp = uint(f["server_port"])
+            if uint(f["client_packets"]) > 0 {
+                expected.append("\(proto) \(c):\(cp) > \(s):\(sp) \(uint(f["client_packets"]))p \(uint(f["client_bytes"]))B "
+                                + "flags \(tcp ? String(flagLetters(portolan: f["client_flags"] as? String).sorted()) : "") vlan \(vlan) \(millis)ms")
+            }
+            if uint(f["server_packets"]) > 0 {
+                expected.append("\(proto) \(s):\(sp) > \(c):\(cp) \(uint(f["server_packets"]))p \(uint(f["server_bytes"]))B "
+                                + "flags \(tcp ? String(flagLetters(portolan: f["server_flags"] as? String).sorted()) : "") vlan \(vlan) \(millis)ms")
+            }
+        }
+        var got: [String] = []
+        for n in try nfdumpRecords(dir + "/flows") {
+            let millis = Int((Double(n["td"] ?? "") ?? -1) * 1000 + 0.5)
+            let proto = n["pr"] ?? ""
+            got.append("\(proto) \(n["sa"]!):\(n["sp"]!) > \(n["da"]!):\(n["dp"]!) \(n["ipkt"]!)p \(n["ibyt"]!)B "
+                       + "flags \(proto == "TCP" ? String(flagLetters(nfdump: n["flg"] ?? "").sorted()) : "") vlan \(n["svln"] ?? "?") \(millis)ms")
+            #expect(n["opkt"] == "0" && n["obyt"] == "0")
+        }
+        #expect(got.sorted() == expected.sorted(), "\(capture)")
+    }
+
+    /// The measurement behind one record per direction: nfcapd 1.7.1 reads RFC 5103's
+    /// reversePacketDeltaCount and reverseOctetDeltaCount (as out packets and bytes), but its
+    /// reverseTcpControlBits overwrites the forward tcpControlBits — a SYN that got no answer
+    /// shows no flags at all.
+    @Test func biflowReverseCountsSurviveButForwardFlagsDoNot() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/flows", withIntermediateDirectories: true)
+        let port = 41_000 + Int(getpid() % 1000)  // below every port of the test above
+        let collector = try Collector(port: port, dir: dir + "/flows")
+        let capture = repositoryRoot + "/Captures/blocked.pcap"
+        let r = try portolanCapture(["analyze", "--no-progress", "--format", "jsonl", "--ipfix", "127.0.0.1:\(port)", "--ipfix-biflow", capture])
+        _ = collector.stop()
+        let flows = jsonlFlows(r.out)
+        let records = try nfdumpRecords(dir + "/flows")
+        #expect(records.count == flows.count)
+        var flagsLost = 0
+        for f in flows {
+            let n = records.first { $0["sa"] == f["client"] as? String && $0["sp"] == String(uint(f["client_port"])) }
+            #expect(n?["ipkt"] == String(uint(f["client_packets"])) && n?["opkt"] == String(uint(f["server_packets"])))
+            #expect(n?["ibyt"] == String(uint(f["client_bytes"])) && n?["obyt"] == String(uint(f["server_bytes"])))
+            if f["proto"] as? String == "tcp", let n,
+               flagLetters(nfdump: n["flg"] ?? "") != flagLetters(portolan: f["client_flags"] as? String) {
+                flagsLost += 1
+            }
+        }
+        #expect(flagsLost > 0, "nfcapd now keeps the forward flags of a biflow: biflow could be the default")
+    }
+}
