@@ -1,1 +1,0 @@
-// Placeholder until live --metrics lands.
