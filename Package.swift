@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
         .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reports", "FlowAnalysis", "PortCatalog", "CaptureFile", "TestSupport"]),
-        .testTarget(name: "PortolanCLITests", dependencies: ["portolan", "TestSupport"]),
+        .testTarget(name: "PortolanCLITests", dependencies: ["portolan", "TestSupport"], exclude: ["fleet-sql.py"]),
         .testTarget(name: "FlowExportTests", dependencies: ["FlowExport", "FlowAnalysis", "PortCatalog", "PacketWire", "TestSupport"]),
         .testTarget(name: "TrafficSynthTests", dependencies: ["TrafficSynth", "CaptureFile", "PacketWire", "PortCatalog", "FlowAnalysis"]),
     ],

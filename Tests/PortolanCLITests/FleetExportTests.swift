@@ -25,8 +25,10 @@ func inventoryArguments(_ capture: String) -> [String] {
     return FileManager.default.fileExists(atPath: path) ? ["--inventory", path] : []
 }
 
+/// `name` on PATH (the python3 that .ci/setup installed duckdb for), then in the system folders.
 func toolPath(_ name: String) -> String? {
-    for dir in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+    for dir in path + ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
         return dir + "/" + name
     }
     return nil
