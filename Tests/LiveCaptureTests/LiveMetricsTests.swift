@@ -41,7 +41,7 @@ struct LiveMetricsTests {
         let live = try lab.portolan(node, ["live", "-i", "v0", "--metrics", "127.0.0.1:\(metricsPort)", "--idle-timeout", "1",
                                            "--close-linger", "0", "--interval", "1", "--format", "json",
                                            "tcp port 9999 or tcp port 8181"])
-        #expect(live.stderr.contains("metrics on http://127.0.0.1:\(metricsPort)/metrics"))
+        #expect(live.waitForStderr("metrics on http://127.0.0.1:\(metricsPort)/metrics", timeout: 10), "\(live.stderr)")
         let config = """
             global: { scrape_interval: 1s, evaluation_interval: 1s }
             scrape_configs:
@@ -95,5 +95,64 @@ struct LiveMetricsTests {
         for s in byLabels { got["\(s.labels["component"] ?? "")|\(s.labels["verdict"] ?? "")"] = s.value }
         #expect(got == expected)
         #expect(expected.keys.contains { $0.hasSuffix("|blocked-rst") }, "\(expected)")
+    }
+
+    /// live --ipfix to a real nfcapd: a flow that lasts 3 s with --ipfix-active-timeout 1 is
+    /// exported several times, and the records of every flow add up to the final report's
+    /// per-direction packets and bytes.
+    @Test(.enabled(if: which("nfcapd") != nil && which("nfdump") != nil && which("python3") != nil, "needs nfdump and python3"))
+    func liveExportsLongFlowsEveryActiveTimeout() throws {
+        let lab = NetLab()
+        let server = try lab.namespace("ixs")
+        let node = try lab.namespace("ixn")
+        try lab.link(server, "v0", "10.216.0.1/24", node, "v0", "10.216.0.2/24")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.id)-ipfix").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try lab.spawn(server, ["socat", "TCP4-LISTEN:9999,bind=10.216.0.1,reuseaddr,fork", "PIPE"])
+        try waitForListeners(lab, server, tcp: [9999], udp: [])
+        // The test process blocks most signals and children inherit the mask: python3 clears it
+        // so that nfcapd sees the SIGTERM that makes it close its file.
+        let collector = try lab.spawn(node, [which("python3")!, "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            which("nfcapd")!, "-b", "127.0.0.1", "-p", "4739", "-w", dir, "-t", "3600"])
+        try waitForListeners(lab, node, tcp: [], udp: [4739])
+        let live = try lab.portolan(node, ["live", "-i", "v0", "--ipfix", "127.0.0.1:4739", "--ipfix-active-timeout", "1",
+                                           "--idle-timeout", "30", "--close-linger", "0", "--interval", "1",
+                                           "--format", "json", "tcp port 9999"])
+        let long = try lab.exec(node, ["sh", "-c", "(for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.5; done) | ncat 10.216.0.1 9999"])
+        #expect(long.stdout.split(separator: "\n").count == 6)
+        let short = try lab.exec(node, ["ncat", "-w", "2", "10.216.0.1", "9999"], stdin: "once\n")
+        #expect(short.stdout == "once\n")
+        live.signal(SIGINT)
+        #expect(live.wait(timeout: 15) == 0, "\(live.stderr)")
+        usleep(300_000)
+        collector.signal(SIGTERM)
+        #expect(collector.wait(timeout: 15) != nil)
+        let final = try #require(last("final", in: live.stdout))
+        let flows = final["flows"] as? [[String: Any]] ?? []
+        #expect(flows.count == 2)
+        let dump = try runTool(["env", "TZ=UTC", "nfdump", "-q", "-R", dir, "-o", "fmt:%sa|%sp|%da|%dp|%ipkt|%ibyt"])
+        var sums: [String: (records: Int, packets: Int, bytes: Int)] = [:]
+        for line in dump.stdout.split(separator: "\n") {
+            let c = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard c.count == 6 else { continue }
+            let key = "\(c[0]):\(c[1])>\(c[2]):\(c[3])"
+            var e = sums[key] ?? (0, 0, 0)
+            e.records += 1
+            e.packets += Int(c[4]) ?? -1
+            e.bytes += Int(c[5]) ?? -1
+            sums[key] = e
+        }
+        var longest = 0
+        for f in flows {
+            func n(_ k: String) -> Int { (f[k] as? NSNumber)?.intValue ?? -1 }
+            let c = "\(f["client"] ?? ""):\(n("client_port"))", s = "\(f["server"] ?? ""):\(n("server_port"))"
+            let up = sums["\(c)>\(s)"], down = sums["\(s)>\(c)"]
+            #expect(up?.packets == n("client_packets") && up?.bytes == n("client_bytes"), "\(c)>\(s): \(String(describing: up)) vs \(f)")
+            #expect(down?.packets == n("server_packets") && down?.bytes == n("server_bytes"), "\(s)>\(c): \(String(describing: down))")
+            longest = max(longest, up?.records ?? 0)
+        }
+        #expect(longest >= 2, "the 3 s flow was exported once only: \(sums)")
     }
 }
