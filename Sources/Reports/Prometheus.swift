@@ -150,8 +150,32 @@ public struct FlowMetrics {
         }
     }
 
-    /// The exposition now (families in the registry's order; within a family one line per series).
-    public func bytes() -> [UInt8] { registry.emitToBuffer() }
+    /// The exposition now: swift-prometheus's, with the families sorted by name and each family's
+    /// samples sorted (the registry emits them in hash order, which differs from run to run), so
+    /// that the same run gives the same bytes — a textfile that diffs, a golden test.
+    public func bytes() -> [UInt8] {
+        let raw = registry.emitToBuffer()
+        var families: [(name: ArraySlice<UInt8>, head: [ArraySlice<UInt8>], samples: [ArraySlice<UInt8>])] = []
+        for line in raw.split(separator: 0x0A) {
+            if line.starts(with: Array("# HELP ".utf8)) || line.starts(with: Array("# TYPE ".utf8)) {
+                let name = line.dropFirst(7).prefix { $0 != 0x20 }
+                if families.last?.name.elementsEqual(name) != true { families.append((name, [], [])) }
+                families[families.count - 1].head.append(line)
+            } else if !families.isEmpty {
+                families[families.count - 1].samples.append(line)
+            }
+        }
+        families.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        for f in families {
+            for l in f.head + f.samples.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                out += l
+                out.append(0x0A)
+            }
+        }
+        return out
+    }
 
     public func text() -> String { String(decoding: bytes(), as: UTF8.self) }
 }
