@@ -107,6 +107,21 @@ func parseExposition(_ text: String) -> [Sample] {
 
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: portolanBinary), "build portolan first (swift build)"))
 struct PrometheusFormatTests {
+    /// A collector address that is not HOST:PORT, or where nothing listens, is exit 2 with one
+    /// message naming it; an unknown format names prometheus among the formats.
+    @Test func badCollectorAndFormatUsage() throws {
+        let blocked = repositoryRoot + "/Captures/blocked.pcap"
+        let bad = try portolanCapture(["analyze", "--no-progress", "--ipfix", "nohost", blocked])
+        #expect(bad.status == 2 && bad.err.contains("--ipfix: 'nohost' is not HOST:PORT"), "\(bad.err)")
+        // Port 9 (discard) on loopback: nobody listens, the kernel refuses the later datagrams.
+        let refused = try portolanCapture(["analyze", "--no-progress", "--format", "jsonl", "--ipfix", "127.0.0.1:9", blocked])
+        #expect(refused.status == 2 && refused.err.contains("messages not sent") && refused.err.contains("127.0.0.1:9"), "\(refused.err)")
+        let format = try portolanCapture(["analyze", "--format", "xml", blocked])
+        #expect(format.status == 2 && format.err.contains("prometheus"))
+        let metrics = try portolanCapture(["live", "-i", "lo", "--metrics", "nonsense"])
+        #expect(metrics.status == 2 && metrics.err.contains("--metrics must be [ADDR:]PORT"), "\(metrics.err)")
+    }
+
     /// Every capture: promtool accepts the exposition, and its counters are the JSON report's
     /// totals (frames, bytes, evictions) and the JSON Lines flows summed per label set.
     @Test(arguments: fleetCaptures)
