@@ -151,19 +151,22 @@ public struct LiveSession {
     /// The end of the run: closes the -w file, collects what expired or was evicted since the last
     /// interval; every flow (expired, then active), the counts over the active ones and every
     /// expired one, and the findings (flows with a --fail-on verdict).
-    public mutating func finish() -> (snapshot: AnalysisSnapshot, counts: [(LiveCountKey, Int)], findings: Int) {
+    /// `ended`: the flows that ended with the run and no interval reported (expired or evicted
+    /// since the last one, and every active flow), for the metrics and the flow export.
+    public mutating func finish() -> (snapshot: AnalysisSnapshot, counts: [(LiveCountKey, Int)], findings: Int,
+                                      ended: [FlowRecord]) {
         flushWriter()
         if let w = writer.take() {
             do { try w.close() } catch { if writeError == nil { writeError = "closing \(w.path): \(error)" } }
         }
         // Flows evicted (or expired) since the last interval are in no list yet: without this
         // they would miss the report, the counts and --fail-on.
-        _ = collectExpired(now: wallClockNanos())
+        let gone = collectExpired(now: wallClockNanos())
         let active = analyzer.snapshot()
         let allCounts = counts(active)
         var snapshot = active
         snapshot.flows = expired + active.flows
         let findings = findingsNotListed + snapshot.flows.count(where: isFinding)
-        return (snapshot, allCounts, findings)
+        return (snapshot, allCounts, findings, gone + active.flows)
     }
 }

@@ -13,6 +13,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case csv
     /// One self-contained page: header, role matrix, charts over time, problem groups, coverage.
     case html
+    /// The Prometheus text exposition of the run's metric families (node_exporter's textfile
+    /// collector), as `live --metrics` serves them.
+    case prometheus
 }
 
 /// Rendering choices.
@@ -50,7 +53,8 @@ public func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, format: R
 }
 
 /// What an output format implements, each in a file of its own (Table.swift, JSON.swift,
-/// JSONLines.swift, CSV.swift, HTML.swift). A new format is such a type and a `ReportFormat` case.
+/// JSONLines.swift, CSV.swift, HTML.swift,
+/// Prometheus.swift). A new format is such a type and a `ReportFormat` case.
 protocol FormatWriter {
     /// The whole snapshot.
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out)
@@ -74,6 +78,7 @@ extension ReportFormat {
         case .jsonl: JSONLinesFormat.self
         case .csv: CSVFormat.self
         case .html: HTMLFormat.self
+        case .prometheus: PrometheusFormat.self
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CaptureFile
 import FlowAnalysis
+import FlowExport
+import LiveCapture
 import PacketWire
 import Pipeline
 import PortCatalog
@@ -52,7 +54,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).",
+    @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv, html (one self-contained page; write it with -o) or prometheus (metric families for node_exporter's textfile collector).",
             completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String = "table"
 
@@ -95,12 +97,22 @@ struct AnalyzeCommand: ParsableCommand {
                                valueName: "GLOB"))
     var groupGlobs: [String] = []
 
+    @Option(name: .customLong("ipfix"),
+            help: ArgumentHelp("Also export every flow as IPFIX records over UDP to this collector (README: IPFIX export).",
+                               valueName: "HOST:PORT"))
+    var ipfix: String?
+
+    /// Measurement only: RFC 5103 biflow records instead of one record per direction (README says
+    /// why biflow is not the default).
+    @Flag(name: .customLong("ipfix-biflow"), help: .hidden)
+    var ipfixBiflow = false
+
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
     var noProgress = false
 
     func run() throws {
         guard let fmt = ReportFormat(rawValue: format) else {
-            throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv, html)")
+            throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv, html, prometheus)")
         }
         let failSet: Set<Verdict>
         switch parseVerdicts(failOn) {
@@ -117,6 +129,13 @@ struct AnalyzeCommand: ParsableCommand {
         let selection: ReadSelection
         do { selection = try readOptions.selection(files: files, expression: expression) } catch { throw analyzeFail(error.message) }
         let (catalog, inventory) = try catalogOptions.load()
+        // Opened first: a collector address that cannot be used costs no analysis.
+        var exporter: IPFIXExporter?
+        if let ipfix {
+            do { exporter = try IPFIXExporter(destination: ipfix, biflow: ipfixBiflow) } catch {
+                throw analyzeFail("--ipfix: \(error)")
+            }
+        }
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
         config.tunnels = !noTunnels
@@ -164,6 +183,15 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
         do { try out.close() } catch { throw analyzeFail("\(error)") }
+        if exporter != nil {
+            // Every flow of a file has ended when the file does.
+            let now = wallClockNanos()
+            analyzer.forEachFlow { exporter!.export($0, ended: true, nowNanos: now) }
+            exporter!.flush()
+            if let failure = exporter!.firstFailure {
+                throw analyzeFail("--ipfix: \(exporter!.sendFailures) of \(exporter!.messages) messages not sent (\(failure))")
+            }
+        }
         if badInput { throw ExitCode(2) }
         if failed {
             printError(failOnLine(analyzer.failOnTally(failSet), given: failOn ?? ""))

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CaptureFile
 import FlowAnalysis
+import FlowExport
+import MetricsHTTP
 import PortCatalog
 import Reports
 import LiveCapture
@@ -92,7 +94,20 @@ struct LiveCommand: ParsableCommand {
 
     @OptionGroup var catalogOptions: CatalogOptions
 
-    @Option(help: "Final report format: table, json, jsonl, csv or html (default: table on a terminal, else json).",
+    @Option(name: .customLong("metrics"),
+            help: ArgumentHelp("Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR defaults to 127.0.0.1; PORT alone is on loopback).",
+                               valueName: "[ADDR:]PORT"))
+    var metrics: String?
+
+    @Option(name: .customLong("ipfix"),
+            help: ArgumentHelp("Export flows as IPFIX over UDP to this collector: on expiry, long flows every --ipfix-active-timeout.",
+                               valueName: "HOST:PORT"))
+    var ipfix: String?
+
+    @Option(name: .customLong("ipfix-active-timeout"), help: "Seconds after which a flow still going on is exported for what it did since its last record.")
+    var ipfixActiveTimeout: Double = 60
+
+    @Option(help: "Final report format: table, json, jsonl, csv, html or prometheus (default: table on a terminal, else json).",
             completion: .list(ReportFormat.allCases.map(\.rawValue)))
     var format: String?
 
@@ -130,6 +145,24 @@ struct LiveCommand: ParsableCommand {
         if !(idleTimeout > 0 && idleTimeout <= 1e8) { throw LiveUsageError("--idle-timeout must be a positive number of seconds (at most 1e8)") }
         if !(closeLinger >= 0 && closeLinger <= 1e8) { throw LiveUsageError("--close-linger must be between 0 and 1e8 seconds") }
         if maxFlows < 1 { throw LiveUsageError("--max-flows must be at least 1") }
+        if let metrics, Self.metricsAddress(metrics) == nil {
+            throw LiveUsageError("--metrics must be [ADDR:]PORT (an IPv6 address as [ADDR]:PORT), not '\(metrics)'")
+        }
+        if let ipfix, UDPSocket.split(ipfix) == nil {
+            throw LiveUsageError("--ipfix must be HOST:PORT (an IPv6 address as [ADDR]:PORT), not '\(ipfix)'")
+        }
+        if !(ipfixActiveTimeout >= 1 && ipfixActiveTimeout <= 1e8) { throw LiveUsageError("--ipfix-active-timeout must be between 1 and 1e8 seconds") }
+    }
+
+    /// "9464", ":9464" → 127.0.0.1:9464; "ADDR:PORT", "[V6]:PORT" as given.
+    static func metricsAddress(_ text: String) -> (host: String, port: Int)? {
+        if let p = UInt16(text.hasPrefix(":") ? String(text.dropFirst()) : text) { return ("127.0.0.1", Int(p)) }
+        return UDPSocket.split(text).map { ($0.host, Int($0.port)) }
+    }
+
+    /// Whether `host` is this machine's loopback (so the metrics are not served beyond it).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// --fail-on as a set of verdicts.
@@ -190,6 +223,27 @@ struct LiveCommand: ParsableCommand {
         if let write {
             do { try session.openWriter(path: write) } catch { liveFail("cannot write \(write): \(error)") }
         }
+        if let ipfix {
+            do { reporter.exporter = try IPFIXExporter(destination: ipfix) } catch { liveFail("--ipfix: \(error)") }
+            reporter.activeTimeoutNanos = Int64(ipfixActiveTimeout * 1e9)
+        }
+        var server: MetricsServer?
+        if let metrics, let (host, port) = Self.metricsAddress(metrics) {
+            let page = MetricsPage()
+            reporter.metrics = FlowMetrics()
+            reporter.page = page
+            reporter.publishMetrics(session.analyzer.snapshot(includeFlows: false).accounting, activeFlows: 0, stats: nil)
+            do { server = try MetricsServer(host: host, port: port, page: page) } catch {
+                liveFail("--metrics: cannot serve on \(metrics): \(error)")
+            }
+            let bound = server!.boundAddress
+            if Self.isLoopback(host) {
+                liveWarn("portolan live: metrics on http://\(bound)/metrics")
+            } else {
+                liveWarn("portolan live: metrics on http://\(bound)/metrics, reachable beyond this machine (--metrics \(metrics))")
+            }
+        }
+        defer { server?.close() }
         // Opened now, so that a path that cannot be written costs no capture.
         if let html {
             do { reporter.htmlFile = try OutputFile(path: html) } catch { liveFail("cannot write --html \(html): \(error)") }
@@ -210,7 +264,9 @@ struct LiveCommand: ParsableCommand {
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
         let (status, tally) = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
-        let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" }
+        let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" } ?? reporter.exporter?.firstFailure.map {
+            "--ipfix: \(reporter.exporter!.sendFailures) of \(reporter.exporter!.messages) messages not sent (\($0))"
+        }
         if let problem { liveWarn("portolan live: \(problem)") }
         if problem == nil && status == 1 { liveWarn(failOnLine(tally, given: failOn)) }
         throw ExitCode(problem != nil ? 2 : status)
@@ -255,6 +311,25 @@ struct LiveReporter {
     let ticksPerReport: Int
     var ticks = 0
     var out = OutputFile.standardOutput
+    /// --metrics: the families, and the page the server answers with (published every interval).
+    var metrics: FlowMetrics?
+    var page: MetricsPage?
+    /// --ipfix: the exporter, and the active timeout for flows that go on.
+    var exporter: IPFIXExporter?
+    var activeTimeoutNanos: Int64 = 60_000_000_000
+
+    /// The capture's totals into the families, then the whole exposition to the page at once.
+    mutating func publishMetrics(_ a: Accounting, activeFlows: Int, stats: PcapStats?) {
+        guard metrics != nil, let page else { return }
+        metrics!.capture(a, activeFlows: activeFlows, drops: Self.drops(stats))
+        page.publish(metrics!.bytes())
+    }
+
+    /// Flows that ended: counted in the metrics, exported to the collector.
+    mutating func ended(_ flows: [FlowRecord], now: Int64) {
+        if metrics != nil { for f in flows { metrics!.flowEnded(f) } }
+        if exporter != nil { for f in flows { exporter!.export(f, ended: true, nowNanos: now) } }
+    }
 
     /// Flushes the -w file, and every `ticksPerReport` ticks renders one interval; false when the
     /// session should stop (the -w file or standard output cannot be written).
@@ -266,6 +341,14 @@ struct LiveReporter {
         }
         let t = session.tick(stats: stats)
         let a = t.snapshot.accounting
+        if metrics != nil || exporter != nil {
+            ended(t.expiredNow, now: t.now)
+            publishMetrics(a, activeFlows: t.snapshot.flows.count, stats: stats)
+            if exporter != nil {
+                exporter!.exportLong(t.snapshot.flows, timeoutNanos: activeTimeoutNanos, nowNanos: t.now)
+                exporter!.flush()
+            }
+        }
         let interval = IntervalStats(
             startNanos: t.previous.nanos, endNanos: t.now, packets: a.total.packets &- t.previous.packets,
             bytes: a.total.bytes &- t.previous.bytes,
@@ -284,7 +367,12 @@ struct LiveReporter {
     /// The --fail-on tally comes along for the summary line.
     mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?)
         -> (Int32, FailOnTally) {
-        let (snapshot, counts, findings) = session.finish()
+        let (snapshot, counts, findings, endedNow) = session.finish()
+        if metrics != nil || exporter != nil {
+            ended(endedNow, now: wallClockNanos())
+            publishMetrics(snapshot.accounting, activeFlows: 0, stats: stats)
+            exporter?.flush()
+        }
         if let stats, stats.anyDropped {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
         }

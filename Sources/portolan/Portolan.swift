@@ -6,7 +6,7 @@ struct Portolan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portolan",
         abstract: "Packet-capture traffic analyzer for DC/OS and Dynatrace Managed cluster ports.",
-        version: "0.1.0",
+        version: portolanVersion,
         subcommands: [
             DecodeCommand.self,
             AnalyzeCommand.self,

@@ -98,7 +98,7 @@ struct HostileNamesTests {
         defer { try? FileManager.default.removeItem(atPath: f.dir) }
         let withCatalog = ["--catalog", f.catalog, "--inventory", f.inventory]
         var runs: [(args: [String], json: Bool)] = []
-        for format in ["table", "csv", "json", "jsonl"] {
+        for format in ["table", "csv", "json", "jsonl", "prometheus"] {
             runs.append((["analyze", "--no-progress", "--format", format] + withCatalog + [f.capture], format.hasPrefix("json")))
             runs.append((["analyze", "--no-progress", "--format", format, "--allow-damaged"] + withCatalog + [f.capture, f.truncated], format.hasPrefix("json")))
         }
