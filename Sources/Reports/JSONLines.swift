@@ -22,6 +22,16 @@ enum JSONLinesFormat: FormatWriter {
             out.write(renderFlow(f, format: .jsonl, sources: names))
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
+        if let p = options.partial {
+            // A last line that says the lines before it are not every flow.
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "partial")
+            w.field("partial_reason", p)
+            w.endObject()
+            w.bytes.append(0x0A)
+            w.flush(to: &out)
+        }
         return failed
     }
 
