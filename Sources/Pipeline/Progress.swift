@@ -34,26 +34,27 @@ public struct Progress: Sendable {
         shown = true
     }
 
-    /// One frame, at most 80 columns: `[#####     ]  45% 1.2 GiB of 2.7 GiB, 12.3 M packets, 812 MiB/s, 2 s left  name`.
+    /// One frame, under 80 columns: `[####      ] 45% 1.2 GiB/2.7 GiB, 12.3 M packets, 812 MiB/s, 2 s left  name`
+    /// (the name, shortened from the left, only where there is room).
     public static func frame(name: String, offset: Int, total: Int, packets: Int, seconds: Double) -> String {
         let fraction = min(1.0, max(0, Double(offset) / Double(max(total, 1))))
-        let width = 20
+        let width = 10
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
         let rate = seconds > 0 ? Double(offset) / seconds : 0
-        var text = "[\(bar)] \(Int(fraction * 100))% \(bytes(Double(offset))) of \(bytes(Double(total))), "
+        var text = "[\(bar)] \(Int(fraction * 100))% \(bytes(Double(offset)))/\(bytes(Double(total))), "
             + "\(count(Double(packets))) packets, \(bytes(rate))/s"
         if rate > 0 && offset < total { text += ", \(duration(Double(total - offset) / rate)) left" }
-        let room = 78 - text.count
+        let room = 77 - text.count
         if room >= 8 { text += "  " + (name.count > room ? "…" + name.suffix(room - 1) : name) }
-        return text
+        return text.count > 79 ? String(text.prefix(79)) : text
     }
 
     static func bytes(_ b: Double) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var v = b, u = 0
         while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
-        return u == 0 ? "\(Int(v)) B" : "\(oneDecimal(v)) \(units[u])"
+        return u == 0 ? "\(Int(v)) B" : v >= 100 ? "\(Int(v.rounded())) \(units[u])" : "\(oneDecimal(v)) \(units[u])"
     }
 
     static func count(_ n: Double) -> String {

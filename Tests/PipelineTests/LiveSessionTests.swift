@@ -68,3 +68,18 @@ struct LiveSessionTests {
         #expect(final.snapshot.outbound == expected.outbound)
     }
 }
+
+// The progress bar's frame (issue 13 finding 9): share, bytes, packets, rate and time left, and
+// it fits 80 columns whatever the name.
+struct ProgressFrameTests {
+    @Test func frameSaysBytesPacketsRateAndTimeLeft() {
+        let f = Progress.frame(name: "/captures/big.pcap", offset: 1 << 30, total: 3 << 30, packets: 2_500_000, seconds: 2)
+        #expect(f == "[###       ] 33% 1.0 GiB/3.0 GiB, 2.5 M packets, 512 MiB/s, 4 s left  …big.pcap",
+                "\(f)")
+        let long = Progress.frame(name: String(repeating: "x", count: 200), offset: 5, total: 10, packets: 7, seconds: 1)
+        #expect(long.count <= 80, "\(long)")
+        #expect(long.count <= 80 && long.contains("50% 5 B/10 B, 7 packets, 5 B/s, 1 s left  …xxx"), "\(long)")
+        let done = Progress.frame(name: "a", offset: 10, total: 10, packets: 7, seconds: 1)
+        #expect(!done.contains("left"))
+    }
+}
