@@ -14,10 +14,12 @@ seconds="${1:-120}"
 shift || true
 scratch="$root/.build-fuzz"
 
-cd "$here"
-swift build -c release --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address --product PortolanFuzz \
-    2>&1 | grep -E "error|warning: unre|Build complete" || true
-bin="$(swift build -c release --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address --show-bin-path)/PortolanFuzz"
+# SwiftPM's --sanitize=fuzzer links libFuzzer but instruments C targets only: without
+# -sanitize-coverage the Swift modules have no coverage counters and libFuzzer runs blind.
+flags=(--package-path "$here" -c release --scratch-path "$scratch" --sanitize=fuzzer --sanitize=address
+       -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
+swift build "${flags[@]}" --product PortolanFuzz 2>&1 | grep -E "error|warning: unre|complete" || true
+bin="$(swift build "${flags[@]}" --show-bin-path)/PortolanFuzz"
 [ -x "$bin" ] || { echo "fuzz: build failed"; exit 1; }
 
 if [ "$seconds" = 0 ]; then
