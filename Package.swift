@@ -39,6 +39,9 @@ let package = Package(
         ),
         // A header only: `__builtin_prefetch` for the reader (Swift has no prefetch intrinsic).
         .systemLibrary(name: "CPrefetch"),
+        // The counting SIGINT/SIGTERM/SIGHUP handler of `analyze` and its flag (a volatile load
+        // per packet; Swift has no volatile).
+        .target(name: "CStop"),
         .target(name: "PacketWire"),
         .target(name: "CaptureFile", dependencies: ["PacketWire", "CZlib", "CZstd", "CPrefetch"]),
         .target(name: "LiveCapture", dependencies: ["PacketWire", "CPcap"]),
@@ -51,10 +54,10 @@ let package = Package(
         .target(name: "FlowAnalysis", dependencies: ["PacketWire", "PortCatalog"]),
         // Sources feeding the one packet loop into the analyzer: a mapped file, its byte ranges on
         // several threads, the live session; and the stages `bench` measures.
-        .target(name: "Pipeline", dependencies: ["CaptureFile", "LiveCapture", "FlowAnalysis", "PortCatalog", "PacketWire"]),
+        .target(name: "Pipeline", dependencies: ["CaptureFile", "LiveCapture", "FlowAnalysis", "PortCatalog", "PacketWire", "CStop"]),
         // Every byte a user reads: report formats, catalog and decode text, the output writer.
         .target(name: "Reports", dependencies: [
-            "FlowAnalysis", "PortCatalog", "PacketWire", .product(name: "Prometheus", package: "swift-prometheus"),
+            "FlowAnalysis", "PortCatalog", "PacketWire", "CStop", .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // IPFIX (RFC 7011) flow records over UDP: the encoder into a reused buffer, the socket.
         .target(name: "FlowExport", dependencies: ["FlowAnalysis", "PacketWire"]),
@@ -70,7 +73,7 @@ let package = Package(
             name: "portolan",
             dependencies: [
                 "PacketWire", "CaptureFile", "LiveCapture", "PortCatalog", "FlowAnalysis", "Pipeline", "Reports", "TrafficSynth",
-                "FlowExport", "MetricsHTTP",
+                "FlowExport", "MetricsHTTP", "CStop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -103,6 +103,34 @@ extension FlowAnalyzer {
     }
 }
 
+/// Host coverage and outbound status gathered from flows that leave the analyzer before the
+/// report (live: expired and evicted flows). Without it a port whose flows all expired would be
+/// reported as never exercised.
+public struct CoverageTally {
+    var acc: CoverageAccumulator
+    /// Nothing to gather without an inventory: coverage is per inventory host.
+    let rolesKnown: Bool
+
+    public init(configuration: AnalyzerConfiguration) {
+        acc = CoverageAccumulator(catalog: configuration.catalog)
+        rolesKnown = !configuration.inventory.isEmpty
+    }
+
+    public mutating func add(_ f: FlowRecord) {
+        if rolesKnown { acc.add(f) }
+    }
+}
+
+extension FlowAnalyzer {
+    /// `snapshot`'s hosts and outbound status recomputed over the flows `tally` gathered plus
+    /// `flows` (the active ones).
+    public func coverage(_ tally: CoverageTally, plus flows: [FlowRecord]) -> (hosts: [HostCoverage], outbound: [OutboundStatus]) {
+        var acc = tally.acc
+        if tally.rolesKnown { for i in flows.indices { acc.add(flows[i]) } }
+        return (coverage(acc), outboundStatus(acc))
+    }
+}
+
 /// A server address of some flow.
 struct ServerKey: Hashable {
     var address: IPAddress

@@ -1,3 +1,4 @@
+import CStop
 import CaptureFile
 import FlowAnalysis
 import LiveCapture
@@ -38,6 +39,8 @@ public enum CaptureRead {
         var analyzer = FlowAnalyzer(configuration: configuration)
         var errors: [String?] = []
         for path in paths {
+            // Interrupted (analyze on SIGINT/SIGTERM/SIGHUP): the files not begun are not read.
+            if Interrupt.requested { break }
             let index = analyzer.addSource(name: path)
             do {
                 let file = try MappedFile(path: path)
@@ -78,11 +81,11 @@ public enum CaptureRead {
         var analyzer = FlowAnalyzer(configuration: configuration)
         var errors: [String?] = []
         for paths in groups {
-            guard let name = paths.first else { continue }
+            guard let name = paths.first, !Interrupt.requested else { break }
             let index = analyzer.addSource(name: name)
             var framesBefore: UInt64 = 0
             var groupErrors: [String] = []
-            for path in paths {
+            for path in paths where !Interrupt.requested {
                 let before = analyzer.sourceTotals(index)
                 var error: String? = nil
                 do {
@@ -179,7 +182,10 @@ public enum CaptureRead {
                 analyzer.filteredOut(record)
             }
             n &+= 1
-            if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+            if n & 0x3F == 0 {
+                if portolan_stop_signals() != 0 { break }  // a signal, as in `drain`
+                if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset), packets: n) }
+            }
         }
     }
 
@@ -208,6 +214,7 @@ public enum CaptureRead {
     /// The packet loop: feeds `analyzer` the reader's packets up to the end of the file or, when
     /// `bounded`, up to the first record starting at or after offset `stop`. Always inlined, so
     /// that `bounded` is a constant in each caller and the unbounded loop carries no check.
+    /// A signal (`Interrupt`) ends it within 64 packets, at a packet boundary.
     @inline(__always)
     static func drain(_ reader: inout CaptureReader, into analyzer: inout FlowAnalyzer, bounded: Bool, to stop: Int,
                       progress: inout Progress) throws(CaptureFileError) {
@@ -216,7 +223,31 @@ public enum CaptureRead {
         while !bounded || Int(reader.offset) < stop, let bytes = try reader.next(&record) {
             analyzer.process(record, bytes)
             n &+= 1
-            if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset)) }
+            // Every 64 packets (the branch the progress bar needed anyway, so no packet pays more
+            // than before): a signal stops the loop here; a check on every packet measured +4
+            // instructions/packet.
+            if n & 0x3F == 0 {
+                if portolan_stop_signals() != 0 { break }
+                if n & 0x3FFF == 0 { progress.update(Int(record.fileOffset), packets: n) }
+            }
         }
     }
+}
+
+/// `analyze` on SIGINT, SIGTERM and SIGHUP (Sources/CStop): the handler counts the signal; the
+/// packet loop stops at the next packet boundary, the files not begun are not read, and the
+/// command writes the report of what was read, marked partial.
+public enum Interrupt {
+    /// Installs the handler (once, before reading).
+    public static func install() { _ = portolan_stop_install() }
+    /// Default actions again, count back to zero.
+    public static func uninstall() { portolan_stop_uninstall() }
+    /// Signals received so far.
+    public static var signals: Int32 { portolan_stop_signals() }
+    /// Some signal asked the run to stop.
+    public static var requested: Bool { portolan_stop_signals() != 0 }
+    /// The last signal received (0: none).
+    public static var signal: Int32 { portolan_stop_last() }
+    /// Counts `signo` as the handler would (tests).
+    public static func simulate(_ signo: Int32) { portolan_stop_raise(signo) }
 }

@@ -42,6 +42,9 @@ public struct LiveSession {
     public var expiredNotListed = 0
     public var expiredTotal = 0
     var expiredCounts: [LiveCountKey: Int] = [:]
+    /// Coverage and outbound status of every expired flow, listed or not: the final report's
+    /// "never exercised" counts them with the active ones.
+    var expiredCoverage: CoverageTally
     /// Problem flows already reported in an interval, with the verdict they had: a flow is new
     /// again when its primary verdict changes. Entries leave with their flow (bounded).
     var reportedProblems: [FlowID: Verdict] = [:]
@@ -63,6 +66,7 @@ public struct LiveSession {
         self.snaplen = snaplen
         self.analyzer = FlowAnalyzer(configuration: configuration)
         self.keepExpired = max(configuration.maxFlows, 10_000)
+        self.expiredCoverage = CoverageTally(configuration: configuration)
         self.last = LiveTotals(nanos: startNanos)
         _ = analyzer.addSource(name: source)  // source 0, as CaptureRecord.sourceIndex says
     }
@@ -93,6 +97,7 @@ public struct LiveSession {
         for f in gone {
             expiredTotal += 1
             expiredCounts[LiveCountKey(f), default: 0] += 1
+            expiredCoverage.add(f)
             if expired.count < keepExpired {
                 expired.append(f)
             } else {
@@ -122,7 +127,8 @@ public struct LiveSession {
         flushWriter()
         let now = wallClockNanos()
         let gone = collectExpired(now: now)
-        let snapshot = analyzer.snapshot()
+        var snapshot = analyzer.snapshot()
+        (snapshot.hosts, snapshot.outbound) = analyzer.coverage(expiredCoverage, plus: snapshot.flows)
         var fresh: [FlowRecord] = []
         for f in gone + snapshot.flows where f.isProblem {
             if reportedProblems.updateValue(f.verdict, forKey: f.id) != f.verdict { fresh.append(f) }
@@ -166,6 +172,8 @@ public struct LiveSession {
         let allCounts = counts(active)
         var snapshot = active
         snapshot.flows = expired + active.flows
+        // Coverage over every flow of the run: one whose flows all expired was still exercised.
+        (snapshot.hosts, snapshot.outbound) = analyzer.coverage(expiredCoverage, plus: active.flows)
         let findings = findingsNotListed + snapshot.flows.count(where: isFinding)
         return (snapshot, allCounts, findings, gone + active.flows)
     }

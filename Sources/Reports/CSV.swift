@@ -138,6 +138,8 @@ enum CSVFormat: FormatWriter {
             out.write(renderFlow(f, format: .csv, sources: names))
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
+        // A last line that is no flow row: the rows before it are not every flow.
+        if let p = options.partial { out.write("# partial: " + Sanitize.text(p) + "\n") }
         return failed
     }
 

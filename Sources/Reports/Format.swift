@@ -30,6 +30,12 @@ public struct ReportOptions: Sendable {
     /// `table`: lines of never-exercised entries per host (the rest are counted).
     public var maxCoverageLines: Int
 
+    /// Set when reading stopped early (analyze on a signal): why, and what was read. Every format
+    /// says so (table and HTML a line at the top, JSON `partial` and `partial_reason` first in the
+    /// document, JSON Lines a last `{"type":"partial",…}` line, CSV a last `# partial: …` line).
+    /// Nil (every complete run) changes no byte.
+    public var partial: String? = nil
+
     public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2) {
         self.color = color
         self.width = width

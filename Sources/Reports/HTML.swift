@@ -24,7 +24,9 @@ enum HTMLFormat: FormatWriter {
             s.add(f, record: record)
             if f.verdictBits & failBits != 0 { failed = true }
         })
-        HTMLPage(snapshot: snapshot, summary: s, failOn: failOn, live: nil).write(to: &out)
+        var page = HTMLPage(snapshot: snapshot, summary: s, failOn: failOn, live: nil)
+        page.partial = options.partial
+        page.write(to: &out)
         return failed
     }
 
@@ -320,6 +322,8 @@ struct HTMLPage {
     /// --fail-on of the run (nil: not known, e.g. `render`).
     let failOn: Set<Verdict>?
     let live: LiveFinal?
+    /// Reading stopped early (analyze on a signal): why and what was read.
+    var partial: String? = nil
 
     static let bins = 60
 
@@ -395,6 +399,11 @@ struct HTMLPage {
         }
         h.raw(group(a.total.packets) + " packets, " + byteText(a.total.bytes) + ", " + group(UInt64(s.flowCount))
               + " flows, <b>" + group(UInt64(s.problemCount)) + "</b> with problems.</p>\n")
+        if let partial {
+            h.raw("<p class=\"bad\"><b>Partial report:</b> ")
+            h.text(partial)
+            h.raw("</p>\n")
+        }
         h.raw("<div class=\"facts\">\n<table class=\"files\">\n<caption>Capture files</caption>\n<thead><tr>")
         let cols = sourceColumns
         for c in cols { h.raw(c.numeric ? "<th class=\"n\">" : "<th>"); h.text(c.header); h.raw("</th>") }

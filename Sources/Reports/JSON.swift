@@ -413,7 +413,12 @@ enum JSONFormat: FormatWriter {
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
                                               to out: inout Out) -> Bool {
         var failed = false
-        var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out)
+        var stream = JSONReportStream(analyzer.snapshot(includeFlows: false), to: &out) { w in
+            if let p = options.partial {
+                w.field("partial", true)
+                w.field("partial_reason", p)
+            }
+        }
         let tail = analyzer.snapshot { f in
             stream.add(f, to: &out)
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }

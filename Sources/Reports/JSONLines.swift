@@ -28,6 +28,16 @@ enum JSONLinesFormat: FormatWriter {
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
         w.flush(to: &out)
+        if let p = options.partial {
+            // A last line that says the lines before it are not every flow.
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("type", "partial")
+            w.field("partial_reason", p)
+            w.endObject()
+            w.bytes.append(0x0A)
+            w.flush(to: &out)
+        }
         return failed
     }
 

@@ -50,6 +50,9 @@ public struct LiveInterval {
     public var counts: [LiveCount]
     public var stats: IntervalStats
     public var drops: CaptureDrops?
+    /// Interval lines dropped so far because standard output was not read fast enough (written
+    /// only when not 0).
+    public var droppedLines = 0
 
     public init(interface: String, elapsedNanos: Int64, snapshot: AnalysisSnapshot, expiredNow: [FlowRecord],
                 newProblems: [FlowRecord], expiredListed: [FlowRecord], expiredTotal: Int, counts: [LiveCount],
@@ -80,6 +83,8 @@ public struct LiveFinal {
     public var counts: [LiveCount]
     public var findings: Int
     public var drops: CaptureDrops?
+    /// Interval lines (or table frames) dropped because standard output was not read fast enough.
+    public var droppedLines = 0
 
     public init(interface: String, stopped: String, fault: String?, elapsedNanos: Int64, snapshot: AnalysisSnapshot,
                 expiredTotal: Int, expiredNotListed: Int, counts: [LiveCount], findings: Int, drops: CaptureDrops?) {
@@ -118,6 +123,7 @@ public func writeLiveInterval<Out: TextOutputStream>(_ i: LiveInterval, view: Li
         writeCounts(i.counts, &w)
         writeDrops(i.drops, &w)
         w.field("incomplete", i.drops?.any ?? false)
+        if i.droppedLines > 0 { w.field("dropped_interval_lines", i.droppedLines) }
         w.beginArray("expired")
         for f in i.expiredNow { writeFlow(f, sourceNames: names, &w) }
         w.endArray()
@@ -173,6 +179,7 @@ func writeCapture(_ r: LiveFinal, _ w: inout JSONWriter) {
     writeDrops(r.drops, &w)
     w.field("incomplete", r.incomplete)
     if r.incomplete { w.field("warning", "packets were dropped before analysis: verdicts may be incomplete") }
+    if r.droppedLines > 0 { w.field("dropped_interval_lines", r.droppedLines) }
     w.endObject()
 }
 

@@ -1,3 +1,5 @@
+import CStop
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -27,6 +29,11 @@ public struct OutputFile: TextOutputStream {
     /// a symlink at `path` names).
     let temporaryPath: String?
     var renameTarget: String = ""
+
+    /// `analyze`: a signal beyond this many (Sources/CStop counts them) stops the writing; the
+    /// write then fails ("interrupted by SIGINT"), and `close()` removes a -o file's temporary
+    /// file, so the target is never a truncated report. Nil: signals are not looked at.
+    public var stopAfterSignals: Int32? = nil
 
     public init(fd: Int32) {
         self.fd = fd
@@ -107,6 +114,9 @@ public struct OutputFile: TextOutputStream {
 
     /// Writes out the buffer; throws the first failure (then and on every later flush).
     public mutating func flush() throws(OutputError) {
+        if error == nil, let limit = stopAfterSignals, portolan_stop_signals() > limit {
+            error = OutputError(path: path, message: "interrupted by \(signalName(portolan_stop_last()))")
+        }
         var off = 0
         while off < buffer.count && error == nil {
             let n = buffer.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + off, $0.count - off) }
@@ -146,6 +156,16 @@ public struct OutputFile: TextOutputStream {
         e.write(Sanitize.text(line, keepingLineBreaks: keepingLineBreaks))
         e.buffer.append(0x0A)
         return (try? e.flush()) != nil
+    }
+}
+
+/// "SIGINT", "SIGTERM", "SIGHUP", else "signal N".
+public func signalName(_ signo: Int32) -> String {
+    switch signo {
+    case SIGINT: "SIGINT"
+    case SIGTERM: "SIGTERM"
+    case SIGHUP: "SIGHUP"
+    default: "signal \(signo)"
     }
 }
 

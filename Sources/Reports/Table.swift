@@ -37,6 +37,7 @@ struct TableReport {
         let problems = summary.problemCount
         out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
                   + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
+        if let p = options.partial { out.write(paint(Sanitize.text("PARTIAL: \(p)"), "31") + "\n") }
         for (g, src) in s.sources.enumerated() {
             guard src.pieces.count > 1 else {
                 var line = "  \(Sanitize.text(src.name)): \(group(src.packets)) packets, \(byteText(src.bytes))"

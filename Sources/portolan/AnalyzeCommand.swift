@@ -43,6 +43,11 @@ struct AnalyzeCommand: ParsableCommand {
             --allow-damaged or not. A damaged file is reported up to the damage (its error is printed \
             with the file and byte offset) and makes the status 2, unless --allow-damaged is given, \
             which makes it a warning.
+
+            On SIGINT, SIGTERM or SIGHUP reading stops at the next packet and the report of what \
+            was read is written, marked partial; the exit status is then 130, 143 or 129. A signal \
+            while the report is written stops it (a -o file is then not written at all) with the \
+            same status.
             """)
 
     @Argument(help: ArgumentHelp("Capture files (pcap, pcapng; gzip or zstd compressed too), then optionally a capture filter (BPF words, as tcpdump takes them).",
@@ -136,6 +141,8 @@ struct AnalyzeCommand: ParsableCommand {
                 throw analyzeFail("--ipfix: \(error)")
             }
         }
+        // From here a signal stops reading at the next packet; the report says what was read.
+        Interrupt.install()
 
         var config = AnalyzerConfiguration(catalog: catalog, inventory: inventory, vlanInKey: !noVLANKey)
         config.tunnels = !noTunnels
@@ -165,6 +172,7 @@ struct AnalyzeCommand: ParsableCommand {
         let (analyzer, errors) = CaptureRead.groups(groups.map(\.paths), configuration: config, threads: threads,
                                                     minimumRange: splitMinimumBytes, selection: selection,
                                                     progress: &progress)
+        let stoppedBy = Interrupt.requested ? Interrupt.signal : nil
         var badInput = false
         for case let e? in errors {
             if allowDamaged {
@@ -176,14 +184,27 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
         let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
-        let options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
+        var options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
+        if let stoppedBy {
+            options.partial = Self.partialReason(stoppedBy, analyzer.sourceInfos, files: files)
+            printError("portolan analyze: \(options.partial!); the report says partial")
+        }
         var out: OutputFile
         do { out = try output.map { p throws(OutputError) in try OutputFile(path: p, inputs: files) } ?? .standardOutput } catch {
             throw analyzeFail("\(error)")
         }
+        // A signal from here on stops the writing: the -o target is then never a cut report.
+        let signalsBeforeWriting = Interrupt.signals
+        out.stopAfterSignals = signalsBeforeWriting
         let failed = writeReport(analyzer, format: fmt, options: options, failOn: failSet, to: &out)
-        do { try out.close() } catch { throw analyzeFail("\(error)") }
-        if exporter != nil {
+        do { try out.close() } catch {
+            if Interrupt.signals > signalsBeforeWriting {
+                printError("error: \(error) while writing the report" + (output.map { "; \($0) was not written" } ?? ""))
+                throw ExitCode(128 + Interrupt.signal)
+            }
+            throw analyzeFail("\(error)")
+        }
+        if exporter != nil && stoppedBy == nil {
             // Every flow of a file has ended when the file does.
             let now = wallClockNanos()
             analyzer.forEachFlow { exporter!.export($0, ended: true, nowNanos: now) }
@@ -192,11 +213,25 @@ struct AnalyzeCommand: ParsableCommand {
                 throw analyzeFail("--ipfix: \(exporter!.sendFailures) of \(exporter!.messages) messages not sent (\(failure))")
             }
         }
+        if let stoppedBy { throw ExitCode(128 + stoppedBy) }
         if badInput { throw ExitCode(2) }
         if failed {
             printError(failOnLine(analyzer.failOnTally(failSet), given: failOn ?? ""))
             throw ExitCode(1)
         }
+    }
+}
+
+extension AnalyzeCommand {
+    /// "interrupted by SIGINT: reading stopped after 1234 packets of big.pcap; not read: c.pcap".
+    static func partialReason(_ signo: Int32, _ sources: [SourceInfo], files: [String]) -> String {
+        let packets = sources.reduce(UInt64(0)) { $0 + $1.packets }
+        let read = Set(sources.flatMap { $0.pieces.isEmpty ? [$0.name] : $0.pieces.map(\.name) })
+        var text = "interrupted by \(signalName(signo)): reading stopped after \(packets) packets"
+        if let last = sources.last { text += " (in \(last.pieces.last?.name ?? last.name))" }
+        let unread = files.filter { !read.contains($0) }
+        if !unread.isEmpty { text += "; not read: " + unread.joined(separator: ", ") }
+        return text
     }
 }
 

@@ -264,9 +264,10 @@ struct LiveCommand: ParsableCommand {
         stop.restoreDefaults()  // a second Ctrl-C during the final report ends the process
         let stats = try? handle.stats()
         let (status, tally) = reporter.finish(&session, stats: stats, reason: reason, fault: fault)
-        let problem = fault ?? session.writeError ?? reporter.out.error.map { "\($0)" } ?? reporter.exporter?.firstFailure.map {
-            "--ipfix: \(reporter.exporter!.sendFailures) of \(reporter.exporter!.messages) messages not sent (\($0))"
-        }
+        let problem = fault ?? session.writeError ?? (reporter.outputError ?? reporter.out.error).map { "\($0)" }
+            ?? reporter.exporter?.firstFailure.map {
+                "--ipfix: \(reporter.exporter!.sendFailures) of \(reporter.exporter!.messages) messages not sent (\($0))"
+            }
         if let problem { liveWarn("portolan live: \(problem)") }
         if problem == nil && status == 1 { liveWarn(failOnLine(tally, given: failOn)) }
         throw ExitCode(problem != nil ? 2 : status)
@@ -330,6 +331,10 @@ struct LiveReporter {
         if metrics != nil { for f in flows { metrics!.flowEnded(f) } }
         if exporter != nil { for f in flows { exporter!.export(f, ended: true, nowNanos: now) } }
     }
+    /// A failed write of an interval line (the run stopped on it).
+    var outputError: OutputError?
+    /// The interval lines, written off the capture thread (a slow reader costs lines, not packets).
+    let lines = QueuedOutput(fd: STDOUT_FILENO)
 
     /// Flushes the -w file, and every `ticksPerReport` ticks renders one interval; false when the
     /// session should stop (the -w file or standard output cannot be written).
@@ -354,19 +359,24 @@ struct LiveReporter {
             bytes: a.total.bytes &- t.previous.bytes,
             kernelDrops: stats.map { $0.droppedByKernel &- t.previous.kernelDrops },
             interfaceDrops: stats.map { $0.droppedByInterface &- t.previous.interfaceDrops })
-        let report = LiveInterval(
+        var report = LiveInterval(
             interface: session.interface, elapsedNanos: t.now - session.startNanos, snapshot: t.snapshot,
             expiredNow: t.expiredNow, newProblems: t.newProblems, expiredListed: session.expired,
             expiredTotal: session.expiredTotal, counts: Self.counts(t.counts), stats: interval, drops: Self.drops(stats))
-        writeLiveInterval(report, view: view, to: &out)
-        try? out.flush()  // kept in out.error: the run stops and exits 2 with it
-        return session.writeError == nil && out.error == nil
+        report.droppedLines = lines.dropped
+        var text = ""
+        writeLiveInterval(report, view: view, to: &text)
+        // Queued, never written here: a full pipe would stop the capture loop (and the kernel drop).
+        lines.enqueue(Array(text.utf8), replacingPending: view == .table)
+        return session.writeError == nil && lines.error == nil
     }
 
     /// The final report; returns 1 when a flow has a verdict in --fail-on (as analyze), else 0.
     /// The --fail-on tally comes along for the summary line.
     mutating func finish(_ session: inout LiveSession, stats: PcapStats?, reason: StopReason?, fault: String?)
         -> (Int32, FailOnTally) {
+        // The interval lines first, in order; the final report is then written here.
+        if let e = lines.finish(), out.error == nil { outputError = e }
         let (snapshot, counts, findings, endedNow) = session.finish()
         if metrics != nil || exporter != nil {
             ended(endedNow, now: wallClockNanos())
@@ -376,11 +386,15 @@ struct LiveReporter {
         if let stats, stats.anyDropped {
             liveWarn("portolan live: \(stats.droppedByKernel) packets dropped by the kernel, \(stats.droppedByInterface) by the interface: verdicts may be incomplete")
         }
-        let report = LiveFinal(
+        var report = LiveFinal(
             interface: session.interface, stopped: reason.map(liveReasonText) ?? "fault", fault: fault,
             elapsedNanos: wallClockNanos() - session.startNanos, snapshot: snapshot,
             expiredTotal: session.expiredTotal, expiredNotListed: session.expiredNotListed,
             counts: Self.counts(counts), findings: findings, drops: Self.drops(stats))
+        report.droppedLines = lines.dropped
+        if report.droppedLines > 0 {
+            liveWarn("portolan live: \(report.droppedLines) interval \(view == .table ? "refreshes" : "lines") dropped: standard output was not read fast enough (no packet was lost to it)")
+        }
         var facts = OutputFile.standardError
         writeLiveFinal(report, format: format, options: ReportOptions(color: color), to: &out, facts: &facts)
         try? facts.flush()

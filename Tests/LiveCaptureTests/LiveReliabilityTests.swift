@@ -91,4 +91,41 @@ struct LiveReliabilityTests {
         #expect(n > 0 && size == 24 + n * (16 + 14 + 20 + 8 + 100), "\(n) records in \(size) bytes")
         #expect(size <= 16 * 512)
     }
+
+    /// Standard output a FIFO that nobody reads while the packets arrive: the interval lines wait
+    /// in their queue (or are dropped), the capture loop goes on and no packet is lost to it; with
+    /// a 1 MiB ring, a loop blocked on the write lost most of them.
+    @Test func aStdoutNobodyReadsCostsNoPacket() throws {
+        let lab = NetLab()
+        let ns = try lab.namespace("slowout")
+        let burst = try compileC(burstSource, name: "burst3")
+        let fifo = FileManager.default.temporaryDirectory.path + "/portolan-test-\(getpid())/\(lab.id)-out.fifo"
+        try FileManager.default.createDirectory(atPath: (fifo as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        // Opened first (without waiting for a writer), read only once the packets are sent.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        let live = try lab.spawn(ns, ["sh", "-c", "exec \"$0\" \"$@\" > '\(fifo)'", portolanBinary, "live", "-i", "lo",
+                                      "--interval", "0.1", "--buffer-size", "1", "--fail-on", "none",
+                                      "udp", "dst", "portrange", "7400-7499"])
+        #expect(live.waitForStderr("listening on", timeout: 20), "\(live.stderr)")
+        try lab.exec(ns, [burst, "127.0.0.1", "7400", "20000", "200", "100", "10000"], timeout: 60)
+        live.signal(SIGINT)
+        _ = fcntl(reader, F_SETFL, 0)
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(reader, &buffer, buffer.count)
+            if n <= 0 { break }
+            data.append(contentsOf: buffer[0..<n])
+        }
+        #expect(live.wait(timeout: 30) == 0, "\(live.stderr)")
+        let out = String(decoding: data, as: UTF8.self)
+        let facts = try #require(captureFacts(out), "\(out.suffix(500))\n\(live.stderr)")
+        #expect(facts["packets"] as? Int == 20000, "\(facts)\n\(live.stderr)")
+        #expect(drops(facts)?.kernel == 0, "\(facts)")
+        #expect(last("interval", in: out) != nil)
+    }
 }
