@@ -21,17 +21,28 @@ public struct ReportOptions: Sendable {
     public var color: Bool
     /// Terminal width for `table`.
     public var width: Int
-    /// `table`: the most problem flows listed per verdict (the rest are counted).
+    /// `table`: the most problem groups listed per verdict (the rest are counted).
     public var maxFlowsPerVerdict: Int
 
     /// `table`: lines of never-exercised entries per host (the rest are counted).
     public var maxCoverageLines: Int
 
-    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2) {
+    /// `table`: example flows under each problem group (the rest are counted).
+    public var examplesPerGroup: Int
+    /// `table`: every problem group and every flow of each (`--all`).
+    public var all: Bool
+    /// `table` and text: `->` and `...` for → and …, for a terminal whose locale is not UTF-8.
+    public var ascii: Bool
+
+    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2,
+                examplesPerGroup: Int = 3, all: Bool = false, ascii: Bool = false) {
         self.color = color
         self.width = width
         self.maxFlowsPerVerdict = maxFlowsPerVerdict
         self.maxCoverageLines = maxCoverageLines
+        self.examplesPerGroup = examplesPerGroup
+        self.all = all
+        self.ascii = ascii
     }
 }
 

@@ -31,7 +31,7 @@ public enum InventoryText {
             let first = h.roles.first ?? 0
             counters[first, default: 0] += 1
             let name = hostName(s.roleNames[first]) + "-\(counters[first]!)"
-            out += "  # confidence \(h.confidence.rawValue), \(plural(h.flows, "flow")) answered:\n"
+            out += "  # confidence \(h.confidence.rawValue), \(plural(UInt64(h.flows), "flow")) answered:\n"
             for p in h.served { out += portLine(p) }
             if !h.unanswered.isEmpty {
                 out += "  # no catalogued port answered; tried by clients (blocked):\n"
@@ -52,7 +52,7 @@ public enum InventoryText {
         if !s.notProposed.isEmpty {
             out += "# Servers seen but not proposed:\n"
             for n in s.notProposed {
-                let ports = n.served.map { "\($0.text) (\(plural($0.flows, "flow")))" }.joined(separator: ", ")
+                let ports = n.served.map { "\($0.text) (\(plural(UInt64($0.flows), "flow")))" }.joined(separator: ", ")
                 out += "#   \(n.address.text(version: n.version)) serves \(ports): \(n.reason)\n"
             }
         }
@@ -61,7 +61,7 @@ public enum InventoryText {
 
     static func portLine(_ p: ServedPort) -> String {
         let what = p.components.isEmpty ? "no catalog lists it" : p.components.map(comment).joined(separator: " or ")
-        return "  #   \(p.text) \(what) (\(plural(p.flows, "flow")))\n"
+        return "  #   \(p.text) \(what) (\(plural(UInt64(p.flows), "flow")))\n"
     }
 
     static func roleList(_ r: RoleSet, _ s: InventorySuggestion) -> String {
@@ -106,6 +106,3 @@ public enum InventoryText {
         return out + "\""
     }
 }
-
-/// "1 flow", "2 flows".
-func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(n) \(word)s" }
