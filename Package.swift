@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Insecure.SHA1 for the Community ID flow hash (Reports), not a hand-written SHA-1.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -48,7 +50,8 @@ let package = Package(
         // several threads, the live session; and the stages `bench` measures.
         .target(name: "Pipeline", dependencies: ["CaptureFile", "LiveCapture", "FlowAnalysis", "PortCatalog", "PacketWire"]),
         // Every byte a user reads: report formats, catalog and decode text, the output writer.
-        .target(name: "Reports", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire"]),
+        .target(name: "Reports", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire",
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TrafficSynth", dependencies: ["PacketWire", "CaptureFile"]),
         .executableTarget(
             name: "portolan",

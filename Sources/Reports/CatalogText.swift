@@ -35,14 +35,14 @@ public enum CatalogText {
     static func json(_ s: String?) -> String { s.map { json($0) } ?? "null" }
     static func json(_ list: [String]) -> String { "[" + list.map { json($0) }.joined(separator: ", ") + "]" }
 
-    /// One entry as a JSON object: catalog, component, unit, protocol, ports ([low, high] or null
+    /// One entry as a JSON object: catalog, component, unit, proto, ports ([low, high] or null
     /// for ephemeral), roles, scope, edition, notes, relation, destinations, overlay, source.
     public static func entryJSON(_ e: CatalogEntry, best: Bool? = nil) -> String {
         var f: [String] = []
         f.append("\"catalog\": \(json(e.catalogID))")
         f.append("\"component\": \(json(e.component))")
         f.append("\"unit\": \(json(e.unit))")
-        f.append("\"protocol\": \(json(e.transport.name))")
+        f.append("\"proto\": \(json(e.transport.name))")
         f.append("\"ports\": " + (e.ports.map { "[\($0.lowerBound), \($0.upperBound)]" } ?? "null"))
         f.append("\"roles\": \(json(e.roles))")
         f.append("\"scope\": \(json(e.scope.rawValue))")
@@ -82,9 +82,10 @@ public enum CatalogText {
 
     static func csv(_ s: String) -> String { csvField(s) }
 
-    public static let csvHeader = "catalog,protocol,port_low,port_high,component,unit,roles,scope,edition,overlay,relation,destinations,notes,source"
+    public static let csvHeader = "catalog,proto,port_low,port_high,component,unit,roles,scope,edition,overlay,relation,destinations,notes,source"
 
-    /// One row per entry; roles and destinations are space-separated; ephemeral ports are empty.
+    /// One row per entry; roles and destinations are joined with `;` (as every list in CSV);
+    /// `ports` [low, high] of the JSON is port_low, port_high; ephemeral ports are empty.
     public static func listCSV(_ catalogs: [Catalog]) -> String {
         var out = csvHeader + "\n"
         for c in catalogs {
@@ -92,9 +93,9 @@ public enum CatalogText {
                 let cells: [String] = [
                     e.catalogID, e.transport.name,
                     e.ports.map { "\($0.lowerBound)" } ?? "", e.ports.map { "\($0.upperBound)" } ?? "",
-                    e.component, e.unit ?? "", e.roles.joined(separator: " "), e.scope.rawValue,
+                    e.component, e.unit ?? "", e.roles.joined(separator: ";"), e.scope.rawValue,
                     e.edition.rawValue, e.overlay ? "true" : "false", e.relation ?? "",
-                    e.destinations.joined(separator: " "), e.notes ?? "", e.source,
+                    e.destinations.joined(separator: ";"), e.notes ?? "", e.source,
                 ]
                 out += cells.map(csv).joined(separator: ",") + "\n"
             }

@@ -218,6 +218,14 @@ func vlanText(_ f: FlowRecord) -> String? {
     f.vlans.isEmpty ? nil : f.vlans.map(String.init).joined(separator: ".")
 }
 
+/// `last_ts − first_ts` in nanoseconds: 0 when the clock went back, Int64.max when the difference
+/// does not fit (timestamps come from files).
+func durationNanos(_ f: FlowRecord) -> Int64 {
+    guard f.lastTimestamp > f.firstTimestamp else { return 0 }
+    let (d, overflow) = f.lastTimestamp.subtractingReportingOverflow(f.firstTimestamp)
+    return overflow ? .max : d
+}
+
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }
 
 /// "blocked-rst:3 4;expected:3"; a source of several pieces: "blocked-rst:3@a.pcap 4@b.pcap".
