@@ -106,7 +106,15 @@ public enum CommunityID {
              sourcePort: f.clientPort, destinationPort: f.serverPort)
     }
 
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    /// The base64 digit of `v` (0–63), computed: a table read through a global array costs its
+    /// lazy-initialisation check and bounds checks on each of the 28 digits.
+    @inline(__always) static func digit(_ v: UInt32) -> UInt8 {
+        let x = UInt8(truncatingIfNeeded: v & 63)
+        if x < 26 { return 0x41 &+ x }
+        if x < 52 { return 0x61 &+ (x &- 26) }
+        if x < 62 { return 0x30 &+ (x &- 52) }
+        return x == 62 ? 0x2B : 0x2F
+    }
 
     /// `prefix` (ASCII) and standard base64 of `d` with padding (RFC 4648 §4), in one string.
     static func base64(prefix: StaticString, _ d: UnsafeRawBufferPointer) -> String {
@@ -120,19 +128,19 @@ public enum CommunityID {
             var i = 0
             while i + 3 <= d.count {
                 let n = UInt32(d[i]) << 16 | UInt32(d[i + 1]) << 8 | UInt32(d[i + 2])
-                out[o] = alphabet[Int((n >> 18) & 63)]
-                out[o + 1] = alphabet[Int((n >> 12) & 63)]
-                out[o + 2] = alphabet[Int((n >> 6) & 63)]
-                out[o + 3] = alphabet[Int(n & 63)]
+                out[o] = digit(n >> 18)
+                out[o + 1] = digit(n >> 12)
+                out[o + 2] = digit(n >> 6)
+                out[o + 3] = digit(n)
                 o += 4
                 i += 3
             }
             let rest = d.count - i
             if rest > 0 {
                 let n = UInt32(d[i]) << 16 | (rest == 2 ? UInt32(d[i + 1]) << 8 : 0)
-                out[o] = alphabet[Int((n >> 18) & 63)]
-                out[o + 1] = alphabet[Int((n >> 12) & 63)]
-                out[o + 2] = rest == 2 ? alphabet[Int((n >> 6) & 63)] : UInt8(ascii: "=")
+                out[o] = digit(n >> 18)
+                out[o + 1] = digit(n >> 12)
+                out[o + 2] = rest == 2 ? digit(n >> 6) : UInt8(ascii: "=")
                 out[o + 3] = UInt8(ascii: "=")
                 o += 4
             }
