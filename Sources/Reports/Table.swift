@@ -47,8 +47,12 @@ struct TableReport {
         var files = fileCount == 1 ? "1 file" : "\(fileCount) files"
         if fileCount != s.sources.count { files += " in \(s.sources.count) group\(s.sources.count == 1 ? "" : "s")" }
         let problems = summary.problemCount
-        out.write(bold("Portolan analysis") + ": \(files), \(plural(a.total.packets, "packet")), "
-                  + "\(byteText(a.total.bytes)), \(plural(UInt64(summary.flowCount), "flow")), \(group(UInt64(problems))) with problems\n")
+        let head = "Portolan analysis: \(files), \(plural(a.total.packets, "packet")), \(byteText(a.total.bytes)), "
+        let flows = "\(plural(UInt64(summary.flowCount), "flow")), \(group(UInt64(problems))) with problems"
+        // The counts the reader looks for first go on a line of their own rather than be cut.
+        let fits = width(head) + width(flows) <= options.width
+        let first = head.dropFirst("Portolan analysis".count).dropLast(fits ? 0 : 1)
+        out.write(bold("Portolan analysis") + first + (fits ? "" : "\n  ") + flows + "\n")
         for (g, src) in s.sources.enumerated() {
             guard src.pieces.count > 1 else {
                 var line = "  \(Sanitize.text(src.name)): \(plural(src.packets, "packet")), \(byteText(src.bytes))"

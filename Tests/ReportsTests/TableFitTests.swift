@@ -39,6 +39,10 @@ import Testing
         let text = render(s, format: .table, options: ReportOptions(width: 80))
         // The component table keeps every count column at 80: a long name is cut, not the row.
         #expect(text.contains("Cassandra-based Hypercube stora…        1          2      148 B      2         1\n"))
+        // The header's counts are never cut: on a line of their own when they do not fit.
+        let narrow = render(s, format: .table, options: ReportOptions(width: 60))
+        #expect(narrow.hasPrefix("Portolan analysis: 1 file, 59 packets, 4.7 KiB,\n  18 flows, 17 with problems\n"))
+        #expect(text.hasPrefix("Portolan analysis: 1 file, 59 packets, 4.7 KiB, 18 flows, 17 with problems\n"))
         #expect(text.contains("    10.10.0.21:50904 (agent-1) → 10.10.0.11:8123 (master-1)\n        S0 S 3/0 pkts #11,#17 [+expected]\n"))
     }
 
