@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // HTTP for `live --metrics` (MetricsHTTP): NIO's HTTP/1 codec, no hand-written parser.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Insecure.SHA1 for the Community ID flow hash (Reports), not a hand-written SHA-1.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -58,6 +60,7 @@ let package = Package(
         // Every byte a user reads: report formats, catalog and decode text, the output writer.
         .target(name: "Reports", dependencies: [
             "FlowAnalysis", "PortCatalog", "PacketWire", "CStop", .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // IPFIX (RFC 7011) flow records over UDP: the encoder into a reused buffer, the socket.
         .target(name: "FlowExport", dependencies: ["FlowAnalysis", "PacketWire"]),

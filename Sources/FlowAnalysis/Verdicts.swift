@@ -69,6 +69,8 @@ public struct FlowSummary: Sendable, FlowIdentified {
     /// `clientPackets + serverPackets` and `clientBytes + serverBytes` of the record.
     public var packets: UInt64
     public var bytes: UInt64
+    /// The server's roles in the inventory (bit i: `CompiledCatalog.roleNames[i]`), 0 when unknown.
+    public var serverRoleBits: UInt64 = 0
 
     public func has(_ v: Verdict) -> Bool { verdictBits & (1 << UInt8(v.rank)) != 0 }
 }
@@ -152,7 +154,7 @@ extension FlowAnalyzer {
             id: flowID(key: key, vantage: v, state: s), componentID: d.componentID, entryID: d.entryID,
             // Packet and byte counts: cannot overflow (see `Counters`).
             verdict: d.primary, verdictBits: d.bits, packets: v.orig.packets &+ v.resp.packets &+ ic.icmpPackets,
-            bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes)
+            bytes: v.orig.bytes &+ v.resp.bytes &+ ic.icmpBytes, serverRoleBits: serverBits)
         return (f, d)
     }
 
@@ -330,12 +332,13 @@ extension FlowAnalyzer {
                 var frames = [v.synFrame]
                 if v.lastFrame != v.synFrame { frames.append(v.lastFrame) }
                 evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames,
-                                                note: "\(v.orig.packets) SYN(s), no answer"))
+                                                note: v.orig.packets == 1 ? "1 SYN, no answer" : "\(v.orig.packets) SYNs, no answer"))
             case .blockedDrop:
                 var frames = [first]
                 if v.lastFrame != first { frames.append(v.lastFrame) }
                 evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames, confidence: .low,
-                                                note: "\(v.orig.packets) datagram(s), no answer, no ICMP"))
+                                                note: v.orig.packets == 1 ? "1 datagram, no answer, no ICMP"
+                                                    : "\(v.orig.packets) datagrams, no answer, no ICMP"))
             case .blockedRST:
                 evidence.append(VerdictEvidence(verdict: .blockedRST, frames: [v.synFrame, v.respRSTFrame],
                                                 note: "SYN answered by RST"))

@@ -1,13 +1,15 @@
 import FlowAnalysis
 import PacketWire
 
-/// CSV columns, in order. Lists are joined with `;`; evidence is `verdict:frame frame;…`.
+/// CSV columns: the fields of a JSON Lines flow, in the same order and with the same names
+/// (Schema/flow.v1.json). Lists are joined with `;`; null is an empty cell; evidence is
+/// `verdict:frame frame;…` and icmp `type/code:count;…`.
 public let csvHeader = [
-    "uid", "proto", "ip_version", "client", "client_port", "server", "server_port", "client_name", "server_name",
-    "component", "catalog", "candidates", "verdict", "verdicts", "evidence", "state", "history", "direction",
-    "client_packets", "server_packets", "client_bytes", "server_bytes", "client_payload_bytes",
-    "server_payload_bytes", "icmp_errors", "fragments", "icmp", "first_ts", "last_ts", "first_frame", "vlan", "tunnel", "carries",
-    "files", "evidence_file",
+    "uid", "community_id", "proto", "ip_version", "client", "client_port", "server", "server_port", "client_name",
+    "server_name", "client_roles", "server_roles", "component", "catalog", "candidates", "verdict", "verdicts", "evidence",
+    "state", "history", "direction", "client_packets", "server_packets", "client_bytes", "server_bytes",
+    "client_payload_bytes", "server_payload_bytes", "client_flags", "server_flags", "icmp_errors", "fragments", "icmp",
+    "first_ts", "last_ts", "duration", "first_frame", "vlan", "tunnel", "carries", "evidence_file", "files",
 ]
 
 /// Appends one text field: `Sanitize.csvText` (controls escaped, a formula start neutralised),
@@ -84,6 +86,7 @@ struct CSVLine {
 func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     var l = CSVLine()
     l.add(f.uid)
+    l.add(CommunityID.of(f))
     l.add(protoName(f.proto))
     l.add(f.ipVersion)
     l.add(addressText(f.client, f.ipVersion))
@@ -92,6 +95,8 @@ func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     l.add(f.serverPort)
     l.add(f.clientName ?? "")
     l.add(f.serverName ?? "")
+    l.add(f.clientRoles, 0x3B)
+    l.add(f.serverRoles, 0x3B)
     l.add(f.component ?? "")
     l.add(f.catalogID ?? "")
     l.add(f.candidates, 0x3B)
@@ -107,17 +112,20 @@ func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     l.add(f.serverBytes)
     l.add(f.clientPayloadBytes)
     l.add(f.serverPayloadBytes)
+    l.add(f.proto == .tcp ? tcpFlagsText(f.clientTCPFlags) : "")
+    l.add(f.proto == .tcp ? tcpFlagsText(f.serverTCPFlags) : "")
     l.add(f.icmpErrors)
     l.add(f.fragments)
     l.add(icmpKindsText(f))
     l.addTimestamp(f.firstTimestamp)
     l.addTimestamp(f.lastTimestamp)
+    l.addTimestamp(durationNanos(f))
     l.add(sourceNames.locate(f, f.firstFrame).frame)
-    l.add(vlanText(f) ?? "")
+    l.add(f.vlans.map(String.init), 0x3B)
     l.add(tunnelText(f.tunnel) ?? "")
     l.add(tunnelText(f.carries) ?? "")
-    l.add(sourceNames.fileNames(f), 0x3B)
     l.add(sourceNames.evidenceFile(f) ?? "")
+    l.add(sourceNames.fileNames(f), 0x3B)
     return String(decoding: l.bytes, as: UTF8.self)
 }
 

@@ -35,14 +35,14 @@ public enum CatalogText {
     static func json(_ s: String?) -> String { s.map { json($0) } ?? "null" }
     static func json(_ list: [String]) -> String { "[" + list.map { json($0) }.joined(separator: ", ") + "]" }
 
-    /// One entry as a JSON object: catalog, component, unit, protocol, ports ([low, high] or null
+    /// One entry as a JSON object: catalog, component, unit, proto, ports ([low, high] or null
     /// for ephemeral), roles, scope, edition, notes, relation, destinations, overlay, source.
     public static func entryJSON(_ e: CatalogEntry, best: Bool? = nil) -> String {
         var f: [String] = []
         f.append("\"catalog\": \(json(e.catalogID))")
         f.append("\"component\": \(json(e.component))")
         f.append("\"unit\": \(json(e.unit))")
-        f.append("\"protocol\": \(json(e.transport.name))")
+        f.append("\"proto\": \(json(e.transport.name))")
         f.append("\"ports\": " + (e.ports.map { "[\($0.lowerBound), \($0.upperBound)]" } ?? "null"))
         f.append("\"roles\": \(json(e.roles))")
         f.append("\"scope\": \(json(e.scope.rawValue))")
@@ -82,9 +82,10 @@ public enum CatalogText {
 
     static func csv(_ s: String) -> String { csvField(s) }
 
-    public static let csvHeader = "catalog,protocol,port_low,port_high,component,unit,roles,scope,edition,overlay,relation,destinations,notes,source"
+    public static let csvHeader = "catalog,proto,port_low,port_high,component,unit,roles,scope,edition,overlay,relation,destinations,notes,source"
 
-    /// One row per entry; roles and destinations are space-separated; ephemeral ports are empty.
+    /// One row per entry; roles and destinations are joined with `;` (as every list in CSV);
+    /// `ports` [low, high] of the JSON is port_low, port_high; ephemeral ports are empty.
     public static func listCSV(_ catalogs: [Catalog]) -> String {
         var out = csvHeader + "\n"
         for c in catalogs {
@@ -92,9 +93,9 @@ public enum CatalogText {
                 let cells: [String] = [
                     e.catalogID, e.transport.name,
                     e.ports.map { "\($0.lowerBound)" } ?? "", e.ports.map { "\($0.upperBound)" } ?? "",
-                    e.component, e.unit ?? "", e.roles.joined(separator: " "), e.scope.rawValue,
+                    e.component, e.unit ?? "", e.roles.joined(separator: ";"), e.scope.rawValue,
                     e.edition.rawValue, e.overlay ? "true" : "false", e.relation ?? "",
-                    e.destinations.joined(separator: " "), e.notes ?? "", e.source,
+                    e.destinations.joined(separator: ";"), e.notes ?? "", e.source,
                 ]
                 out += cells.map(csv).joined(separator: ",") + "\n"
             }
@@ -105,15 +106,26 @@ public enum CatalogText {
     // MARK: Tables
 
     /// Left-aligned columns separated by two spaces; trailing spaces trimmed.
-    public static func table(_ rows: [[String]], indent: String = "") -> String {
+    /// Rows as aligned columns. With `width`, the widest columns are narrowed (never below their
+    /// header, nor below 4) until a row fits, and cells cut with an ellipsis (`...` with `ascii`).
+    public static func table(_ rows: [[String]], indent: String = "", width: Int? = nil, ascii: Bool = false) -> String {
         guard let n = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: n)
         let rows = rows.map { $0.map { Sanitize.text($0) } }
         for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        if let width, let header = rows.first {
+            let floor = (0..<n).map { max(min(4, widths[$0]), $0 < header.count ? header[$0].count : 0) }
+            func total() -> Int { indent.count + widths.reduce(0, +) + 2 * (n - 1) }
+            while total() > width {
+                guard let widest = (0..<n).filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
+                widths[widest] -= 1
+            }
+        }
         var out = ""
         for r in rows {
             var line = indent
-            for (i, cell) in r.enumerated() {
+            for (i, c) in r.enumerated() {
+                let cell = c.count > widths[i] ? clip(c, widths[i], ascii: ascii) : c
                 line += cell
                 if i < r.count - 1 { line += String(repeating: " ", count: widths[i] - cell.count + 2) }
             }
@@ -132,7 +144,8 @@ public enum CatalogText {
         return f.joined(separator: " ")
     }
 
-    public static func listTable(_ catalogs: [Catalog]) -> String {
+    /// Every entry of the catalogs as a table; with `width`, fitted to it (`table`, `fitLines`).
+    public static func listTable(_ catalogs: [Catalog], width: Int? = nil, ascii: Bool = false) -> String {
         var out = ""
         for (i, c) in catalogs.enumerated() {
             if i > 0 { out += "\n" }
@@ -147,9 +160,24 @@ public enum CatalogText {
                              e.scope.rawValue,
                              e.edition.rawValue, flags(e)])
             }
-            out += table(rows, indent: "  ")
+            // Narrow: leave out UNIT, then EDITION, then FLAGS, while COMPONENT would get fewer than
+            // 24 columns; a note says what is not shown.
+            var keep = Array(0..<8)
+            if let width {
+                let natural = (0..<8).map { c in rows.map { Sanitize.text($0[c]).count }.max() ?? 0 }
+                for drop in [3, 6, 7] {
+                    let others = keep.filter { $0 != 2 }.reduce(0) { $0 + natural[$1] } + 2 * (keep.count - 1) + 2
+                    if width - others >= min(24, natural[2]) { break }
+                    keep.removeAll { $0 == drop }
+                }
+                let hidden = [3, 6, 7].filter { !keep.contains($0) }.map { rows[0][$0] }
+                if !hidden.isEmpty {
+                    out += "(\(hidden.joined(separator: ", ")) not shown at \(width) columns: --width or --format csv)\n"
+                }
+            }
+            out += table(rows.map { r in keep.map { r[$0] } }, indent: "  ", width: width, ascii: ascii)
         }
-        return out
+        return width.map { fitLines(out, width: $0, ascii: ascii) } ?? (ascii ? fitLines(out, width: 0, ascii: true) : out)
     }
 
     public static func lookupTable(_ matches: [Match], query: String, role: String?) -> String {

@@ -24,7 +24,7 @@ public struct ReportOptions: Sendable {
     public var color: Bool
     /// Terminal width for `table`.
     public var width: Int
-    /// `table`: the most problem flows listed per verdict (the rest are counted).
+    /// `table`: the most problem groups listed per verdict (the rest are counted).
     public var maxFlowsPerVerdict: Int
 
     /// `table`: lines of never-exercised entries per host (the rest are counted).
@@ -36,11 +36,22 @@ public struct ReportOptions: Sendable {
     /// Nil (every complete run) changes no byte.
     public var partial: String? = nil
 
-    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2) {
+    /// `table`: example flows under each problem group (the rest are counted).
+    public var examplesPerGroup: Int
+    /// `table`: every problem group and every flow of each (`--all`).
+    public var all: Bool
+    /// `table` and text: `->` and `...` for → and …, for a terminal whose locale is not UTF-8.
+    public var ascii: Bool
+
+    public init(color: Bool = false, width: Int = 100, maxFlowsPerVerdict: Int = 20, maxCoverageLines: Int = 2,
+                examplesPerGroup: Int = 3, all: Bool = false, ascii: Bool = false) {
         self.color = color
         self.width = width
         self.maxFlowsPerVerdict = maxFlowsPerVerdict
         self.maxCoverageLines = maxCoverageLines
+        self.examplesPerGroup = examplesPerGroup
+        self.all = all
+        self.ascii = ascii
     }
 }
 
@@ -216,6 +227,16 @@ public func tcpFlagsText(_ flags: UInt16) -> String {
 /// "100", "300.100" (outermost first); nil when untagged.
 func vlanText(_ f: FlowRecord) -> String? {
     f.vlans.isEmpty ? nil : f.vlans.map(String.init).joined(separator: ".")
+}
+
+/// `last_ts − first_ts` as they print (whole microseconds, so the three fields agree whatever
+/// the capture's resolution), in nanoseconds: 0 when the clock went back, Int64.max when the
+/// difference does not fit (timestamps come from files).
+func durationNanos(_ f: FlowRecord) -> Int64 {
+    let last = f.lastTimestamp / 1000, first = f.firstTimestamp / 1000
+    guard last > first else { return 0 }
+    let (d, overflow) = last.subtractingReportingOverflow(first)
+    return overflow || d > Int64.max / 1000 ? .max : d * 1000
 }
 
 func tunnelText(_ t: TunnelKind) -> String? { t == .none ? nil : t.name }

@@ -240,6 +240,7 @@ func flowJSON(_ f: FlowRecord, sourceNames: SourceFiles, into out: inout String)
 func writeFlow(_ f: FlowRecord, sourceNames: SourceFiles, _ w: inout JSONWriter) {
     w.beginObject()
     w.field("uid", f.uid)
+    w.field("community_id", CommunityID.of(f))
     w.field("proto", protoName(f.proto))
     w.field("ip_version", f.ipVersion)
     w.address("client", f.client, f.ipVersion)
@@ -319,8 +320,11 @@ func writeFlow(_ f: FlowRecord, sourceNames: SourceFiles, _ w: inout JSONWriter)
     w.endArray()
     w.key("first_ts"); w.timestamp(f.firstTimestamp)
     w.key("last_ts"); w.timestamp(f.lastTimestamp)
+    w.key("duration"); w.timestamp(durationNanos(f))
     w.field("first_frame", pieces ? sourceNames.locateInPieces(f, f.firstFrame).frame : f.firstFrame)
-    w.field("vlan", vlanText(f))
+    w.beginArray("vlan")
+    for v in f.vlans { w.value(v) }
+    w.endArray()
     w.field("tunnel", tunnelText(f.tunnel))
     w.field("carries", tunnelText(f.carries))
     w.field("evidence_file", pieces ? sourceNames.locateInPieces(f, f.firstFrame).file : sourceNames.name(f))
@@ -398,8 +402,23 @@ func entryJSON(_ e: EntryRef, _ w: inout JSONWriter) {
     w.field("catalog", e.catalogID)
     w.field("component", e.component)
     w.field("proto", protoName(e.proto))
-    w.field("ports", e.ports)
+    // [low, high] as in catalog outputs (null: ephemeral).
+    if let r = portRange(e.ports) {
+        w.beginArray("ports")
+        w.value(r.low)
+        w.value(r.high)
+        w.endArray()
+    } else {
+        w.field("ports", nil as String?)
+    }
     w.endObject()
+}
+
+/// "8182-32000" → (8182, 32000), "5050" → (5050, 5050), "ephemeral" → nil.
+func portRange(_ text: String) -> (low: Int, high: Int)? {
+    let parts = text.split(separator: "-")
+    guard let low = parts.first.flatMap({ Int($0) }) else { return nil }
+    return (low, parts.count > 1 ? Int(parts[1]) ?? low : low)
 }
 
 /// The `json` format: one document.
@@ -517,7 +536,7 @@ public struct JSONReportStream {
         for o in tail.outbound {
             w.beginObject()
             w.field("name", o.name)
-            w.field("address", o.address)
+            w.field("addresses", [o.address])
             w.field("component", o.entry.component)
             w.field("catalog", o.entry.catalogID)
             w.field("reached", o.reached)

@@ -28,28 +28,44 @@ struct TableReport {
         v.isBlocked ? "31" : v == .expected ? "32" : "33"
     }
 
+    /// → or -> (`options.ascii`).
+    var arrow: String { options.ascii ? "->" : "→" }
+    var dash: String { options.ascii ? "-" : "—" }
+    var ellipsis: String { options.ascii ? "..." : "…" }
+
+    /// The report, every line fitted to `options.width` (`fitLines`): a terminal never wraps it.
     func write<Out: TextOutputStream>(to out: inout Out) {
+        var text = ""
+        writeLines(to: &text)
+        out.write(fitLines(text, width: options.width, ascii: options.ascii))
+    }
+
+    func writeLines<Out: TextOutputStream>(to out: inout Out) {
         let s = snapshot
         let a = s.accounting
         let fileCount = s.sources.reduce(0) { $0 + $1.files.count }
         var files = fileCount == 1 ? "1 file" : "\(fileCount) files"
         if fileCount != s.sources.count { files += " in \(s.sources.count) group\(s.sources.count == 1 ? "" : "s")" }
         let problems = summary.problemCount
-        out.write(bold("Portolan analysis") + ": \(files), \(group(a.total.packets)) packets, "
-                  + "\(byteText(a.total.bytes)), \(group(UInt64(summary.flowCount))) flows, \(group(UInt64(problems))) with problems\n")
+        let head = "Portolan analysis: \(files), \(plural(a.total.packets, "packet")), \(byteText(a.total.bytes)), "
+        let flows = "\(plural(UInt64(summary.flowCount), "flow")), \(group(UInt64(problems))) with problems"
+        // The counts the reader looks for first go on a line of their own rather than be cut.
+        let fits = width(head) + width(flows) <= options.width
+        let first = head.dropFirst("Portolan analysis".count).dropLast(fits ? 0 : 1)
+        out.write(bold("Portolan analysis") + first + (fits ? "" : "\n  ") + flows + "\n")
         if let p = options.partial { out.write(paint(Sanitize.text("PARTIAL: \(p)"), "31") + "\n") }
         for (g, src) in s.sources.enumerated() {
             guard src.pieces.count > 1 else {
-                var line = "  \(Sanitize.text(src.name)): \(group(src.packets)) packets, \(byteText(src.bytes))"
+                var line = "  \(Sanitize.text(src.name)): \(plural(src.packets, "packet")), \(byteText(src.bytes))"
                 if let e = src.error { line += "\n    " + paint(Sanitize.text("read stopped: \(e)"), "31") }
                 out.write(line + "\n")
                 continue
             }
             // A group of pieces: read as one stream; its files in reading order.
             out.write("  group \(g + 1), \(src.pieces.count) pieces of one capture read as one stream: "
-                      + "\(group(src.packets)) packets, \(byteText(src.bytes))\n")
+                      + "\(plural(src.packets, "packet")), \(byteText(src.bytes))\n")
             for p in src.pieces {
-                var line = "    \(Sanitize.text(p.name)): \(group(p.packets)) packets, \(byteText(p.bytes))"
+                var line = "    \(Sanitize.text(p.name)): \(plural(p.packets, "packet")), \(byteText(p.bytes))"
                 if let e = p.error { line += "\n      " + paint(Sanitize.text("read stopped: \(e)"), "31") }
                 out.write(line + "\n")
             }
@@ -77,14 +93,16 @@ struct TableReport {
         var order = Array(rowList.indices)
         order.sort { (rowList[$0].flows, names[$1]) > (rowList[$1].flows, names[$0]) }
         out.write(bold("Components") + "\n")
-        let nameWidth = max(20, options.width - 47)
+        // As wide as the longest name, within the width (at least 20 columns).
+        let longest = names.reduce(0) { max($0, width($1)) }
+        let nameWidth = max(20, min(options.width - 47, longest + 2))
         out.write(pad("COMPONENT", nameWidth) + lpad("FLOWS", 8) + lpad("PACKETS", 11) + lpad("BYTES", 11)
                   + lpad("HOSTS", 7) + lpad("PROBLEMS", 10) + "\n")
         for i in order {
             let r = rowList[i]
             let name = names[i]
             let probs = r.problems > 0 ? paint(lpad(String(r.problems), 10), "33") : lpad("0", 10)
-            out.write(pad(clip(name, nameWidth - 1), nameWidth) + lpad(group(UInt64(r.flows)), 8)
+            out.write(pad(clip(name, nameWidth - 1, ascii: options.ascii), nameWidth) + lpad(group(UInt64(r.flows)), 8)
                       + lpad(group(r.packets), 11) + lpad(byteText(r.bytes), 11) + lpad(String(r.hostCount), 7)
                       + probs + "\n")
         }
@@ -94,30 +112,64 @@ struct TableReport {
 
     // MARK: problems
 
+    /// Per verdict, its flows grouped by (protocol/port, component, server roles), most flows first:
+    /// a header line with the count and the first flow's evidence, then the first flows as
+    /// examples (every flow with `--all`).
     func writeProblems<Out: TextOutputStream>(_ out: inout Out) {
-        let limit = options.maxFlowsPerVerdict
         let counts = summary.verdictCounts
         let total = summary.problemCount
         out.write(bold("Problems") + (total == 0 ? ": none\n\n" : "\n"))
         guard total > 0 else { return }
+        let groupLimit = options.all ? Int.max : options.maxFlowsPerVerdict
         for v in Verdict.allCases where v != .expected && counts[v.rank] > 0 {
             let n = counts[v.rank]
-            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(group(UInt64(n))) flow\(n == 1 ? "" : "s"))"
+            let groups = summary.groups(of: v)
+            let kinds = groups.count == 1 ? "" : " in \(group(UInt64(groups.count))) groups"
+            out.write(paint("\(v.rawValue)", verdictColor(v)) + " (\(plural(UInt64(n), "flow"))\(kinds))"
                       + verdictHint(v) + "\n")
-            for f in summary.shown[v.rank] { writeFlowLine(f, &out) }
-            if n > limit { out.write("  … \(group(UInt64(n - limit))) more (use --format jsonl for all)\n") }
+            for g in groups.prefix(groupLimit) { writeGroup(g, &out) }
+            if groups.count > groupLimit {
+                let rest = groups.dropFirst(groupLimit)
+                let flows = rest.reduce(0) { $0 + $1.flows }
+                out.write("  \(ellipsis) \(plural(UInt64(rest.count), "more group")) (\(plural(UInt64(flows), "flow"))): --all lists every flow\n")
+            }
         }
         out.write("\n")
     }
 
+    /// `  tcp/8123  Mesos DNS  on dcos-master: 3 flows, 3 SYNs, no answer`, then the examples (the
+    /// first one's frames are the evidence of that note).
+    func writeGroup<Out: TextOutputStream>(_ g: ProblemGroup, _ out: inout Out) {
+        guard let first = g.examples.first else { return }
+        var what = Sanitize.text(first.component ?? (first.candidates.first ?? "(no catalog entry)"))
+        if first.tunnel != .none { what += " in \(first.tunnel.name)" }
+        let roles = first.serverRoles.isEmpty ? "" : " on " + Sanitize.text(first.serverRoles.joined(separator: ","))
+        var head = "  \(protoName(first.proto))/\(first.serverPort)  \(what)\(roles): \(plural(UInt64(g.flows), "flow"))"
+        let evidence = evidenceText(first)
+        if !evidence.isEmpty { head += ", " + evidence }
+        out.write(head + "\n")
+        for f in g.examples { writeFlowLine(f, &out) }
+        if g.flows > g.examples.count {
+            out.write("      \(ellipsis) \(plural(UInt64(g.flows - g.examples.count), "more flow")) of this kind\n")
+        }
+    }
+
+    /// The note of a flow's first evidence (`3 SYNs, no answer`).
+    func evidenceText(_ f: FlowRecord) -> String {
+        var t = ""
+        if let note = f.evidence.first?.note, !note.isEmpty { t = Sanitize.text(note) }
+        if f.evidence.first?.confidence == .low { t += " (low confidence)" }
+        return t
+    }
+
     func verdictHint(_ v: Verdict) -> String {
         switch v {
-        case .blockedDrop: " — connection attempts never answered"
-        case .blockedRST: " — connection attempts answered by RST"
-        case .blockedICMP: " — answered by ICMP destination unreachable"
-        case .outsideToInternal: " — cluster-only ports reached from outside"
-        case .wrongRole: " — port served by a host whose role should not serve it"
-        case .unexpectedPort: " — no catalog lists the port"
+        case .blockedDrop: " \(dash) connection attempts never answered"
+        case .blockedRST: " \(dash) connection attempts answered by RST"
+        case .blockedICMP: " \(dash) answered by ICMP destination unreachable"
+        case .outsideToInternal: " \(dash) cluster-only ports reached from outside"
+        case .wrongRole: " \(dash) port served by a host whose role should not serve it"
+        case .unexpectedPort: " \(dash) no catalog lists the port"
         case .expected: ""
         }
     }
@@ -133,19 +185,11 @@ struct TableReport {
         return name.map { "\(base) (\(Sanitize.text($0)))" } ?? base
     }
 
-    func writeFlowLine<Out: TextOutputStream>(_ f: FlowRecord, _ out: inout Out) {
-        // Built as UTF-8 bytes (a `String` append costs ≈ 340 instructions, a byte append a few).
-        var head = TextBytes(capacity: 96)
-        head.add("  ")
-        head.add(protoName(f.proto))
-        head.add(" ")
-        head.add(endpoint(f.client, f.ipVersion, f.clientPort, f.clientName))
-        head.add(" → ")
-        head.add(endpoint(f.server, f.ipVersion, f.serverPort, f.serverName))
-        let e = f.evidence.first
+    /// The frames of a flow's first evidence, in the file that saw them.
+    func framesText(_ f: FlowRecord) -> TextBytes {
         var frames = TextBytes(capacity: 32)
         // Several files: frame numbers are those of the file the flow's view comes from.
-        if let e, !e.frames.isEmpty {
+        if let e = f.evidence.first, !e.frames.isEmpty {
             let src = Int(f.evidenceSource) < snapshot.sources.count ? snapshot.sources[Int(f.evidenceSource)] : nil
             if let src, src.pieces.count > 1 {
                 // Pieces: each frame in its own file, the file named where it changes.
@@ -173,13 +217,21 @@ struct TableReport {
                 }
             }
         }
-        var what = Sanitize.text(f.component ?? (f.candidates.first ?? ""))
-        if f.tunnel != .none { what += what.isEmpty ? "in \(f.tunnel.name)" : " in \(f.tunnel.name)" }
-        if let v = vlanText(f) { what += what.isEmpty ? "vlan \(v)" : " vlan \(v)" }
+        return frames
+    }
+
+    /// One example flow of a group: endpoints, then state, history, packets, frames, note and
+    /// the flow's other verdicts; on two lines when one does not fit.
+    func writeFlowLine<Out: TextOutputStream>(_ f: FlowRecord, _ out: inout Out) {
+        // Built as UTF-8 bytes (a `String` append costs ≈ 340 instructions, a byte append a few).
+        var head = TextBytes(capacity: 96)
+        head.add("    ")
+        head.add(endpoint(f.client, f.ipVersion, f.clientPort, f.clientName))
+        head.add(options.ascii ? " -> " : " → ")
+        head.add(endpoint(f.server, f.ipVersion, f.serverPort, f.serverName))
         var detail = TextBytes(capacity: 128)
-        if !what.isEmpty {
-            detail.add(clip(what, 32))
-            detail.add("  ")
+        if let v = vlanText(f) {
+            detail.add("vlan \(v)  ")
         }
         detail.add(f.state.rawValue)
         detail.add(" ")
@@ -189,15 +241,11 @@ struct TableReport {
         detail.add("/")
         detail.add(f.serverPackets)
         detail.add(" pkts")
+        let frames = framesText(f)
         if !frames.bytes.isEmpty {
             detail.add(" ")
             detail.bytes += frames.bytes
         }
-        if let note = e?.note, !note.isEmpty {
-            detail.add(" ")
-            detail.add(Sanitize.text(note))
-        }
-        if e?.confidence == .low { detail.add(" (low confidence)") }
         if f.verdicts.count > 1 {
             detail.add(" [+")
             for (i, v) in f.verdicts.dropFirst().enumerated() {
@@ -212,8 +260,8 @@ struct TableReport {
             head.add("\n")
             out.write(head.string)
         } else {
-            out.write(clip(head.string, options.width) + "\n")
-            out.write(clip("      " + detail.string, options.width) + "\n")
+            out.write(head.string + "\n")
+            out.write("        " + detail.string + "\n")
         }
     }
 
@@ -243,7 +291,7 @@ struct TableReport {
                 for l in lines.prefix(limit) { out.write(l + "\n") }
                 if lines.count > limit {
                     let shown = lines.prefix(limit).reduce(0) { $0 + $1.split(separator: ";").count }
-                    out.write("    … \(h.unexercised.count - shown) more (--format json lists them all)\n")
+                    out.write("    \(ellipsis) \(h.unexercised.count - shown) more (--format json lists them all)\n")
                 }
             }
             out.write("\n")
@@ -253,8 +301,8 @@ struct TableReport {
             for o in snapshot.outbound {
                 let who = Sanitize.text((o.name.map { "\($0) " } ?? "") + o.address)
                 let status = o.reached ? paint("reached", "32")
-                    : paint(o.attempts > 0 ? "NOT reached (\(o.attempts) attempt(s) unanswered)" : "NOT reached (no attempt seen)", "31")
-                out.write("  \(who) → \(Sanitize.text(o.entry.component)): \(status)\n")
+                    : paint(o.attempts > 0 ? "NOT reached (\(plural(UInt64(o.attempts), "attempt")) unanswered)" : "NOT reached (no attempt seen)", "31")
+                out.write("  \(who) \(arrow) \(Sanitize.text(o.entry.component)): \(status)\n")
             }
             out.write("\n")
         }
@@ -266,8 +314,15 @@ struct TableReport {
         let a = snapshot.accounting
         out.write(bold("Accounting") + "\n")
         func row(_ label: String, _ t: Tally, _ note: String = "") {
-            out.write(pad("  " + label, 34) + lpad(group(t.packets), 12) + " packets" + lpad(group(t.bytes), 16)
-                      + " bytes" + (note.isEmpty ? "" : "  " + note) + "\n")
+            let line = pad("  " + label, 34) + lpad(group(t.packets), 12) + " packets" + lpad(group(t.bytes), 16) + " bytes"
+            if note.isEmpty {
+                out.write(line + "\n")
+            } else if width(line) + 2 + width(note) <= options.width {
+                out.write(line + "  " + note + "\n")
+            } else {
+                // A note that does not fit goes under its row rather than being cut.
+                out.write(line + "\n" + spaces(36) + note + "\n")
+            }
         }
         row("packets in", a.total)
         row("= in flows", a.flows, a.tunnelled.packets > 0 ? "(\(group(a.tunnelled.packets)) tunnelled, in 2 flows)" : "")
@@ -354,6 +409,21 @@ struct RowHostSet {
     }
 }
 
+/// Problem flows of one verdict with one protocol and server port, component and server roles.
+struct ProblemGroup {
+    struct Key: Hashable {
+        var verdict: UInt8
+        var proto: UInt8
+        var port: UInt16
+        var row: Int32
+        var roles: UInt64
+    }
+    var key: Key
+    var flows: Int
+    /// The first flows (the first is the group's evidence).
+    var examples: [FlowRecord]
+}
+
 /// What the table needs from the flows, gathered one flow at a time: rows per component, counts
 /// per primary verdict, and the first problem flows of each verdict. So `analyze --format table`
 /// never holds every flow record (`FlowAnalyzer.snapshot(streaming:)`).
@@ -364,19 +434,42 @@ public struct TableSummary {
     /// Component entry id + 1 → row + 1 (0: not seen yet).
     var rowOfComponent: [Int32] = []
     var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
-    var shown = [[FlowRecord]](repeating: [], count: Verdict.allCases.count)
+    /// Problem flows by (verdict, protocol, server port, component row, server roles).
+    var problemGroups: [ProblemGroup] = []
+    var groupIndex: [ProblemGroup.Key: Int] = [:]
+    /// Server role lists (record path) as small numbers for the group key: the same partition as
+    /// the role bits of the summary path.
+    var roleListIDs: [[String]: UInt64] = [:]
+    let examples: Int
     var hosts = RowHostSet()
     public private(set) var flowCount = 0
 
-    public init(options: ReportOptions = ReportOptions()) { limit = options.maxFlowsPerVerdict }
+    public init(options: ReportOptions = ReportOptions()) {
+        limit = options.maxFlowsPerVerdict
+        examples = options.all ? Int.max : options.examplesPerGroup
+    }
+
+    /// The groups of a verdict, most flows first (first seen first on ties).
+    func groups(of v: Verdict) -> [ProblemGroup] {
+        problemGroups.filter { $0.key.verdict == UInt8(v.rank) }.enumerated()
+            .sorted { ($1.element.flows, $0.offset) < ($0.element.flows, $1.offset) }.map(\.element)
+    }
 
     public var problemCount: Int { flowCount - verdictCounts[Verdict.expected.rank] }
 
     public mutating func add(_ f: FlowRecord) {
         let key = f.component.map { $0 + "\u{0}" + (f.catalogID ?? "") } ?? ""
         let i = row(key, component: f.component, catalogID: f.catalogID)
+        var roles: UInt64 = 0
+        if f.verdict != .expected && !f.serverRoles.isEmpty {
+            if let id = roleListIDs[f.serverRoles] { roles = id } else {
+                roles = UInt64(roleListIDs.count + 1)
+                roleListIDs[f.serverRoles] = roles
+            }
+        }
         count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
-              bytes: f.clientBytes + f.serverBytes, verdict: f.verdict) { f }
+              bytes: f.clientBytes + f.serverBytes, verdict: f.verdict, proto: f.proto.rawValue, port: f.serverPort,
+              roles: roles) { f }
     }
 
     /// The same from a flow's summary (`FlowAnalyzer.snapshot(streamingSummaries:)`): rows are
@@ -399,7 +492,7 @@ public struct TableSummary {
             rowOfComponent[slot] = Int32(i + 1)
         }
         count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes, verdict: f.verdict,
-              record: record)
+              proto: f.id.proto.rawValue, port: f.id.serverPort, roles: f.serverRoleBits, record: record)
     }
 
     mutating func row(_ key: String, component: String?, catalogID: String?) -> Int {
@@ -411,7 +504,7 @@ public struct TableSummary {
     }
 
     mutating func count(_ i: Int, client: IPAddress, server: IPAddress, packets: UInt64, bytes: UInt64,
-                        verdict: Verdict, record: () -> FlowRecord) {
+                        verdict: Verdict, proto: UInt8, port: UInt16, roles: UInt64, record: () -> FlowRecord) {
         flowCount += 1
         rows[i].flows += 1
         rows[i].packets += packets
@@ -422,7 +515,14 @@ public struct TableSummary {
         verdictCounts[r] += 1
         if verdict != .expected {
             rows[i].problems += 1
-            if shown[r].count < limit { shown[r].append(record()) }
+            let key = ProblemGroup.Key(verdict: UInt8(r), proto: proto, port: port, row: Int32(i), roles: roles)
+            if let g = groupIndex[key] {
+                problemGroups[g].flows += 1
+                if problemGroups[g].examples.count < examples { problemGroups[g].examples.append(record()) }
+            } else {
+                groupIndex[key] = problemGroups.count
+                problemGroups.append(ProblemGroup(key: key, flows: 1, examples: [record()]))
+            }
         }
     }
 }
@@ -452,7 +552,69 @@ func spaces(_ n: Int) -> String {
         return n
     }
 }
-func clip(_ s: String, _ n: Int) -> String { width(s) <= n ? s : String(s.prefix(max(0, n - 1))) + "…" }
+func clip(_ s: String, _ n: Int, ascii: Bool = false) -> String {
+    if width(s) <= n { return s }
+    return ascii ? String(s.prefix(max(0, n - 3))) + "..." : String(s.prefix(max(0, n - 1))) + "…"
+}
+
+/// Every line of `text` at most `width` columns: a longer line is cut with an ellipsis, so a
+/// terminal never wraps a row inside a cell. ANSI colour sequences (the table's own; names are
+/// sanitised, so no other ESC reaches here) take no column, and a cut coloured line is reset.
+/// With `ascii`, → … — (and the table's only other non-ASCII symbols) become -> ... -.
+public func fitLines(_ text: String, width limit: Int, ascii: Bool) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        if line.offset > 0 { out += "\n" }
+        var l = String(line.element)
+        if ascii, l.utf8.contains(where: { $0 >= 0x80 }) {
+            l = l.replacingAll("→", "->").replacingAll("…", "...").replacingAll("—", "-").replacingAll("×", "x")
+        }
+        let coloured = l.utf8.contains(0x1B)
+        guard limit > 0, (coloured ? visibleWidth(l) : width(l)) > limit else {
+            out += l
+            continue
+        }
+        var visible = 0
+        var inEscape = false
+        let keep = limit - (ascii ? 3 : 1)
+        var cut = ""
+        for c in l {
+            if inEscape || c == "\u{1B}" {
+                inEscape = c != "m"
+                cut.append(c)
+                continue
+            }
+            if visible == keep { break }
+            cut.append(c)
+            visible += 1
+        }
+        out += cut + (ascii ? "..." : "…") + (coloured ? "\u{1B}[0m" : "")
+    }
+    return out
+}
+
+/// Characters of `s` outside ANSI `ESC [ … m` sequences.
+func visibleWidth(_ s: String) -> Int {
+    var n = 0
+    var inEscape = false
+    for c in s {
+        if inEscape || c == "\u{1B}" {
+            inEscape = c != "m"
+            continue
+        }
+        n += 1
+    }
+    return n
+}
+
+extension String {
+    /// Every `a` replaced by `b` (no Foundation).
+    func replacingAll(_ a: String, _ b: String) -> String {
+        guard contains(a) else { return self }
+        return split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
+    }
+}
 
 /// A line of text being built as UTF-8 bytes.
 struct TextBytes {
@@ -508,6 +670,9 @@ func utf8Width(_ b: UnsafeBufferPointer<UInt8>) -> Int? {
     }
     return n
 }
+
+/// "1 flow", "2 flows", "1,234 flows".
+func plural(_ n: UInt64, _ word: String) -> String { n == 1 ? "1 \(word)" : "\(group(n)) \(word)s" }
 
 /// 1234567 → "1,234,567".
 func group(_ n: UInt64) -> String {

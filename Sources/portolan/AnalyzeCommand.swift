@@ -115,6 +115,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown only on a terminal anyway).")
     var noProgress = false
 
+    @Flag(name: .customLong("all"), help: "Table: list every problem flow (default: the largest groups and a few flows of each).")
+    var all = false
+
+    @Option(name: .customLong("width"),
+            help: ArgumentHelp("Table width in columns (default: the terminal's, else COLUMNS, else 100).", valueName: "N"))
+    var width: Int?
+
     func run() throws {
         guard let fmt = ReportFormat(rawValue: format) else {
             throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv, html, prometheus)")
@@ -184,7 +191,9 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let toTerminal = output == nil && isatty(STDOUT_FILENO) != 0
         let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
-        var options = ReportOptions(color: toTerminal && !noColor && fmt == .table)
+        var options = ReportOptions(color: toTerminal && !noColor && fmt == .table,
+                                    width: reportWidth(option: width, toStandardOutput: output == nil),
+                                    all: all, ascii: !localeIsUTF8())
         if let stoppedBy {
             options.partial = Self.partialReason(stoppedBy, analyzer.sourceInfos, files: files)
             printError("portolan analyze: \(options.partial!); the report says partial")

@@ -32,11 +32,15 @@ struct CatalogCommand: ParsableCommand {
         @Option(help: "table, json or csv.")
         var format: ListFormat = .table
 
+        @Option(name: .customLong("width"),
+                help: ArgumentHelp("Table width in columns (default: the terminal's, else COLUMNS; piped: every cell whole).", valueName: "N"))
+        var width: Int?
+
         func run() throws {
             let compiled: CompiledCatalog
             do { compiled = try CatalogOptions.compile(catalogs) } catch { throw CatalogOptions.fail(error) }
             switch format {
-            case .table: say(CatalogText.listTable(compiled.catalogs))
+            case .table: say(CatalogText.listTable(compiled.catalogs, width: listWidth(option: width), ascii: !localeIsUTF8()))
             case .json: say(CatalogText.listJSON(compiled.catalogs))
             case .csv: say(CatalogText.listCSV(compiled.catalogs))
             }

@@ -13,6 +13,7 @@ struct Portolan: ParsableCommand {
             LiveCommand.self,
             InterfacesCommand.self,
             CatalogCommand.self,
+            InventoryCommand.self,
             BenchCommand.self,
         ]
     )

@@ -317,7 +317,7 @@ struct IPFIXCollectorTests {
         var expected: [String] = []
         for f in jsonlFlows(r.out) {
             let proto = (f["proto"] as! String).uppercased()
-            let vlan = (f["vlan"] as? String).map { String($0.split(separator: ".")[0]) } ?? "0"
+            let vlan = (f["vlan"] as? [Int])?.first.map(String.init) ?? "0"  // outermost tag
             let firstMicros = Int(((f["first_ts"] as! NSNumber).doubleValue * 1e6).rounded())
             let lastMicros = Int(((f["last_ts"] as! NSNumber).doubleValue * 1e6).rounded())
             let millis = lastMicros / 1000 - firstMicros / 1000

@@ -60,7 +60,7 @@ struct FleetSQLTests {
             for e in c["entries"] as? [[String: Any]] ?? [] {
                 guard let ports = e["ports"] as? [NSNumber], ports.count == 2, e["edition"] as? String == "open" else { continue }
                 entries += 1
-                let proto = e["protocol"] as? String ?? ""
+                let proto = e["proto"] as? String ?? ""
                 let hit = seen.contains { s in
                     let parts = s.split(separator: "/")
                     guard parts.count == 2, String(parts[0]) == proto, let p = Int(parts[1]) else { return false }

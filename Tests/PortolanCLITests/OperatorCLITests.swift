@@ -263,7 +263,7 @@ struct CompletionTests {
             #expect(f.contains("'-r')\n        __portolan_add_completions -f"), "\(command)")
         }
         let analyze = bashFunction(bash, "_portolan_analyze")
-        #expect(analyze.contains("'--format')\n        __portolan_add_completions -W 'table'$'\\n''json'$'\\n''jsonl'$'\\n''csv'$'\\n''html'"), "\(analyze)")
+        #expect(analyze.contains("'--format')\n        __portolan_add_completions -W 'table'$'\\n''json'$'\\n''jsonl'$'\\n''csv'$'\\n''html'$'\\n''prometheus'"), "\(analyze)")
         #expect(analyze.contains("'--fail-on')\n        __portolan_add_completions -W 'blocked-drop'"), "\(analyze)")
         let live = bashFunction(bash, "_portolan_live")
         #expect(live.contains("'--format')\n        __portolan_add_completions -W 'table'"), "\(live)")
@@ -271,10 +271,10 @@ struct CompletionTests {
 
         let zsh = try portolanIO(["--generate-completion-script", "zsh"]).text
         #expect(zsh.contains("'*:FILE… \\[EXPRESSION\\]:_files'"))
-        #expect(zsh.contains("('table' 'json' 'jsonl' 'csv' 'html')"))
+        #expect(zsh.contains("('table' 'json' 'jsonl' 'csv' 'html' 'prometheus')"))
         let fish = try portolanIO(["--generate-completion-script", "fish"]).text
         #expect(fish.contains("__portolan_should_offer_completions_for_positional \"portolan analyze\" -ge 1' -F"), "fish")
-        #expect(fish.contains("-l 'format' -d 'Output format: table, json, jsonl, csv or html (one self-contained page; write it with -o).' -rfka 'table json jsonl csv html'"))
+        #expect(fish.contains("-rfka 'table json jsonl csv html prometheus'"))
     }
 }
 

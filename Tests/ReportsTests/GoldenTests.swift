@@ -126,7 +126,7 @@ func checkGolden(_ text: String, _ file: String) throws {
         }
         let csv = render(s, format: .csv).split(separator: "\n")
         #expect(csv.count == s.flows.count + 1)
-        #expect(csv[0].hasPrefix("uid,proto,ip_version,client,client_port,server,server_port"))
+        #expect(csv[0].hasPrefix("uid,community_id,proto,ip_version,client,client_port,server,server_port"))
         // Each connection its own uid, as Zeek's conn.log: unique within the report.
         let uids = jsonl.compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["uid"] as? String

@@ -31,6 +31,24 @@ struct Ran {
     var seconds: Double
 }
 
+/// Everything until end of file. `FileHandle.readDataToEndOfFile` traps on EINTR, which a child
+/// process of another test running at the same time (SIGCHLD) can cause; this retries.
+func readAll(_ h: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    let fd = h.fileDescriptor
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            data.append(contentsOf: buffer[0..<n])
+        } else if n < 0 && errno == EINTR {
+            continue
+        } else {
+            return data
+        }
+    }
+}
+
 /// Runs `exe` with `args`, killing it after `timeout` seconds.
 func run(_ exe: String, _ args: [String], timeout: Double = 120) throws -> Ran {
     let p = Process()
@@ -47,10 +65,10 @@ func run(_ exe: String, _ args: [String], timeout: Double = 120) throws -> Ran {
     nonisolated(unsafe) var errData = Data()
     let errDone = DispatchSemaphore(value: 0)
     DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        errData = readAll(err.fileHandleForReading)
         errDone.signal()
     }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let o = readAll(out.fileHandleForReading)
     errDone.wait()
     p.waitUntilExit()
     timer.cancel()
