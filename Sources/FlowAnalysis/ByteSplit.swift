@@ -38,6 +38,20 @@ import PacketWire
 // walks each key's connections in order on the real state: one whose SYN finds it closed is a
 // new connection (its own state, exact since its SYN); any other is appended to the one before
 // as a later part's view of a flow is (the replay above), which is what the sequential read did.
+// A SYN whose sequence number is not the connection's initial one also starts a new connection
+// (`Vantage.isReuse`): the log keeps each side's first sequence number in the part for that.
+//
+// Sequence letters (T, G, W; `FlowState.swift`): a part numbers a flow it did not see begin from
+// its own first packets, as Zeek numbers a connection seen mid-stream. `seqJoinable` accepts the
+// part's view only where that provably gives what the sequential read gave: per side, its first
+// sequence number in the part is the highest the side sent before (or a SYN that restarts the
+// numbers on both), nothing of it was out of order at the cut, the side was not reset (unless it
+// sent no payload since), and no later SYN of it; an acknowledgement of its stream before its
+// first packet in the part lies within what was seen; the part saw no zero window and no gap that
+// could count (gaps cannot while a side is partial, reset or closed from elsewhere than
+// established); and its retransmissions are the side's first (the earlier ranges saw none, so
+// their letters fall where they fell in the part). Otherwise the merge declines and the range is
+// read on one thread: exact either way.
 
 /// The logged packets of one flow in a later part (see above), 56 bytes: up to 30 packets as
 /// 6-bit codes (SYN, FIN, RST, ACK, sent by A, with payload), and apart from them the frames the
