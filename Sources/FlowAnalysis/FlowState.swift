@@ -85,10 +85,11 @@ struct SideCounters: Sendable, Equatable {
 /// responder, Zeek's `orig`/`resp`, which are the client and the server), the TCP state machine,
 /// the history and the evidence frames. Frame numbers are 1-based within the source; 0 = none.
 ///
-/// 105 bytes (a flow's state is 128): frames after the first are kept as 32-bit offsets from it
-/// (a flow spanning more than 4 G frames of one source keeps its last ones saturated), the
-/// history as 4-bit letter codes, and the ICMP errors quoting the flow (few flows have any) in
-/// the analyzer's side table at `icmpIndex`.
+/// A flow's state is 200 bytes, most of it this: frames after the first are kept as 32-bit
+/// offsets from it (a flow spanning more than 4 G frames of one source keeps its last ones
+/// saturated), the history as 5-bit letter codes (24 at most), each side's sequence state in its
+/// `SideCounters`, and the ICMP errors quoting the flow (few flows have any) in the analyzer's side
+/// table at `icmpIndex`.
 @usableFromInline
 struct Vantage: Sendable {
     @usableFromInline var orig = SideCounters()
@@ -374,7 +375,8 @@ public enum ConnState: String, Sendable, CaseIterable {
 }
 
 /// Per-flow state in the table: the vantage currently being fed, a link to the flow's entry in
-/// the multi-source side table (flows seen by several sources), and flow-wide facts. 128 bytes.
+/// the multi-source side table (flows seen by several sources), and flow-wide facts. 200 bytes
+/// (`LayoutTests`).
 @usableFromInline
 struct FlowState: Sendable {
     @usableFromInline var current: Vantage
