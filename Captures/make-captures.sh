@@ -3,6 +3,8 @@
 #
 #   sudo Captures/make-captures.sh            (Debian 12; run as root; about 2 min; every capture)
 #   sudo Captures/make-captures.sh expected   (only recompute the expected files from the captures)
+#   sudo Captures/make-captures.sh issue11-seq  (only issue11/retransmit, zero-window, gap: the T, G, W
+#                                                letters; the other captures are left as they are)
 #   sudo Captures/make-captures.sh issue11    (only the captures in issue11/; issue11-expected: only
 #                                              recompute their expected files)
 #
@@ -1105,6 +1107,122 @@ validate() {
         || { echo "validate: sll2-any.pcap is not LINUX_SLL2" >&2; return 1; }
 }
 
+
+# ---------------------------------------------------------------------------------------------
+# issue11-seq: captures for the history letters that need sequence numbers (T, G, W). Its own
+# three namespaces: sq-a1 (agent-1, 10.10.0.21) - sq-rt (router, netem) - sq-m3 (master-3,
+# 10.10.2.11, the issue-11 inventory's host behind the router), offloads off so every segment is
+# one frame. Captured at agent-1, so a segment netem drops after it left is seen once and again.
+# ---------------------------------------------------------------------------------------------
+SEQ_NS=(sq-a1 sq-rt sq-m3)
+seq_cleanup() {
+    set +e
+    for p in "${CAPS[@]}"; do kill -INT "$p" 2>/dev/null; done
+    for ns in "${SEQ_NS[@]}"; do
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        ip netns del "$ns" 2>/dev/null
+    done
+}
+seq_topology() {
+    seq_cleanup; set -e
+    for ns in "${SEQ_NS[@]}"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+    ip link add sqa type veth peer name sqra
+    ip link add sqm type veth peer name sqrm
+    ip link set sqa netns sq-a1; ip -n sq-a1 link set sqa name eth0
+    ip link set sqra netns sq-rt; ip -n sq-rt link set sqra name eth0
+    ip link set sqrm netns sq-rt; ip -n sq-rt link set sqrm name eth1
+    ip link set sqm netns sq-m3; ip -n sq-m3 link set sqm name eth0
+    ip -n sq-a1 link set eth0 address 02:00:0a:0a:00:15
+    ip -n sq-m3 link set eth0 address 02:00:0a:0a:02:0b
+    ip -n sq-a1 addr add 10.10.0.21/24 dev eth0
+    ip -n sq-rt addr add 10.10.0.1/24 dev eth0
+    ip -n sq-rt addr add 10.10.2.1/24 dev eth1
+    ip -n sq-m3 addr add 10.10.2.11/24 dev eth0
+    ip netns exec sq-rt sysctl -qw net.ipv4.ip_forward=1
+    local ns ifc
+    for ns in sq-a1 sq-m3; do
+        ip -n "$ns" link set eth0 up
+        ip netns exec "$ns" ethtool -K eth0 tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+    done
+    for ifc in eth0 eth1; do
+        ip -n sq-rt link set "$ifc" up
+        ip netns exec sq-rt ethtool -K "$ifc" tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
+    done
+    ip -n sq-a1 route add default via 10.10.0.1
+    ip -n sq-m3 route add default via 10.10.2.1
+    # sack and timestamps as Linux has them; no ECN
+    cat >"$WORK/bulk.py" <<'PY'
+import socket, sys, time
+# bulk.py server PORT RCVBUF PAUSE | client HOST PORT SEND: the client sends SEND bytes and
+# shuts down; the server (receive buffer RCVBUF, reading nothing for PAUSE s) answers with as
+# many bytes as it read and closes.
+if sys.argv[1] == "server":
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if int(sys.argv[3]): s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(sys.argv[3]))
+    s.bind(("0.0.0.0", int(sys.argv[2]))); s.listen(1)
+    c, _ = s.accept()
+    time.sleep(float(sys.argv[4]))
+    n = 0
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        n += len(d)
+    c.sendall(b"r" * n); c.close()
+else:
+    c = socket.create_connection((sys.argv[2], int(sys.argv[3])))
+    c.sendall(b"s" * int(sys.argv[4])); c.shutdown(socket.SHUT_WR)
+    while c.recv(65536): pass
+    c.close()
+PY
+}
+seq_transfer() { # NAME SEND RCVBUF PAUSE: one bulk connection a1 -> master-3:5050, captured at a1
+    local name=$1
+    ip netns exec sq-m3 python3 "$WORK/bulk.py" server 5050 "$3" "$4" & local srv=$!
+    sleep 0.5
+    CAPS=(); CAPLOGS=()
+    capn_start "$name" sq-a1 eth0 -w "$WORK/$name.pcap" tcp port 5050
+    ip netns exec sq-a1 timeout 120 python3 "$WORK/bulk.py" client 10.10.2.11 5050 "$2"
+    wait "$srv" || true
+    capn_stop
+}
+run_issue11_seq() {
+    local DEST=$DEST/issue11
+    mkdir -p "$DEST" "$WORK"
+    trap seq_cleanup EXIT
+    seq_topology
+    # retransmit: 3 % of the segments lost each way at the router (tc netem loss where the kernel
+    # has sch_netem, else an nftables forward rule dropping at random): a1's lost data is seen
+    # twice (T), the server's lost data once, late (out of order, no gap)
+    if ip netns exec sq-rt tc qdisc add dev eth1 root netem loss 3% 2>/dev/null; then
+        ip netns exec sq-rt tc qdisc add dev eth0 root netem loss 3%
+    else
+        ip netns exec sq-rt nft add table inet loss
+        ip netns exec sq-rt nft add chain inet loss drops '{ type filter hook forward priority 0; }'
+        ip netns exec sq-rt nft add rule inet loss drops tcp dport 5050 numgen random mod 100 '<' 3 drop
+        ip netns exec sq-rt nft add rule inet loss drops tcp sport 5050 numgen random mod 100 '<' 3 drop
+    fi
+    seq_transfer retransmit 400000 0 0
+    ip netns exec sq-rt tc qdisc del dev eth1 root 2>/dev/null || true
+    ip netns exec sq-rt tc qdisc del dev eth0 root 2>/dev/null || true
+    ip netns exec sq-rt nft delete table inet loss 2>/dev/null || true
+    # zero-window: the server's receive buffer is small and it reads nothing for 2 s
+    seq_transfer zero-window 300000 4096 2
+    # gap: a clean transfer, then one data segment of a1 removed from the capture only
+    seq_transfer gap-clean 60000 0 0
+    local frame
+    frame=$(tshark -n -r "$WORK/gap-clean.pcap" -Y 'ip.src == 10.10.0.21 && tcp.len > 0' -T fields -e frame.number | sed -n 5p)
+    editcap "$WORK/gap-clean.pcap" "$WORK/gap.pcap" "$frame"
+    cp "$WORK/retransmit.pcap" "$WORK/zero-window.pcap" "$WORK/gap.pcap" "$DEST/"
+    seq_cleanup; trap - EXIT
+    for n in retransmit zero-window gap; do write_inventory_issue11 "$n"; done
+    (HERE=$HERE/issue11; for n in retransmit zero-window gap; do expected "$n" "$n.pcap"; done)
+    python3 "$HERE/issue11/seq-letters.py" "$DEST"/retransmit.pcap "$DEST"/zero-window.pcap "$DEST"/gap.pcap \
+        >"$DEST/seq-letters.expected.tsv"
+    need retransmit.pcap 3 'tcp.analysis.retransmission && ip.src == 10.10.0.21'
+    need zero-window.pcap 1 'tcp.analysis.zero_window && ip.src == 10.10.2.11'
+    need gap.pcap 1 'tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment'
+}
+
 main() {
     local only=${1:-all}
     # A full run stages everything in $WORK/stage and copies it out only when every step worked,
@@ -1116,7 +1234,8 @@ main() {
     case $only in
         all|expected) ;;
         issue11|issue11-expected) old=0 ;;
-        *) echo "usage: $0 [all|expected|issue11|issue11-expected]" >&2; exit 2 ;;
+        issue11-seq) DEST=$OUT; run_issue11_seq; return ;;
+        *) echo "usage: $0 [all|expected|issue11|issue11-expected|issue11-seq]" >&2; exit 2 ;;
     esac
     if [[ $only != *expected ]]; then
         DEST=$WORK/stage

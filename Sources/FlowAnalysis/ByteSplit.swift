@@ -38,6 +38,20 @@ import PacketWire
 // walks each key's connections in order on the real state: one whose SYN finds it closed is a
 // new connection (its own state, exact since its SYN); any other is appended to the one before
 // as a later part's view of a flow is (the replay above), which is what the sequential read did.
+// A SYN whose sequence number is not the connection's initial one also starts a new connection
+// (`Vantage.isReuse`): the log keeps each side's first sequence number in the part for that.
+//
+// Sequence letters (T, G, W; `FlowState.swift`): a part numbers a flow it did not see begin from
+// its own first packets, as Zeek numbers a connection seen mid-stream. `seqJoinable` accepts the
+// part's view only where that provably gives what the sequential read gave: per side, its first
+// sequence number in the part is the highest the side sent before (or a SYN that restarts the
+// numbers on both), nothing of it was out of order at the cut, the side was not reset (unless it
+// sent no payload since), and no later SYN of it; an acknowledgement of its stream before its
+// first packet in the part lies within what was seen; the part saw no zero window and no gap that
+// could count (gaps cannot while a side is partial, reset or closed from elsewhere than
+// established); and its retransmissions are the side's first (the earlier ranges saw none, so
+// their letters fall where they fell in the part). Otherwise the merge declines and the range is
+// read on one thread: exact either way.
 
 /// The logged packets of one flow in a later part (see above), 56 bytes: up to 30 packets as
 /// 6-bit codes (SYN, FIN, RST, ACK, sent by A, with payload), and apart from them the frames the
@@ -55,6 +69,21 @@ struct FlowLog: Sendable {
     @usableFromInline var terminal: UInt8 = 0
     /// Bit per side: its next packet is logged (its first, or the first after a control packet).
     @usableFromInline var pending: UInt8 = 3
+
+    // Sequence tracking (see "Sequence letters" above).
+    /// `SeqEvent` bits of the part's packets, before Zeek's state conditions.
+    @usableFromInline var seqEvents: UInt8 = 0
+    /// Bit 0: A has sent a packet in the part, bit 1: B; bits 2, 3: that first packet had SYN (A, B).
+    @usableFromInline var seqSent: UInt8 = 0
+    /// The sequence number of each side's first packet in the part (A, B).
+    @usableFromInline var firstSeq: (UInt32, UInt32) = (0, 0)
+    /// Bit 0: A sent payload in the part, bit 1: B.
+    @usableFromInline var seqPayload: UInt8 = 0
+    /// Bit 0: `preAck.0` is set, bit 1: `preAck.1`.
+    @usableFromInline var preAckSet: UInt8 = 0
+    /// The highest acknowledgement of each side's stream (A, B) sent before that side's first
+    /// packet in the part.
+    @usableFromInline var preAck: (UInt32, UInt32) = (0, 0)
 
     @usableFromInline init() {}
 
@@ -142,9 +171,28 @@ extension FlowAnalyzer {
 
     /// Logs a TCP packet of the flow at `pos` if it may move the flow's state (see the top of the file).
     @usableFromInline mutating func logPacket(_ pos: Int, fromA: Bool, proto: UInt8, flags: UInt16, hasFlags: Bool,
-                                              payload: UInt32, frame: UInt64) {
+                                              payload: UInt32, frame: UInt64, seg: TCPSegment, events: UInt8) {
         guard proto == 6, hasFlags else { return }
         let side: UInt8 = fromA ? 1 : 2
+        // Retransmissions by side (bit 0: A, bit 3: B); zero windows and gaps as they are.
+        if payload > 0 { logs[pos].seqPayload |= side }
+        logs[pos].seqEvents |= events & ~SeqEvent.retransmission
+            | (events & SeqEvent.retransmission != 0 ? (fromA ? 1 : 8) : 0)
+        if logs[pos].seqSent & side == 0 {
+            logs[pos].seqSent |= side
+            if flags & TCPFlag.syn != 0 { logs[pos].seqSent |= side << 2 }
+            if fromA { logs[pos].firstSeq.0 = seg.seq } else { logs[pos].firstSeq.1 = seg.seq }
+        }
+        // An acknowledgement of the peer's stream before the peer's first packet here.
+        let peer: UInt8 = fromA ? 2 : 1
+        if flags & TCPFlag.ack != 0 && logs[pos].seqSent & peer == 0 {
+            if fromA {
+                if logs[pos].preAckSet & 2 == 0 || seqDelta(seg.ack, logs[pos].preAck.1) > 0 { logs[pos].preAck.1 = seg.ack }
+            } else {
+                if logs[pos].preAckSet & 1 == 0 || seqDelta(seg.ack, logs[pos].preAck.0) > 0 { logs[pos].preAck.0 = seg.ack }
+            }
+            logs[pos].preAckSet |= peer
+        }
         let control = flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) != 0
         let l = logs[pos]
         if !control && l.terminal & side != 0 { return }  // most packets
@@ -218,6 +266,19 @@ extension FlowAnalyzer {
                 return true
             }
             if log.overflowed && part.table.keys[chain].proto == 6 { return false }
+            if part.table.keys[chain].proto == 6 && !FlowAnalyzer.seqJoinable(log, on: v, key: part.table.keys[chain]) {
+                return false
+            }
+            if part.table.keys[chain].proto == 6 {
+                // As `continueFlow` does (before the replay: a side reset before the part keeps its numbers).
+                let same = v.origIsA == s.current.origIsA
+                FlowAnalyzer.joinSeq(&v.orig, w: same ? s.current.orig : s.current.resp,
+                                     restarted: log.seqSent & ((v.origIsA ? 1 : 2) << 2) != 0)
+                FlowAnalyzer.joinSeq(&v.resp, w: same ? s.current.resp : s.current.orig,
+                                     restarted: log.seqSent & ((v.origIsA ? 2 : 1) << 2) != 0)
+                v.orig.retransmissions &+= same ? s.current.orig.retransmissions : s.current.resp.retransmissions
+                v.resp.retransmissions &+= same ? s.current.resp.retransmissions : s.current.orig.retransmissions
+            }
             FlowAnalyzer.replay(&v, log)
             chainState[chain] = v
             return true
@@ -324,11 +385,27 @@ extension FlowAnalyzer {
         v.resp.payload &+= r.payload
         v.resp.flags |= r.flags
         v.lastFrame = w.lastFrame
-        // History: the later part's first occurrences, in order, after this part's.
-        for i in 0..<Int(w.historyCount) {
-            let code = Int(w.historyCodes >> (4 * UInt64(i)) & 0xF)
+        // History: the later part's first occurrences, in order, after this part's. It has no
+        // sequence letters (`seqJoinable`); its `^` was the part's own guess at its first packet.
+        let skipFlip = w.historyCount > 0 && w.historyCode(0) >> 1 == Vantage.indexFlip ? 1 : 0
+        for i in skipFlip..<Int(w.historyCount) {
+            let code = w.historyCode(i)
             let fromOrig = (code & 1 == 0) == same
-            v.history(Vantage.historyLetters[code >> 1], bit: 1 << UInt16(code >> 1), fromOrig: fromOrig)
+            if code >> 1 == Vantage.indexT {
+                v.appendHistory(UInt8(Vantage.indexT << 1 | (fromOrig ? 0 : 1)))
+            } else if code >> 1 < Vantage.indexT {
+                v.history(Vantage.historyLetters[code >> 1], bit: 1 << UInt16(code >> 1), fromOrig: fromOrig)
+            }
+        }
+        if proto == 6 {
+            // Retransmissions: the earlier parts saw none from a side the part saw some from.
+            // (the earlier count is 0: the sum cannot overflow)
+            v.orig.retransmissions &+= same ? w.orig.retransmissions : w.resp.retransmissions
+            v.resp.retransmissions &+= same ? w.resp.retransmissions : w.orig.retransmissions
+            FlowAnalyzer.joinSeq(&v.orig, w: same ? w.orig : w.resp,
+                                 restarted: log.seqSent & ((v.origIsA ? 1 : 2) << 2) != 0)
+            FlowAnalyzer.joinSeq(&v.resp, w: same ? w.resp : w.orig,
+                                 restarted: log.seqSent & ((v.origIsA ? 2 : 1) << 2) != 0)
         }
         if proto == 6 {
             // The evidence frames as `Vantage.tcp` records them: the first pure SYN from the
@@ -384,11 +461,105 @@ extension FlowAnalyzer {
     }
 
     /// Whether a part's flow whose log is `log` starts a new connection on the earlier state `v`: its
-    /// first packet (always logged) is a pure SYN and `v`'s connection has closed.
+    /// first packet (always logged) is a pure SYN and `v`'s connection has closed, or the SYN's
+    /// sequence number makes it a new one (`Vantage.isReuse`).
     static func startsConnection(_ log: FlowLog, on v: Vantage) -> Bool {
         guard log.count > 0 else { return false }
         let c = log.code(0)
-        return c & UInt64(TCPFlag.syn) != 0 && c & 8 == 0 && v.hasClosed
+        guard c & UInt64(TCPFlag.syn) != 0 && c & 8 == 0 else { return false }
+        let synSeq = c & 16 != 0 ? log.firstSeq.0 : log.firstSeq.1
+        return v.hasClosed || v.isReuse(synSeq: synSeq)
+    }
+
+    /// Whether a later part's view of a TCP flow the earlier parts saw (`log`) joins the earlier
+    /// state `v` exactly as far as sequence numbers go (see "Sequence letters" at the top).
+    static func seqJoinable(_ log: FlowLog, on v: Vantage, key: FlowKey) -> Bool {
+        if log.seqEvents & SeqEvent.zeroWindow != 0 { return false }
+        // Gaps count only while both sides are established (or closed from there); a side
+        // partial, reset or closed otherwise never gets there, so then no gap counts here or in
+        // the real state. Otherwise the part cannot tell which of its gaps count.
+        func never(_ e: SideCounters) -> Bool {
+            e.state == .partial || e.state == .reset || (e.state == .closed && e.prevState != .established)
+        }
+        let gapsCannotCount = never(v.orig) || never(v.resp)
+        if log.seqEvents & SeqEvent.gap != 0 && !gapsCannotCount { return false }
+        for sideA in [true, false] {
+            let x = sideA == v.origIsA ? v.orig : v.resp
+            let bit: UInt8 = sideA ? 1 : 2
+            let own = x.seqBits & SeqBits.own != 0
+            if log.preAckSet & bit != 0 && own && !gapsCannotCount {
+                var a = sideA ? log.preAck.0 : log.preAck.1
+                if x.seqBits & SeqBits.fin != 0 && seqDelta(a, x.seqFin) >= 0 { a = x.seqFin &- 1 }
+                if seqDelta(a, x.seqContig) > 0 { return false }
+            }
+            // Retransmissions the part saw from this side are the real ones (the numbers are the
+            // same from its first packet on, checked below) and their letters fall where they fell
+            // in the part if the earlier parts saw none; after a RST from it they would not be
+            // (Zeek trusts no number after one), which the part's own state may not know.
+            if log.seqEvents & (sideA ? 1 : 8) != 0 {
+                if x.retransmissions != 0 { return false }
+                for i in 0..<Int(log.count) {
+                    let c = log.code(i)
+                    if c & UInt64(TCPFlag.rst) != 0 && (c & 16 != 0) == sideA { return false }
+                }
+            }
+            guard log.seqSent & bit != 0, own else { continue }
+            // A SYN after this side's first packet here restarts its numbers or not depending on
+            // its state, which the part does not know.
+            var syns = 0
+            for i in 0..<Int(log.count) {
+                let c = log.code(i)
+                if c & UInt64(TCPFlag.syn) != 0 && (c & 16 != 0) == sideA { syns += 1 }
+            }
+            if syns > (log.seqSent & (bit << 2) != 0 ? 1 : 0) { return false }
+            // After its RST a side's numbers are not trusted (they stay where they were): the part
+            // cannot know that, which matters only for payload (a retransmission) and for gaps,
+            // which no longer count once a side is reset.
+            if x.state == .reset && log.seqPayload & bit == 0 && log.seqSent & (bit << 2) == 0 { continue }
+            if x.state == .reset || x.seqBits & SeqBits.outOfOrder != 0 { return false }
+            let first = sideA ? log.firstSeq.0 : log.firstSeq.1
+            if log.seqSent & (bit << 2) != 0 {
+                // The part's first packet from this side had SYN or RST. A SYN restarts the numbers
+                // here as on the real state, except a retransmitted SYN (same number) in SYN-sent,
+                // which leaves them: the same only if nothing followed the first SYN.
+                switch x.state {
+                case .established, .partial: continue
+                case .synSent, .synAckSent:
+                    if first != x.seqStart { continue }
+                    if x.seqLast == first &+ 1 && x.seqContig == first &+ 1 && log.seqPayload & bit == 0 { continue }
+                    return false
+                default: return false
+                }
+            }
+            if first != x.seqLast { return false }
+            let edge = x.seqBits & SeqBits.fin != 0 && x.seqFin == x.seqLast ? x.seqLast &- 1 : x.seqLast
+            if x.seqContig != edge { return false }
+        }
+        return true
+    }
+
+    /// One side's sequence state after a later part that joined (`seqJoinable`): the part's
+    /// numbers from where it took over, the earlier start and counts.
+    static func joinSeq(_ v: inout SideCounters, w: SideCounters, restarted: Bool) {
+        if v.state == .reset && v.seqBits & SeqBits.own != 0 { return }  // numbers frozen (`seqJoinable`)
+        if w.seqBits & SeqBits.own != 0 {
+            // The part's first packet from this side was a SYN (`seqJoinable`): its start is the
+            // real one; otherwise the part's start is its guess from a packet mid-stream.
+            let start = v.seqBits & SeqBits.own != 0 && !restarted ? v.seqStart : w.seqStart
+            let fin = v.seqBits & SeqBits.fin != 0 && w.seqBits & SeqBits.fin == 0
+            let earlierFin = v.seqFin
+            v.seqLast = w.seqLast
+            v.seqContig = w.seqContig
+            v.seqHole = w.seqHole
+            v.seqFin = fin ? earlierFin : w.seqFin
+            v.seqBits = w.seqBits | (fin ? SeqBits.fin : 0)
+            v.seqStart = start
+        } else if v.seqBits & SeqBits.own == 0 && w.seqBits & SeqBits.set != 0 {
+            v.seqStart = w.seqStart
+            v.seqLast = w.seqLast
+            v.seqContig = w.seqContig
+            v.seqBits = w.seqBits
+        }
     }
 
     /// Replays `log` on `v`'s endpoint states as `continueFlow` does.

@@ -1,8 +1,10 @@
 import PacketWire
 
-// Connections, not 5-tuples (Zeek's `TCPSessionAdapter::IsReuse` when the connection is closed):
-// a SYN without ACK on a TCP flow one of whose endpoints has closed (FIN) or reset (RST) starts a
-// new connection on the same key. The old connection leaves the table's slot for `closed`, keeping
+// Connections, not 5-tuples (Zeek's `TCPSessionAdapter::IsReuse`): a SYN without ACK on a TCP
+// flow one of whose endpoints has closed (FIN) or reset (RST) starts a new connection on the same
+// key; so does one on an open connection whose sequence number is not the originator's initial
+// one (a new SYN, not a retransmitted one: Zeek's "SYN_seq_jump" / "active_connection_reuse"),
+// except the SYN of a SYN-ACK seen first. The old connection leaves the table's slot for `closed`, keeping
 // its counts, state, history and evidence; the new one takes the slot. Reports list both, in the
 // order they began, each with its own `uid`.
 
@@ -27,6 +29,16 @@ extension Vantage {
     @inlinable var hasClosed: Bool {
         orig.state.rawValue >= EndpointState.closed.rawValue || resp.state.rawValue >= EndpointState.closed.rawValue
     }
+
+    /// A pure SYN with sequence number `synSeq` on this open connection is a new connection (Zeek's
+    /// `IsReuse` when not closed): its number is not the originator's initial one (0 when the
+    /// originator's numbers were never seen, as Zeek's), and it is not the SYN of a SYN-ACK the
+    /// originator was seen to send first (the pair reordered).
+    @inlinable func isReuse(synSeq: UInt32) -> Bool {
+        if packets == 0 || synSeq == orig.seqStart { return false }
+        if orig.state == .synAckSent && resp.state == .inactive && synSeq == resp.seqStart { return false }
+        return true
+    }
 }
 
 extension FlowAnalyzer {
@@ -39,11 +51,12 @@ extension FlowAnalyzer {
     /// flow's connection has closed: the old one moves to `closed`, a fresh one (the SYN's sender
     /// is its client) takes the slot.
     @usableFromInline @inline(never)
-    mutating func startConnectionIfClosed(_ pos: Int, fromA: Bool, _ record: CaptureRecord) {
+    mutating func startConnectionIfClosed(_ pos: Int, fromA: Bool, synSeq: UInt32, _ record: CaptureRecord) {
         var old = table.states[pos]
         // A continuation part starts one at every pure SYN: the merge joins those the real state
         // does not start (`ByteSplit.swift`).
-        guard old.current.hasClosed || (logging && old.current.packets > 0), old.current.source == record.sourceIndex
+        guard old.current.hasClosed || old.current.isReuse(synSeq: synSeq) || (logging && old.current.packets > 0),
+              old.current.source == record.sourceIndex
         else { return }
         old.chained = true
         let v = Vantage(source: record.sourceIndex, origIsA: fromA, inferred: false, frame: record.frameNumber)

@@ -6,6 +6,28 @@ enum EndpointState: UInt8, Sendable {
     case inactive = 0, synSent, synAckSent, partial, established, closed, reset
 }
 
+/// Which sequence fields of a `SideCounters` are set.
+@usableFromInline
+enum SeqBits {
+    /// `seqStart`, `seqLast`, `seqContig` hold values (from this side's packets or the peer's ACK).
+    @usableFromInline static let set: UInt8 = 1
+    /// … from a packet this side sent (Zeek's `init_endpoint`, not `init_peer`).
+    @usableFromInline static let own: UInt8 = 2
+    @usableFromInline static let outOfOrder: UInt8 = 4
+    @usableFromInline static let fin: UInt8 = 8
+}
+
+/// `a - b` as a signed distance in sequence space (Zeek's `seq_delta`).
+@inlinable @inline(__always) func seqDelta(_ a: UInt32, _ b: UInt32) -> Int32 { Int32(bitPattern: a &- b) }
+
+/// 1, 10, 100, …: where Zeek records a scaled history letter again (`ScaledHistoryEntry`, base 10).
+@inlinable func isScaledThreshold(_ n: UInt16) -> Bool {
+    n == 1 || n == 10 || n == 100 || n == 1_000 || n == 10_000
+}
+
+/// One more event (saturating at 65,535: no letter after 10,000).
+@inlinable @inline(__always) func bump(_ c: inout UInt16) { if c < UInt16.max { c &+= 1 } }
+
 /// TCP flag bits as the decoder reports them.
 @usableFromInline
 enum TCPFlag {
@@ -28,6 +50,28 @@ struct SideCounters: Sendable, Equatable {
     @usableFromInline var flags: UInt16 = 0
     @usableFromInline var state: EndpointState = .inactive
     @usableFromInline var prevState: EndpointState = .inactive
+    /// `SeqBits`: which of the sequence fields below are set.
+    @usableFromInline var seqBits: UInt8 = 0
+
+    // Sequence state of what this side sent (Zeek's `TCP_Endpoint` and, for gaps, its
+    // reassembler's delivered edge), absolute 32-bit numbers compared modulo 2^32 (`seqDelta`).
+    /// Zeek's `StartSeq`: the initial sequence number, or the one before the first seen.
+    @usableFromInline var seqStart: UInt32 = 0
+    /// Zeek's `LastSeq`: one past the highest sequence number sent (SYN and FIN count one).
+    @usableFromInline var seqLast: UInt32 = 0
+    /// Data seen without a hole up to here (Zeek's `last_reassem_seq`), or acknowledged by the peer.
+    @usableFromInline var seqContig: UInt32 = 0
+    /// Start of the data seen beyond a hole (`SeqBits.outOfOrder`): everything from there to
+    /// `seqLast` counts as seen (one block, where Zeek keeps a list).
+    @usableFromInline var seqHole: UInt32 = 0
+    /// One past the FIN (`SeqBits.fin`): Zeek caps the peer's acknowledgements at the FIN.
+    @usableFromInline var seqFin: UInt32 = 0
+    /// Retransmissions, zero windows and content gaps (Zeek's `rxmt_cnt`, `win0_cnt`, `gap_cnt`):
+    /// the letter is recorded at 1, 10, 100, 1000 and 10,000 of each. 16 bits, saturating: Zeek
+    /// would record a sixth at 100,000 (8 bytes a flow saved for an event no flow has that often).
+    @usableFromInline var retransmissions: UInt16 = 0
+    @usableFromInline var zeroWindows: UInt16 = 0
+    @usableFromInline var gaps: UInt16 = 0
 
     @inlinable init() {}
 
@@ -41,18 +85,20 @@ struct SideCounters: Sendable, Equatable {
 /// responder, Zeek's `orig`/`resp`, which are the client and the server), the TCP state machine,
 /// the history and the evidence frames. Frame numbers are 1-based within the source; 0 = none.
 ///
-/// 105 bytes (a flow's state is 128): frames after the first are kept as 32-bit offsets from it
-/// (a flow spanning more than 4 G frames of one source keeps its last ones saturated), the
-/// history as 4-bit letter codes, and the ICMP errors quoting the flow (few flows have any) in
-/// the analyzer's side table at `icmpIndex`.
+/// A flow's state is 200 bytes, most of it this: frames after the first are kept as 32-bit
+/// offsets from it (a flow spanning more than 4 G frames of one source keeps its last ones
+/// saturated), the history as 5-bit letter codes (24 at most), each side's sequence state in its
+/// `SideCounters`, and the ICMP errors quoting the flow (few flows have any) in the analyzer's side
+/// table at `icmpIndex`.
 @usableFromInline
-struct Vantage: Sendable, Equatable {
+struct Vantage: Sendable {
     @usableFromInline var orig = SideCounters()
     @usableFromInline var resp = SideCounters()
     @usableFromInline var source: UInt32
     @usableFromInline var firstFrame: UInt64
-    /// Zeek history letters in order, 4 bits each (`historyLetters` index × 2, + 1 for the responder).
-    @usableFromInline var historyCodes: UInt64 = 0
+    /// Zeek history letters in order, 5 bits each (`historyLetters` index × 2, + 1 for the
+    /// responder), slots 0–11 in `.0`, 12–23 in `.1`.
+    @usableFromInline var historyCodes: (UInt64, UInt64) = (0, 0)
     /// Frame − firstFrame of the last packet; (frame − firstFrame + 1) of the evidence frames, 0 = none.
     @usableFromInline var lastOffset: UInt32 = 0
     @usableFromInline var synOffset: UInt32 = 0
@@ -108,31 +154,65 @@ struct Vantage: Sendable, Equatable {
     // MARK: history
 
     /// Records history letter `letter` (upper case; lower-cased for the responder) the first
-    /// time; `bit` is 1 << its index in `historyLetters`.
+    /// time; `bit` is 1 << its index in `historyLetters` (the once-per-side letters S H A D F R I Q).
     @inlinable @inline(__always) mutating func history(_ letter: UInt8, bit: UInt16, fromOrig: Bool) {
         let b: UInt16 = fromOrig ? bit : bit << 8
         if historySeen & b != 0 { return }
         historySeen |= b
-        let code = UInt64(bit.trailingZeroBitCount << 1 | (fromOrig ? 0 : 1))
-        // 16 slots: 8 letters × 2 sides, each recorded once, so this never overflows.
-        historyCodes |= code << (4 * UInt64(historyCount))
-        historyCount &+= 1
+        appendHistory(UInt8(bit.trailingZeroBitCount << 1 | (fromOrig ? 0 : 1)))
     }
 
-    /// The letters of the history codes, in bit order.
-    static let historyLetters: [UInt8] = Array("SHADFRIQ".utf8)
+    /// Most letters a history keeps (Zeek's is unbounded; 8 once-letters per side and the
+    /// scaled ones at 1, 10, 100, … fit unless a flow has thousands of retransmissions, gaps and
+    /// zero windows on both sides).
+    @usableFromInline static let historyCapacity = 24
+
+    /// Appends one letter code (`historyLetters` index × 2 + 1 for the responder); dropped when full.
+    @inlinable mutating func appendHistory(_ code: UInt8) {
+        let i = Int(historyCount)
+        guard i < Vantage.historyCapacity else { return }
+        if i < 12 {
+            historyCodes.0 |= UInt64(code) << (5 * UInt64(i))
+        } else {
+            historyCodes.1 |= UInt64(code) << (5 * UInt64(i - 12))
+        }
+        historyCount &+= 1  // i < capacity: cannot overflow
+    }
+
+    /// The code of history letter `i` (< `historyCount`).
+    @usableFromInline func historyCode(_ i: Int) -> Int {
+        i < 12 ? Int(historyCodes.0 >> (5 * UInt64(i)) & 0x1F) : Int(historyCodes.1 >> (5 * UInt64(i - 12)) & 0x1F)
+    }
+
+    /// A scaled letter (T, G, W: Zeek's `ScaledHistoryEntry`): recorded when `count` reaches 1, 10, 100, …
+    @inlinable mutating func scaledHistory(_ index: Int, count: UInt16, fromOrig: Bool) {
+        if isScaledThreshold(count) { appendHistory(UInt8(index << 1 | (fromOrig ? 0 : 1))) }
+    }
+
+    /// The letters of the history codes: the once-letters in bit order, then T (retransmission),
+    /// G (content gap), W (zero window), ^ (the first packet's sender is not the client).
+    static let historyLetters: [UInt8] = Array("SHADFRIQTGW^".utf8)
+    @usableFromInline static let indexT = 8, indexG = 9, indexW = 10, indexFlip = 11
 
     var historyString: String {
         if historyCount == 0 { return "" }
-        var bytes: (UInt64, UInt64) = (0, 0)
+        var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
         let n = Int(historyCount)
         return withUnsafeMutableBytes(of: &bytes) { buf in
             for i in 0..<n {
-                let code = Int(historyCodes >> (4 * UInt64(i)) & 0xF)
-                buf[i] = Vantage.historyLetters[code >> 1] | (code & 1 == 0 ? 0 : 0x20)  // 0x20: ASCII lower case
+                let code = historyCode(i)
+                let letter = Vantage.historyLetters[code >> 1]
+                // 0x20: ASCII lower case; '^' has no case.
+                buf[i] = letter | (code & 1 == 0 || code >> 1 == Vantage.indexFlip ? 0 : 0x20)
             }
             return String(decoding: UnsafeRawBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
+    }
+
+    /// Starts the history with `^` (Zeek's `FlipRoles` when a connection is created): the first
+    /// packet's sender is not the client.
+    @inlinable mutating func flipped() {
+        appendHistory(UInt8(Vantage.indexFlip << 1))
     }
 
     // MARK: packets
@@ -295,7 +375,8 @@ public enum ConnState: String, Sendable, CaseIterable {
 }
 
 /// Per-flow state in the table: the vantage currently being fed, a link to the flow's entry in
-/// the multi-source side table (flows seen by several sources), and flow-wide facts. 128 bytes.
+/// the multi-source side table (flows seen by several sources), and flow-wide facts. 200 bytes
+/// (`LayoutTests`).
 @usableFromInline
 struct FlowState: Sendable {
     @usableFromInline var current: Vantage
@@ -355,28 +436,251 @@ extension FlowState {
     }
 
     /// Counts one packet of the flow (`fromA`: sent by endpoint A of the key) and runs the TCP
-    /// state machine or the datagram history.
+    /// state machine, the sequence tracking or the datagram history. Returns the packet's raw
+    /// sequence events (`SeqEvent`), which only a continuation part (`ByteSplit.swift`) reads.
     @inlinable mutating func packet(fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
-                                    wire: UInt32, frame: UInt64, ts: Int64) {
+                                    wire: UInt32, frame: UInt64, ts: Int64, seg: TCPSegment) -> UInt8 {
         let fromOrig = fromA == current.origIsA
         current.count(fromOrig: fromOrig, wire: wire, payload: payload, frame: frame)
         if ts > lastTs { lastTs = ts }
         if ts < firstTs { firstTs = ts }
         if proto == 6 {  // TCP (raw value: no cross-module static accessor per packet)
-            guard hasFlags else { return }
-            // Most packets of a connection change nothing: no SYN/FIN/RST, no flag bit this side
-            // has not sent before, the history letter (D or A) already recorded, and the
-            // endpoint past inactive. `Vantage.tcp` would return having done nothing.
-            if flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) == 0 {
-                let sent = fromOrig ? current.orig.flags : current.resp.flags
-                let letter: UInt16 = payload > 0 ? 1 << 3 : flags & TCPFlag.ack != 0 ? 1 << 2 : 0
-                let seen = current.historySeen & (fromOrig ? letter : letter << 8) == (fromOrig ? letter : letter << 8)
-                let state = fromOrig ? current.orig.state : current.resp.state
-                if flags & ~sent == 0 && seen && state != .inactive { return }
-            }
-            current.tcp(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame)
+            guard hasFlags else { return 0 }
+            return current.segment(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame, seg: seg)
+        }
+        current.datagram(fromOrig: fromOrig, payload: payload)
+        return 0
+    }
+}
+
+/// What the sequence tracking reads of a TCP header besides the flags.
+@usableFromInline
+struct TCPSegment: Sendable {
+    @usableFromInline var seq: UInt32
+    @usableFromInline var ack: UInt32
+    @usableFromInline var window: UInt16
+    /// The whole payload was captured (Zeek delivers no data from a cut segment: a later ACK of
+    /// it is a content gap).
+    @usableFromInline var complete: Bool
+
+    @inlinable init(seq: UInt32, ack: UInt32, window: UInt16, complete: Bool) {
+        self.seq = seq
+        self.ack = ack
+        self.window = window
+        self.complete = complete
+    }
+}
+
+/// Raw sequence events of one packet, before Zeek's state conditions (for `ByteSplit.swift`).
+@usableFromInline
+enum SeqEvent {
+    @usableFromInline static let retransmission: UInt8 = 1
+    @usableFromInline static let zeroWindow: UInt8 = 2
+    /// An acknowledgement beyond the data seen of the peer's stream.
+    @usableFromInline static let gap: UInt8 = 4
+}
+
+extension Vantage {
+    /// One TCP segment, in the order of Zeek's `TCPSessionAdapter::DeliverPacket`: the sender's
+    /// sequence start (`init_endpoint`), the history letter (`update_history`), a zero window
+    /// (`update_window`), the peer's start from the ACK (`init_peer`), a retransmission
+    /// (`update_last_seq`), the state machine, content gaps in the peer's stream revealed by the
+    /// ACK (`AckReceived`, after the state machine), then the sender's own data as seen
+    /// (`DataSent`).
+    @inlinable @inline(__always)
+    mutating func segment(fromOrig: Bool, flags: UInt16, payload: UInt32, frame: UInt64, seg: TCPSegment) -> UInt8 {
+        var raw: UInt8 = 0
+        let w: Bool, t: Bool
+        if fromOrig {
+            (w, t) = Vantage.beforeState(&orig, &resp, flags: flags, payload: payload, seg: seg, raw: &raw)
         } else {
-            current.datagram(fromOrig: fromOrig, payload: payload)
+            (w, t) = Vantage.beforeState(&resp, &orig, flags: flags, payload: payload, seg: seg, raw: &raw)
+        }
+
+        // Most packets of a connection change nothing here: no SYN/FIN/RST, no flag bit this side
+        // has not sent before, the history letter (D or A) already recorded, and the endpoint
+        // past inactive. `tcp` would return having done nothing.
+        var skip = false
+        if flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) == 0 {
+            let sent = fromOrig ? orig.flags : resp.flags
+            let letter: UInt16 = payload > 0 ? 1 << 3 : flags & TCPFlag.ack != 0 ? 1 << 2 : 0
+            let seen = historySeen & (fromOrig ? letter : letter << 8) == (fromOrig ? letter : letter << 8)
+            let state = fromOrig ? orig.state : resp.state
+            skip = flags & ~sent == 0 && seen && state != .inactive
+        }
+        if !skip { tcp(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame) }
+        if _slowPath(w) {
+            if fromOrig { bump(&orig.zeroWindows) } else { bump(&resp.zeroWindows) }
+            scaledHistory(Vantage.indexW, count: fromOrig ? orig.zeroWindows : resp.zeroWindows, fromOrig: fromOrig)
+        }
+        if _slowPath(t) {
+            if fromOrig { bump(&orig.retransmissions) } else { bump(&resp.retransmissions) }
+            scaledHistory(Vantage.indexT, count: fromOrig ? orig.retransmissions : resp.retransmissions,
+                          fromOrig: fromOrig)
+        }
+        if flags & TCPFlag.ack != 0 {
+            let n = fromOrig ? Vantage.acked(&resp, &orig, ack: seg.ack, partial: inferred, raw: &raw)
+                             : Vantage.acked(&orig, &resp, ack: seg.ack, partial: inferred, raw: &raw)
+            if _slowPath(n > 0) { gapped(n, streamOfOrig: !fromOrig) }
+        }
+        if payload > 0 && seg.complete && flags & TCPFlag.rst == 0 {
+            if fromOrig {
+                Vantage.delivered(&orig, seq: seg.seq, flags: flags, payload: payload)
+            } else {
+                Vantage.delivered(&resp, seq: seg.seq, flags: flags, payload: payload)
+            }
+        }
+        return raw
+    }
+
+    /// Before the state machine: the sender's sequence start, whether the packet is a zero window
+    /// (W) and whether it retransmits (T), and the peer's start from an ACK while it is inactive.
+    @inlinable @inline(__always)
+    static func beforeState(_ ep: inout SideCounters, _ peer: inout SideCounters, flags: UInt16, payload: UInt32,
+                            seg: TCPSegment, raw: inout UInt8) -> (zeroWindow: Bool, retransmission: Bool) {
+        let syn = flags & TCPFlag.syn != 0, fin = flags & TCPFlag.fin != 0, rst = flags & TCPFlag.rst != 0
+        // Zeek's segment length: SYN and FIN take one sequence number; a RST's payload none.
+        var segLen = rst ? 0 : payload
+        if syn { segLen &+= 1 }
+        if fin { segLen &+= 1 }
+        let end = seg.seq &+ segLen  // modulo 2^32, as sequence numbers are
+        if _slowPath(ep.state == .inactive || syn) { initEndpoint(&ep, syn: syn, seq: seg.seq, end: end) }
+        if _slowPath(fin) {
+            ep.seqFin = end  // Zeek's FIN_seq: one past the FIN
+            ep.seqBits |= SeqBits.fin
+        }
+
+        var zeroWindow = false
+        if _slowPath(seg.window == 0) && !rst {
+            raw |= SeqEvent.zeroWindow
+            zeroWindow = peer.state != .closed && ep.state != .reset
+        }
+        if _slowPath(flags & TCPFlag.ack != 0 && peer.state == .inactive) {
+            // Zeek's `init_peer`: number the peer's bytes as if its SYN had been seen.
+            peer.seqStart = seg.ack &- 1
+            peer.seqLast = seg.ack &- 1
+            peer.seqContig = seg.ack
+            peer.seqBits = SeqBits.set
+        }
+
+        // Zeek's `update_last_seq`.
+        let delta = seqDelta(end, ep.seqLast)
+        var retransmission = false
+        if _slowPath((syn || rst) && (delta > 1_048_576 || delta < -1_048_576)) {
+            // A SYN or RST far from the sequence seen: not trusted.
+        } else if _slowPath(fin && ep.seqLast == ep.seqStart &+ 1) {
+            ep.seqLast = end  // only the SYN seen before this FIN (a connection over 2 GB)
+        } else if _slowPath(ep.state == .reset) {
+            // Nothing after a RST is trusted.
+        } else if delta > 0 {
+            ep.seqLast = end
+        } else if payload > 0 {
+            retransmission = true
+            raw |= SeqEvent.retransmission
+        }
+        return (zeroWindow, retransmission)
+    }
+
+    /// Zeek's `init_endpoint`: where a side's sequence numbers start, from its first packet (or a
+    /// SYN that restarts them).
+    @usableFromInline static func initEndpoint(_ ep: inout SideCounters, syn: Bool, seq: UInt32, end: UInt32) {
+        var start: UInt32
+        var last = end
+        switch ep.state {
+        case .inactive:
+            if syn {
+                start = seq
+            } else {
+                start = seq &- 1  // as if the SYN had been seen, the first packet not a duplicate
+                last = seq
+            }
+        case .synSent, .synAckSent:
+            guard syn && seq != ep.seqStart else { return }
+            start = seq
+        case .established, .partial:
+            start = seq
+        case .reset:
+            guard syn && ep.prevState == .inactive else { return }
+            start = seq
+        case .closed:
+            return
+        }
+        ep.seqStart = start
+        ep.seqLast = last
+        ep.seqContig = start &+ 1
+        ep.seqBits = SeqBits.set | SeqBits.own
+    }
+
+    /// Zeek's `AckReceived` on the stream of `ep` (acknowledged by `peer`): the content gaps the
+    /// acknowledgement reveals (holes in what was seen of the stream), and the stream then counts
+    /// as seen up to it. Returns the number of holes.
+    @inlinable @inline(__always)
+    static func acked(_ ep: inout SideCounters, _ peer: inout SideCounters, ack: UInt32, partial: Bool,
+                      raw: inout UInt8) -> UInt32 {
+        var a = ack
+        if _slowPath(ep.seqBits & SeqBits.fin != 0) && seqDelta(a, ep.seqFin) >= 0 { a = ep.seqFin &- 1 }
+        guard _slowPath(seqDelta(a, ep.seqContig) > 0) else { return 0 }
+        return ackedAbove(&ep, &peer, ack: a, partial: partial, raw: &raw)
+    }
+
+    @usableFromInline @inline(never)
+    static func ackedAbove(_ ep: inout SideCounters, _ peer: inout SideCounters, ack a: UInt32, partial: Bool,
+                           raw: inout UInt8) -> UInt32 {
+        guard ep.seqBits & SeqBits.own != 0, seqDelta(a, ep.seqStart) > 0 else {
+            // Only the peer's ACKs numbered this side (Zeek's inactive endpoint: no gap).
+            if ep.seqBits & SeqBits.set != 0 && seqDelta(a, ep.seqStart) > 0 { ep.seqContig = a }
+            return 0
+        }
+        raw |= SeqEvent.gap
+        var holes: UInt32 = 0
+        if ep.seqBits & SeqBits.outOfOrder != 0 && seqDelta(ep.seqHole, a) < 0 {
+            if seqDelta(ep.seqHole, ep.seqContig) > 0 { holes &+= 1 }
+            ep.seqContig = seqDelta(ep.seqLast, ep.seqHole) > 0 ? ep.seqLast : ep.seqHole
+            ep.seqBits &= ~SeqBits.outOfOrder
+            if seqDelta(a, ep.seqContig) > 0 {
+                holes &+= 1
+                ep.seqContig = a
+            }
+        } else {
+            holes = 1
+            ep.seqContig = a
+        }
+        // Zeek: a partial connection's first ACKs (relative 1 or 2) are not gaps.
+        if partial && a &- ep.seqStart <= 2 { return 0 }
+        // Zeek counts a gap only while both sides are established or closed cleanly from there.
+        func clean(_ s: SideCounters) -> Bool {
+            s.state == .established || (s.state == .closed && s.prevState == .established)
+        }
+        return clean(ep) && clean(peer) ? holes : 0
+    }
+
+    /// Records `n` content gaps of the originator's stream (`streamOfOrig`) or the responder's.
+    @usableFromInline mutating func gapped(_ n: UInt32, streamOfOrig: Bool) {
+        for _ in 0..<n {
+            if streamOfOrig { bump(&orig.gaps) } else { bump(&resp.gaps) }
+            scaledHistory(Vantage.indexG, count: streamOfOrig ? orig.gaps : resp.gaps, fromOrig: streamOfOrig)
+        }
+    }
+
+    /// Zeek's `DataSent` into the reassembler, without the bytes: the sender's data seen extends
+    /// the edge seen without a hole, or lies beyond a hole.
+    @inlinable @inline(__always)
+    static func delivered(_ ep: inout SideCounters, seq: UInt32, flags: UInt16, payload: UInt32) {
+        guard ep.seqBits & SeqBits.own != 0 else { return }
+        let start = flags & TCPFlag.syn != 0 ? seq &+ 1 : seq
+        if _slowPath(seqDelta(start, ep.seqStart) <= 0) { return }  // before the start: Zeek's underflow
+        let end = start &+ payload
+        if seqDelta(end, ep.seqContig) <= 0 { return }  // seen or acknowledged already
+        if _fastPath(seqDelta(start, ep.seqContig) <= 0) {
+            ep.seqContig = end
+            if _slowPath(ep.seqBits & SeqBits.outOfOrder != 0) && seqDelta(end, ep.seqHole) >= 0 {
+                // The hole is filled: the data beyond it was seen (one block: any later hole in it too).
+                if seqDelta(ep.seqLast, end) > 0 { ep.seqContig = ep.seqLast }
+                ep.seqBits &= ~SeqBits.outOfOrder
+            }
+        } else if ep.seqBits & SeqBits.outOfOrder == 0 || seqDelta(start, ep.seqHole) < 0 {
+            ep.seqHole = start
+            ep.seqBits |= SeqBits.outOfOrder
         }
     }
 }

@@ -69,10 +69,12 @@ extension FlowAnalyzer {
         swap(&w.orig, &w.resp)
         w.origIsA.toggle()
         w.inferred = true
-        // Each history letter now comes from the other side.
-        var codes: UInt64 = 0
-        for i in 0..<Int(v.historyCount) { codes |= ((v.historyCodes >> (4 * UInt64(i)) & 0xF) ^ 1) << (4 * UInt64(i)) }
-        w.historyCodes = codes
+        // Each history letter now comes from the other side, after a `^` (as Zeek's flip when it
+        // creates a connection whose first packet came from a likely server port).
+        w.historyCodes = (0, 0)
+        w.historyCount = 0
+        w.flipped()
+        for i in 0..<Int(v.historyCount) { w.appendHistory(UInt8(v.historyCode(i) ^ 1)) }
         w.historySeen = v.historySeen << 8 | v.historySeen >> 8
         return w
     }

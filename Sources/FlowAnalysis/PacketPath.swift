@@ -35,7 +35,10 @@ extension FlowAnalyzer {
             if table.states[pos].current.source == record.sourceIndex
                 && record.sourceIndex == counters.currentSource {
                 oneFlowFrame(pos, fromA: fromA, proto: f.proto, payload: f.transportPayloadLength, flags: f.tcpFlags,
-                             hasFlags: f.isTCP, record)
+                             hasFlags: f.isTCP,
+                             seg: TCPSegment(seq: f.tcpSeq, ack: f.tcpAck, window: f.tcpWindow,
+                                             complete: record.capturedLength >= record.originalLength),
+                             record)
                 return
             }
             // A new flow, or a known one from another source: the general way.
@@ -53,7 +56,10 @@ extension FlowAnalyzer {
     mutating func newFlow(_ key: FlowKey, hash: UInt64, fromA: Bool, _ record: CaptureRecord) {
         let pos = create(key, hash: hash, fromA: fromA, summary.outer, tunnel: 0, carrier: false, record: record)
         oneFlowFrame(pos, fromA: fromA, proto: summary.outer.proto.rawValue, payload: summary.outer.transportPayloadLength,
-                     flags: summary.outer.tcpFlags, hasFlags: summary.outer.hasTCPFlags, record)
+                     flags: summary.outer.tcpFlags, hasFlags: summary.outer.hasTCPFlags,
+                     seg: TCPSegment(seq: summary.outer.tcpSeq, ack: summary.outer.tcpAck, window: summary.outer.tcpWindow,
+                                     complete: record.capturedLength >= record.originalLength),
+                     record)
     }
 
     // MARK: - Accounting: the rules every path shares
@@ -62,27 +68,30 @@ extension FlowAnalyzer {
     /// read: what `ingest` and `update` do for such a frame, the frame's accounting then the flow's.
     @inlinable @inline(__always)
     mutating func oneFlowFrame(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
-                               _ record: CaptureRecord) {
+                               seg: TCPSegment, _ record: CaptureRecord) {
         counters.oneFlowFrame(source: record.sourceIndex, wire: record.originalLength, captured: record.capturedLength)
-        countPacket(pos, fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags, record)
+        countPacket(pos, fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags, seg: seg,
+                    record)
     }
 
     /// Counts one packet in the flow at `pos` (sent by endpoint A when `fromA`) and logs it for a
     /// continuation part: the one update of a flow per packet, whichever path the frame took.
     @inlinable @inline(__always)
     mutating func countPacket(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
-                              _ record: CaptureRecord) {
-        // A SYN on a closed connection starts a new one (`Connections.swift`): rare, tested cheaply.
+                              seg: TCPSegment, _ record: CaptureRecord) {
+        // A SYN on a closed connection, or with another initial sequence number, starts a new one
+        // (`Connections.swift`): rare, tested cheaply.
         if _slowPath(FlowAnalyzer.isPureSYN(proto: proto, flags: flags, hasFlags: hasFlags))
-            && (table.states[pos].current.hasClosed || logging) {
-            startConnectionIfClosed(pos, fromA: fromA, record)
+            && (table.states[pos].current.hasClosed || logging || table.states[pos].current.isReuse(synSeq: seg.seq)) {
+            startConnectionIfClosed(pos, fromA: fromA, synSeq: seg.seq, record)
         }
         // One access to the element: the whole update happens in place.
-        table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags, hasFlags: hasFlags,
-                                 wire: record.originalLength, frame: record.frameNumber, ts: record.timestampNanos)
+        let events = table.states[pos].packet(fromA: fromA, proto: proto, payload: payload, flags: flags,
+                                              hasFlags: hasFlags, wire: record.originalLength,
+                                              frame: record.frameNumber, ts: record.timestampNanos, seg: seg)
         if _slowPath(logging) {
             logPacket(pos, fromA: fromA, proto: proto, flags: flags, hasFlags: hasFlags, payload: payload,
-                      frame: record.frameNumber)
+                      frame: record.frameNumber, seg: seg, events: events)
         }
     }
 
@@ -210,14 +219,18 @@ extension FlowAnalyzer {
     @usableFromInline @inline(__always)
     mutating func count(_ pos: Int, fromA: Bool, _ h: borrowing IPHeaderSummary, _ record: CaptureRecord) {
         countPacket(pos, fromA: fromA, proto: h.proto.rawValue, payload: h.transportPayloadLength, flags: h.tcpFlags,
-                    hasFlags: h.hasTCPFlags, record)
+                    hasFlags: h.hasTCPFlags,
+                    seg: TCPSegment(seq: h.tcpSeq, ack: h.tcpAck, window: h.tcpWindow,
+                                    complete: record.capturedLength >= record.originalLength),
+                    record)
     }
 
     @usableFromInline mutating func create(_ key: FlowKey, hash: UInt64, fromA: Bool, _ h: IPHeaderSummary,
                                            tunnel: UInt8, carrier: Bool, record: CaptureRecord) -> Int {
         if maxFlows > 0 && table.count >= maxFlows { evictOne() }
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
-        let v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
+        var v = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred, frame: record.frameNumber)
+        if origIsA != fromA { v.flipped() }
         let state = FlowState(current: v, ts: record.timestampNanos, tunnel: tunnel, carrier: carrier)
         nextSerial &+= 1  // one per flow created: cannot reach 2^64
         if _slowPath(logging) { logs.append(FlowLog()) }

@@ -25,6 +25,7 @@ extension FlowAnalyzer {
         let (origIsA, inferred) = decideOriginator(fromA: fromA, h)
         table.states[pos].current = Vantage(source: record.sourceIndex, origIsA: origIsA, inferred: inferred,
                                            frame: record.frameNumber)
+        if origIsA != fromA { table.states[pos].current.flipped() }
         finishedSources[Int(table.states[pos].best)] |= sourceBit(record.sourceIndex)
     }
 

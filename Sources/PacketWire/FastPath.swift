@@ -79,6 +79,7 @@
         let available = min(count, datagramEnd) &- at  // ≥ 0: the datagram holds its own header
         let isTCP = proto == 6
         var tcpFlags: UInt16 = 0
+        var tcpSeq: UInt32 = 0, tcpAck: UInt32 = 0, tcpWindow: UInt16 = 0
         let transportPayload: Int
         if isTCP {
             guard available >= TCP.minHeaderLength else { return nil }
@@ -87,6 +88,9 @@
             let thlen = Int(field >> 12) &* 4
             guard thlen >= TCP.minHeaderLength, available >= thlen else { return nil }
             tcpFlags = field & 0x0FFF
+            tcpSeq = b.be32(at + TCP.sequence)
+            tcpAck = b.be32(at + TCP.acknowledgement)
+            tcpWindow = b.be16(at + TCP.window)
             transportPayload = max(0, datagramEnd &- at &- thlen)
         } else if proto == 17 {
             guard available >= UDP.headerLength else { return nil }
@@ -121,7 +125,8 @@
             // checked: 8 (UDP) or 20 (TCP) bytes at `at`, above
             sourcePort: b.be16(at + TransportPorts.sourcePort),
             destinationPort: b.be16(at + TransportPorts.destinationPort),
-            tcpFlags: tcpFlags, transportPayloadLength: UInt32(truncatingIfNeeded: transportPayload))
+            tcpFlags: tcpFlags, transportPayloadLength: UInt32(truncatingIfNeeded: transportPayload),
+            tcpSeq: tcpSeq, tcpAck: tcpAck, tcpWindow: tcpWindow)
     }
 
     /// UDP ports the layered decoder treats as tunnels on either side (`UDP.decode`).
@@ -154,6 +159,10 @@ public struct FastFrame: Sendable {
     /// 12 bits, 0 for UDP.
     public var tcpFlags: UInt16
     public var transportPayloadLength: UInt32
+    /// TCP sequence and acknowledgement numbers and window (0 for UDP).
+    public var tcpSeq: UInt32
+    public var tcpAck: UInt32
+    public var tcpWindow: UInt16
 
     @inlinable public var isTCP: Bool { proto == 6 }
 
@@ -187,6 +196,9 @@ public struct FastFrame: Sendable {
         s.outer.hasPorts = true
         s.outer.hasTCPFlags = isTCP
         s.outer.tcpFlags = tcpFlags
+        s.outer.tcpSeq = tcpSeq
+        s.outer.tcpAck = tcpAck
+        s.outer.tcpWindow = tcpWindow
         s.outer.hasICMP = false
         s.outer.transportPayloadLength = transportPayloadLength
         if complete { s.inner = s.outer }  // one IP header: `inner` is `outer`
@@ -194,7 +206,11 @@ public struct FastFrame: Sendable {
 
     @inlinable init(etherType: UInt16, vlanCount: UInt8, vlan: UInt16, version: UInt8, proto: UInt8, ipOffset: Int,
                     ttl: UInt8, source: IPAddress, destination: IPAddress, ipPayloadLength: UInt32,
-                    sourcePort: UInt16, destinationPort: UInt16, tcpFlags: UInt16, transportPayloadLength: UInt32) {
+                    sourcePort: UInt16, destinationPort: UInt16, tcpFlags: UInt16, transportPayloadLength: UInt32,
+                    tcpSeq: UInt32 = 0, tcpAck: UInt32 = 0, tcpWindow: UInt16 = 0) {
+        self.tcpSeq = tcpSeq
+        self.tcpAck = tcpAck
+        self.tcpWindow = tcpWindow
         self.etherType = etherType
         self.vlanCount = vlanCount
         self.vlan = vlan

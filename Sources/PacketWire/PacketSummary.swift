@@ -22,6 +22,10 @@ public struct IPHeaderSummary: Sendable, Equatable {
     public var hasTCPFlags: Bool = false
     /// 12 bits: 0x001 FIN … 0x080 CWR, 0x100 NS/AE, 0xE00 reserved.
     public var tcpFlags: UInt16 = 0
+    /// TCP sequence and acknowledgement numbers and the (unscaled) window, read with the flags.
+    public var tcpSeq: UInt32 = 0
+    public var tcpAck: UInt32 = 0
+    public var tcpWindow: UInt16 = 0
     public var hasICMP: Bool = false
     public var icmpType: UInt8 = 0
     public var icmpCode: UInt8 = 0

@@ -22,6 +22,9 @@
         let hlen = Int(field >> 12) * 4
         guard hlen >= minHeaderLength else { return c.stop(&s, .tcp, .badHeaderLength) }
         s.inner.tcpFlags = field & 0x0FFF
+        s.inner.tcpSeq = b.be32(c.at + sequence)
+        s.inner.tcpAck = b.be32(c.at + acknowledgement)
+        s.inner.tcpWindow = b.be16(c.at + window)
         s.inner.hasTCPFlags = true
         s.inner.transportPayloadLength = TransportPorts.statedPayload(c, headerLength: hlen)
         guard c.available >= hlen else { return c.stop(&s, .tcp, .truncated, needed: hlen) }

@@ -100,8 +100,12 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         }
         // The corpus gives most of the cuts; without ../shared only Captures/ is cut, fewer times.
         #expect(cutsTried > (corpusFiles.isEmpty ? 0 : 1000))
-        // Declines happen only when a flow both ranges saw logged more than 8 state-moving packets.
-        #expect(declined * 50 < cutsTried, Comment(rawValue: "declined \(declined) of \(cutsTried)"))
+        // Declines happen when a flow both ranges saw logged more than 30 state-moving packets,
+        // or when the later range cannot know its sequence letters: retransmissions from a side
+        // the earlier range saw retransmit too (sll2-any.pcap sees every packet twice), a
+        // retransmission or reordering across the cut, zero windows, gaps while both sides are
+        // established (dynatrace-snaplen96.pcap: cut payload). 5.8 % of these cuts.
+        #expect(declined * 12 < cutsTried, Comment(rawValue: "declined \(declined) of \(cutsTried)"))
     }
 
     /// Several files (vantage points), each cut: a range is appended onto an analyzer that holds
@@ -141,7 +145,8 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
             ("10.0.0.1", 40000, "10.0.0.2", 2181, ACK, 0),
         ]
         for (i, (src, sp, dst, dp, flags, payload)) in tcp.enumerated() {
-            let h = Pkt.header(src, sp, dst, dp, proto: .tcp, flags: flags, payload: payload)
+            var h = Pkt.header(src, sp, dst, dp, proto: .tcp, flags: flags, payload: payload)
+            p.number(&h, src, sp, dst, dp)
             packets.append((p.record(wire: 66), Pkt.summary(h)))
             if i == 2 {
                 // A DNS query, and the port-unreachable quoting it a few packets later.
@@ -188,9 +193,10 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
         var p = Pkt()
         var packets: [(CaptureRecord, PacketSummary)] = []
         for (fromClient, flags) in exchange {
-            let h = fromClient
+            var h = fromClient
                 ? Pkt.header("10.0.0.1", 40000, "10.0.0.2", 2181, proto: .tcp, flags: flags)
                 : Pkt.header("10.0.0.2", 2181, "10.0.0.1", 40000, proto: .tcp, flags: flags)
+            if fromClient { p.number(&h, "10.0.0.1", 40000, "10.0.0.2", 2181) } else { p.number(&h, "10.0.0.2", 2181, "10.0.0.1", 40000) }
             packets.append((p.record(wire: 66), Pkt.summary(h)))
         }
         var a = analyzer()
@@ -219,9 +225,10 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
                 let fromClient = (r >> 8) & 1 == 0
                 let port: UInt16 = (r >> 9) & 3 == 0 ? 40001 : 40000
                 let payload: UInt32 = (r >> 11) % 3 == 0 ? 100 : 0
-                let h = fromClient
+                var h = fromClient
                     ? Pkt.header("10.0.0.1", port, "10.0.0.2", 2181, proto: .tcp, flags: flags, payload: payload)
                     : Pkt.header("10.0.0.2", 2181, "10.0.0.1", port, proto: .tcp, flags: flags, payload: payload)
+                if fromClient { p.number(&h, "10.0.0.1", port, "10.0.0.2", 2181) } else { p.number(&h, "10.0.0.2", 2181, "10.0.0.1", port) }
                 packets.append((p.record(wire: 66 + payload), Pkt.summary(h)))
             }
             var a = analyzer()
@@ -241,7 +248,9 @@ func analyzeCut(_ files: [(String, LoadedCapture)], cuts: [[Int]], configuration
             }
         }
         #expect(cuts > 1500)
-        #expect(declined * 100 < cuts, Comment(rawValue: "declined \(declined) of \(cuts)"))
+        // Random flags make SYNs inside connections, data after RSTs and retransmitting RSTs,
+        // whose sequence letters a later range cannot know: 38 % declined, each read on one thread.
+        #expect(declined * 2 < cuts, Comment(rawValue: "declined \(declined) of \(cuts)"))
     }
 }
 

@@ -117,7 +117,7 @@ let expectedFiles = fileNames(in: capturesDir).filter { $0.hasSuffix(".expected.
     + issue11Expected
 
 /// Issue 11's captures whose cases the analyzer handles, checked where make-captures.sh put them.
-let issue11Expected = ["reused-tuple", "oneway-in", "oneway-out"].map { "issue11/\($0).expected.tsv" }.filter { fileExists("\(capturesDir)/\($0)") }
+let issue11Expected = ["reused-tuple", "oneway-in", "oneway-out", "retransmit", "zero-window", "gap"].map { "issue11/\($0).expected.tsv" }.filter { fileExists("\(capturesDir)/\($0)") }
 
 @Suite struct CapturesTests {
     @Test(.enabled(if: !expectedFiles.isEmpty), arguments: expectedFiles)

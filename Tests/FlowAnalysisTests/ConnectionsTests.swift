@@ -35,6 +35,38 @@ import Testing
         #expect(a.flowCount == 3)
     }
 
+    /// Zeek's `IsReuse` on an open connection: a SYN with another initial sequence number is a new
+    /// attempt (two unanswered attempts from one port: two S0 rows), one with the same number a
+    /// retransmission; the SYN of a SYN-ACK seen first is not a new connection either.
+    @Test func aSYNWithAnotherSequenceNumberIsANewConnection() {
+        var a = analyzer()
+        var p = Pkt()
+        func syn(_ seq: UInt32, fromClient: Bool = true, flags: UInt16 = SYN, ack: UInt32 = 0) {
+            var h = fromClient
+                ? Pkt.header("10.0.0.1", 40000, "10.0.0.2", 5050, proto: .tcp, flags: flags)
+                : Pkt.header("10.0.0.2", 5050, "10.0.0.1", 40000, proto: .tcp, flags: flags)
+            h.tcpSeq = seq
+            h.tcpAck = ack
+            a.process(p.record(wire: 66), summary: Pkt.summary(h))
+        }
+        syn(1_000)
+        syn(1_000)            // retransmitted: the same connection
+        syn(9_000)            // a new ISN: a new connection
+        syn(9_000)
+        var flows = a.snapshot().flows
+        #expect(flows.map(\.state) == [.S0, .S0])
+        #expect(flows.map(\.clientPackets) == [2, 2])
+        #expect(flows.map(\.history) == ["S", "S"])
+
+        // A SYN-ACK seen before its SYN (the pair reordered): the SYN is the same connection.
+        a = analyzer()
+        syn(7_000, fromClient: false, flags: SYNACK, ack: 3_001)
+        syn(3_000)
+        flows = a.snapshot().flows
+        #expect(flows.count == 1)
+        #expect(flows.first?.clientPackets == 1)
+    }
+
     /// A SYN retransmitted before any answer, and one after a RST (Zeek: the RST closed the
     /// connection, so the retransmission is a new attempt).
     @Test func aRetransmittedSYNIsTheSameConnectionUntilItCloses() {

@@ -114,7 +114,7 @@ import Testing
         #expect(f.direction == .inferred)
         #expect(f.server == Pkt.v4("10.0.0.11") && f.serverPort == 5050)
         #expect(f.state == .OTH)
-        #expect(f.history == "dA")
+        #expect(f.history == "^dA")
         #expect(f.clientPackets == 1 && f.serverPackets == 1)
         #expect(f.verdict == .expected)
     }
@@ -138,7 +138,7 @@ import Testing
         let f = a.snapshot().flows[0]
         #expect(f.direction == .observed)
         #expect(f.server == Pkt.v4("10.0.0.11"))
-        #expect(f.history == "hA")
+        #expect(f.history == "^hA")
     }
 }
 

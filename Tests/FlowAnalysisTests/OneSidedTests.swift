@@ -53,7 +53,7 @@ import Testing
             Pkt.header("10.0.0.3", 40001, "10.0.0.1", 50002, proto: .udp, payload: 20)))
         let f = a.snapshot().flows[1]
         #expect(f.clientPort == 50002 && f.serverPort == 40001)
-        #expect(f.direction == .inferred && f.state == .SHR && f.history == "d")
+        #expect(f.direction == .inferred && f.state == .SHR && f.history == "^d")
         #expect(f.clientPackets == 0 && f.serverPackets == 1 && f.serverBytes == 80)
     }
 }

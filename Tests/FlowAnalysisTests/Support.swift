@@ -6,6 +6,24 @@ import PortCatalog
 struct Pkt {
     var frame: UInt64 = 0
     var source: UInt32 = 0
+    /// Next sequence number per direction ("src:sport>dst:dport") and the last SYN's, so TCP
+    /// packets fed with `FlowAnalyzer.tcp` are numbered as a stack numbers them.
+    var nextSeq: [String: UInt32] = [:]
+    var synSeq: [String: UInt32] = [:]
+
+    /// Numbers a TCP header: the sender's next sequence number (a SYN right after a SYN is its
+    /// retransmission: the same number), the receiver's as acknowledgement.
+    mutating func number(_ h: inout IPHeaderSummary, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16) {
+        let key = "\(src):\(sport)>\(dst):\(dport)", back = "\(dst):\(dport)>\(src):\(sport)"
+        let f = h.tcpFlags
+        var seq = nextSeq[key] ?? UInt32(truncatingIfNeeded: key.utf8.reduce(7) { $0 &* 31 &+ Int($1) }) & 0xFFFF_F000
+        if f & 0x12 == 0x02, let s = synSeq[key], nextSeq[key] == s &+ 1 { seq = s }
+        if f & 0x02 != 0 { synSeq[key] = seq }
+        h.tcpSeq = seq
+        h.tcpAck = f & 0x10 != 0 ? nextSeq[back] ?? 0 : 0
+        let used = (f & 0x04 != 0 ? 0 : h.transportPayloadLength) + (f & 0x02 != 0 ? 1 : 0) + (f & 0x01 != 0 ? 1 : 0)
+        nextSeq[key] = seq &+ used
+    }
 
     static func v4(_ s: String) -> IPAddress { IPAddress.parse(s)!.address }
 
@@ -25,6 +43,7 @@ struct Pkt {
         if let flags {
             h.hasTCPFlags = true
             h.tcpFlags = flags
+            h.tcpWindow = 65_535  // an open window (0 would be a zero-window letter)
         }
         h.transportPayloadLength = payload
         return h
@@ -61,7 +80,8 @@ extension FlowAnalyzer {
     /// Feeds a TCP packet.
     mutating func tcp(_ p: inout Pkt, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: UInt16,
                       payload: UInt32 = 0, wire: UInt32 = 66, vlan: UInt16? = nil) {
-        let h = Pkt.header(src, sport, dst, dport, proto: .tcp, flags: flags, payload: payload)
+        var h = Pkt.header(src, sport, dst, dport, proto: .tcp, flags: flags, payload: payload)
+        p.number(&h, src, sport, dst, dport)
         process(p.record(wire: wire), summary: Pkt.summary(h, vlan: vlan))
     }
 

@@ -47,10 +47,16 @@ extension IPHeaderSummary {
         return h
     }
 
-    func tcpFlags(_ flags: UInt16) -> IPHeaderSummary {
+    /// TCP flags, with the sequence, acknowledgement (0 without ACK) and window read with them;
+    /// the defaults are the numbers every TCP fixture of Fixtures.swift carries (seq 1000, ack
+    /// 2000, win 65535, as their tcpdump lines say).
+    func tcpFlags(_ flags: UInt16, seq: UInt32 = 1000, ack: UInt32? = nil, window: UInt16 = 65535) -> IPHeaderSummary {
         var h = self
         h.hasTCPFlags = true
         h.tcpFlags = flags
+        h.tcpSeq = seq
+        h.tcpAck = ack ?? (flags & 0x10 != 0 ? 2000 : 0)
+        h.tcpWindow = window
         return h
     }
 

@@ -66,9 +66,22 @@ func syntheticAnalyzer() -> FlowAnalyzer {
         if vlans.count > 1 { s.vlans.1 = vlans[1] }
         return s
     }
+    /// Sequence numbers as a TCP stack sends them (SYN and FIN count one), an open window.
+    func numbered(_ h: inout IPHeaderSummary, fromClient: Bool, _ f: UInt16, _ payload: UInt32,
+                  _ seqs: inout (client: UInt32, server: UInt32)) {
+        // A repeated SYN is a retransmission: the same initial number.
+        if f == 0x02 { seqs.client = 1_000 }
+        h.tcpSeq = fromClient ? seqs.client : seqs.server
+        h.tcpAck = f & 0x10 != 0 ? (fromClient ? seqs.server : seqs.client) : 0
+        h.tcpWindow = 64_240
+        let used = payload + (f & 0x02 != 0 ? 1 : 0) + (f & 0x01 != 0 ? 1 : 0)
+        if fromClient { seqs.client &+= used } else { seqs.server &+= used }
+    }
     func tcp(_ c: String, _ cp: UInt16, _ s: String, _ sp: UInt16, _ flags: [(Bool, UInt16, UInt32)], vlans: [UInt16] = []) {
+        var seqs: (client: UInt32, server: UInt32) = (1_000, 5_000)
         for (fromClient, f, payload) in flags {
-            let h = fromClient ? header(c, cp, s, sp, .tcp, f, payload) : header(s, sp, c, cp, .tcp, f, payload)
+            var h = fromClient ? header(c, cp, s, sp, .tcp, f, payload) : header(s, sp, c, cp, .tcp, f, payload)
+            numbered(&h, fromClient: fromClient, f, payload, &seqs)
             feed(ip(h, vlans: vlans), 66 + payload)
         }
     }
@@ -102,12 +115,14 @@ func syntheticAnalyzer() -> FlowAnalyzer {
     e.quoted.destinationPort = 9999
     feed(e, 75)
     // VXLAN on the overlay port carrying a task connection.
+    var innerSeqs: (client: UInt32, server: UInt32) = (1_000, 5_000)
     for (fromClient, f, payload) in handshake {
         var outer = header(fromClient ? "10.0.0.2" : "10.0.0.3", 64000, fromClient ? "10.0.0.3" : "10.0.0.2", 64000, .udp, nil,
                            payload + 70)
         outer.transportPayloadLength = payload + 62
-        let inner = fromClient ? header("9.0.0.2", 40010, "9.0.0.3", 12000, .tcp, f, payload)
+        var inner = fromClient ? header("9.0.0.2", 40010, "9.0.0.3", 12000, .tcp, f, payload)
             : header("9.0.0.3", 12000, "9.0.0.2", 40010, .tcp, f, payload)
+        numbered(&inner, fromClient: fromClient, f, payload, &innerSeqs)
         var s = ip(outer)
         s.inner = inner
         s.tunnelDepth = 1
