@@ -592,30 +592,16 @@ func writeIntervalFields(_ interval: IntervalStats, flows: [FlowRecord], newProb
     w.key("end"); w.raw(timestampText(interval.endNanos))
     w.field("packets", interval.packets)
     w.field("bytes", interval.bytes)
-    w.key("kernel_drops")
+    // This interval's drops; `drops` (the live line) counts since the start. Flows per component
+    // and verdict are the live line's `counts`, the shape of the final report's.
+    w.beginObject("interval_drops")
+    w.key("kernel")
     if let d = interval.kernelDrops { w.value(d) } else { w.raw("null") }
-    w.key("interface_drops")
+    w.key("interface")
     if let d = interval.interfaceDrops { w.value(d) } else { w.raw("null") }
+    w.endObject()
     w.field("evicted_flows", evictedFlows)
     w.field("flows", flows.count)
-    var byComponent: [String: Int] = [:]
-    var byVerdict = [Int](repeating: 0, count: Verdict.allCases.count)
-    for f in flows {
-        byComponent[f.component ?? "(none)", default: 0] += 1
-        byVerdict[f.verdict.rank] += 1
-    }
-    w.beginObject("components")
-    for k in byComponent.keys.sorted() {
-        w.key(text: k)
-        w.value(byComponent[k]!)
-    }
-    w.endObject()
-    w.beginObject("verdicts")
-    for v in Verdict.allCases where byVerdict[v.rank] > 0 {
-        w.key(text: v.rawValue)
-        w.value(byVerdict[v.rank])
-    }
-    w.endObject()
     w.beginArray("new_problems")
     for f in newProblems { writeFlow(f, sourceNames: sourceNames, &w) }
     w.endArray()
