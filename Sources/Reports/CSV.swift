@@ -14,20 +14,18 @@ public let csvHeader = [
 
 /// Appends one text field: `Sanitize.csvText` (controls escaped, a formula start neutralised),
 /// then RFC 4180 quoting (a field with a comma or quote is quoted, its quotes doubled).
-func appendCSVField(_ s: String, to out: inout [UInt8]) {
-    let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+func appendCSVField<B: ByteAppending>(_ s: String, to out: inout B) {
+    var s = s
+    let plain = s.withUTF8 { buf -> Bool in
         if let first = buf.first, Sanitize.isFormulaStart(first) { return false }
         for b in buf where b == 0x2C || b == 0x22 || Sanitize.mayStartUnsafe(b) { return false }
+        out.appendRaw(UnsafeRawBufferPointer(buf))
         return true
-    } ?? false
-    if plain {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
-        return
     }
-    let t = Sanitize.csvText(s)
+    if plain { return }
+    var t = Sanitize.csvText(s)
     guard t.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 }) else {
-        out.append(contentsOf: t.utf8)
+        t.withUTF8 { out.appendRaw(UnsafeRawBufferPointer($0)) }
         return
     }
     out.append(0x22)
@@ -44,21 +42,34 @@ func csvField(_ s: String) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// One CSV row (UTF-8 bytes appended in place; a `String` per field would be several times slower).
+/// CSV rows (UTF-8 bytes appended in place into a reused buffer; a `String` per field would be
+/// several times slower).
 struct CSVLine {
-    var bytes: [UInt8] = []
+    var bytes = ByteBuffer(capacity: 512)
     var first = true
 
-    init() { bytes.reserveCapacity(320) }
+    init() {}
 
     mutating func separator() {
         if !first { bytes.append(0x2C) }
         first = false
     }
 
+    /// Ends the row: a newline, and the next field starts a row.
+    mutating func endRow() {
+        bytes.append(0x0A)
+        first = true
+    }
+
     mutating func add(_ s: String) {
         separator()
         appendCSVField(s, to: &bytes)
+    }
+
+    /// An address (never quoted: digits, dots, colons, hex letters).
+    mutating func add(_ a: IPAddress, _ version: UInt8) {
+        separator()
+        a.withText(version: version) { bytes.append(contentsOf: $0) }
     }
 
     /// Seconds since the epoch with microseconds (`timestampText`; nothing to quote).
@@ -74,6 +85,8 @@ struct CSVLine {
 
     mutating func add(_ list: [String], _ sep: UInt8) {
         separator()
+        if list.isEmpty { return }
+        if list.count == 1 { appendCSVField(list[0], to: &bytes); return }
         var joined: [UInt8] = []
         for (i, x) in list.enumerated() {
             if i > 0 { joined.append(sep) }
@@ -83,15 +96,22 @@ struct CSVLine {
     }
 }
 
+/// One row, without its newline (live's lines and tests).
 func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     var l = CSVLine()
+    csvRow(f, sourceNames: sourceNames, into: &l)
+    return l.bytes.string
+}
+
+/// Appends one row (without its newline) to `l`.
+func csvRow(_ f: FlowRecord, sourceNames: SourceFiles, into l: inout CSVLine) {
     l.add(f.uid)
     l.add(CommunityID.of(f))
     l.add(protoName(f.proto))
     l.add(f.ipVersion)
-    l.add(addressText(f.client, f.ipVersion))
+    l.add(f.client, f.ipVersion)
     l.add(f.clientPort)
-    l.add(addressText(f.server, f.ipVersion))
+    l.add(f.server, f.ipVersion)
     l.add(f.serverPort)
     l.add(f.clientName ?? "")
     l.add(f.serverName ?? "")
@@ -126,7 +146,6 @@ func csvRow(_ f: FlowRecord, sourceNames: SourceFiles) -> String {
     l.add(tunnelText(f.carries) ?? "")
     l.add(sourceNames.evidenceFile(f) ?? "")
     l.add(sourceNames.fileNames(f), 0x3B)
-    return String(decoding: l.bytes, as: UTF8.self)
 }
 
 /// The `csv` format: a header row, then one row per flow.
@@ -134,7 +153,13 @@ enum CSVFormat: FormatWriter {
     static func write<Out: TextOutputStream>(_ snapshot: AnalysisSnapshot, options: ReportOptions, to out: inout Out) {
         out.write(csvHeader.joined(separator: ",") + "\n")
         let names = SourceFiles(snapshot.sources)
-        for f in snapshot.flows { out.write(csvRow(f, sourceNames: names) + "\n") }
+        var l = CSVLine()
+        for f in snapshot.flows {
+            csvRow(f, sourceNames: names, into: &l)
+            l.endRow()
+            if l.bytes.count >= 1 << 16 { l.bytes.flush(to: &out) }
+        }
+        l.bytes.flush(to: &out)
     }
 
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
@@ -142,10 +167,15 @@ enum CSVFormat: FormatWriter {
         var failed = false
         out.write(csvHeaderLine)
         let names = SourceFiles(analyzer.sourceInfos)
+        // One row buffer for every flow, handed to the output every 64 KiB: no String per flow.
+        var l = CSVLine()
         _ = analyzer.snapshot { f in
-            out.write(renderFlow(f, format: .csv, sources: names))
+            csvRow(f, sourceNames: names, into: &l)
+            l.endRow()
+            if l.bytes.count >= 1 << 16 { l.bytes.flush(to: &out) }
             if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
         }
+        l.bytes.flush(to: &out)
         // A last line that is no flow row: the rows before it are not every flow.
         if let p = options.partial { out.write("# partial: " + Sanitize.text(p) + "\n") }
         return failed
