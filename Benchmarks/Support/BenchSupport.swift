@@ -28,6 +28,32 @@ public enum BenchSupport {
         }
     }
 
+    /// `capture(…)` without its TCP SYN, FIN and RST segments: conversations already in progress,
+    /// so reading it again into the analyzer that read it once updates known flows only. (With
+    /// the SYNs, each re-read would start new connections on the same 5-tuples, as Zeek does, and
+    /// measure connection churn instead of the steady state.)
+    public static func midstream(packets: Int, flows: Int, snaplen: Int = 65_535) -> MappedFile {
+        let whole = capture(packets: packets, flows: flows, snaplen: snaplen)
+        let path = "/tmp/portolan-benchmarks-\(packets)-\(flows)-\(snaplen)-midstream.pcap"
+        let decoder = PacketDecoder()
+        do {
+            var writer = try PcapWriter(path: path, linkType: .ethernet, snaplen: UInt32(snaplen))
+            var reader = try CaptureReader(file: whole)
+            var record = CaptureRecord()
+            var summary = PacketSummary()
+            while let bytes = try reader.next(&record) {
+                decoder.decode(bytes, linkType: record.linkType, into: &summary)
+                let h = summary.outer
+                if h.hasTCPFlags && h.tcpFlags & 0x07 != 0 { continue }  // FIN 0x01, SYN 0x02, RST 0x04
+                try writer.write(record, bytes)
+            }
+            try writer.close()
+            return try MappedFile(path: path)
+        } catch {
+            fatalError("benchmark set-up: \(error)")
+        }
+    }
+
     /// Every packet of a capture as (record, view into the mapping); the file must stay alive.
     public static func packets(of file: MappedFile) -> [(CaptureRecord, UnsafeRawBufferPointer)] {
         var out: [(CaptureRecord, UnsafeRawBufferPointer)] = []
