@@ -417,7 +417,7 @@ struct HTMLPage {
         h.raw("</tbody>\n</table>\n<dl>\n")
         h.raw("<dt>Time span</dt><dd>")
         if let (first, last) = timeSpan {
-            h.raw((s.sampled ? "≈ " : "") + dateText(first) + " → " + dateText(last) + " (" + durationText(last - first) + ")")
+            h.raw((s.sampled ? "≈ " : "") + dateText(first) + " → " + dateText(last) + " (" + durationText(last.subtractingReportingOverflow(first).overflow ? .max : last - first) + ")")
         } else {
             h.raw("no flows")
         }
@@ -557,6 +557,13 @@ struct HTMLPage {
 
     // MARK: charts
 
+    /// The start of bin `k` (saturating: timestamps from files may span all of Int64).
+    static func edge(_ start: Int64, _ k: Int, _ width: Int64) -> Int64 {
+        let (offset, o1) = Int64(k).multipliedReportingOverflow(by: width)
+        let (t, o2) = start.addingReportingOverflow(offset)
+        return o1 || o2 ? .max : t
+    }
+
     func charts(_ h: inout HTMLText) {
         let s = summary
         h.raw("<section id=\"time\">\n<h2>Traffic over time</h2>\n")
@@ -565,8 +572,15 @@ struct HTMLPage {
             return
         }
         let bins = Self.bins
-        let width = max(1, (end - start + Int64(bins)) / Int64(bins))
-        func bin(_ t: Int64) -> Int { min(bins - 1, max(0, Int((t - start) / width))) }
+        // Timestamps come from files and may span all of Int64: the span and offsets are taken
+        // as unsigned differences (end ≥ start), and bin edges saturate.
+        let span = UInt64(bitPattern: end &- start)
+        let width = Int64(span / UInt64(bins) + 1)
+        func bin(_ t: Int64) -> Int {
+            guard t > start else { return 0 }
+            return min(bins - 1, Int(UInt64(bitPattern: t &- start) / UInt64(width)))
+        }
+
         // Top components by bytes get a series each; the rest is "other".
         let topN = 8
         let ranked = s.components.indices.sorted { (s.components[$0].bytes, $1) > (s.components[$1].bytes, $0) }
@@ -652,7 +666,7 @@ struct HTMLPage {
         let barW = plotW / Double(bins)
         for b in 0..<bins where totals[b] > 0 {
             h.raw("<g><title>")
-            h.text(timeOfDay(start + Int64(b) * width) + " – " + fmt(totals[b]))
+            h.text(timeOfDay(Self.edge(start, b, width)) + " – " + fmt(totals[b]))
             for i in series.indices where values[i][b] > 0 {
                 h.raw("\n")
                 h.text(series[i].name + ": " + fmt(values[i][b]))
@@ -679,7 +693,7 @@ struct HTMLPage {
         }
         for (k, anchor) in [(0, "start"), (bins / 2, "middle"), (bins, "end")] {
             let x = left + Double(k) * barW
-            h.raw("<text class=\"axis\" x=\"\(num1(x))\" y=\"\(Int(ht - 6))\" text-anchor=\"\(anchor)\">" + timeOfDay(start + Int64(k) * width) + "</text>")
+            h.raw("<text class=\"axis\" x=\"\(num1(x))\" y=\"\(Int(ht - 6))\" text-anchor=\"\(anchor)\">" + timeOfDay(Self.edge(start, k, width)) + "</text>")
         }
         h.raw("\n</svg>\n<ul class=\"legend\">")
         for (i, s) in series.enumerated() {
@@ -1002,7 +1016,8 @@ func baseName(_ path: String) -> String {
 
 /// Nanoseconds since the epoch as "2024-05-01 12:34:56 UTC".
 func dateText(_ nanos: Int64) -> String {
-    let secs = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
+    // Floor division without overflow at Int64.min.
+    let secs = nanos >= 0 ? nanos / 1_000_000_000 : (nanos + 1) / 1_000_000_000 - 1
     var days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
     let rem = secs - days * 86_400
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
