@@ -140,18 +140,20 @@ public final class CaptureStream: @unchecked Sendable {
 
     /// Gives the pages of `start..<end` back to the system (they hold input already walked).
     func release(from start: Int, before end: Int) {
-        let page = MappedFile.pageSize
-        let from = max(0, start) / page * page
-        let upTo = min(end, available) / page * page
-        if upTo > from { _ = madvise(base + from, upTo - from, MADV_DONTNEED) }
+        MappedFile.dropPages(base, from: start, before: min(end, available))
     }
 
     /// One read(2) into `to` (at most `count` bytes); sets `ended` at the end of the input.
     private func readRaw(into to: UnsafeMutableRawPointer, count: Int) throws(CaptureFileError) {
+        let n = try readSome(into: to, count: count)
+        if n > 0 { available += n } else { ended = true }
+    }
+
+    /// read(2) once, again after EINTR; 0 at the end of the input.
+    private func readSome(into to: UnsafeMutableRawPointer, count: Int) throws(CaptureFileError) -> Int {
         while true {
             let n = read(fd, to, count)
-            if n > 0 { available += n; return }
-            if n == 0 { ended = true; return }
+            if n >= 0 { return n }
             if errno == EINTR { continue }
             throw MappedFile.cError(path, "cannot read the input")
         }
@@ -185,14 +187,9 @@ public final class CaptureStream: @unchecked Sendable {
         if inStart < inEnd { return true }
         if inputEnded { return false }
         inStart = 0
-        inEnd = 0
-        while true {
-            let n = read(fd, inBuffer!, Self.inputChunk)
-            if n > 0 { inEnd = n; return true }
-            if n == 0 { inputEnded = true; return false }
-            if errno == EINTR { continue }
-            throw MappedFile.cError(path, "cannot read the input")
-        }
+        inEnd = try readSome(into: inBuffer!, count: Self.inputChunk)
+        if inEnd == 0 { inputEnded = true }
+        return inEnd > 0
     }
 
     /// Decompresses up to `room` bytes at `available`; sets `ended` at the end of the data.

@@ -12,6 +12,14 @@ import CZlib
 import CZstd
 
 public enum CaptureInput {
+    /// `path` is "-" and standard input is not a regular file (a pipe, a socket, a terminal): it
+    /// can be read once only, so nothing may scan it before the analysis reads it.
+    public static func isStandardInputStream(_ path: String) -> Bool {
+        guard path == "-" else { return false }
+        var st = stat()
+        return fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG
+    }
+
     /// Throws when `path` is no capture file Portolan can read: it does not exist or cannot be
     /// opened, is a directory, or does not start with a pcap, pcapng or snoop header (after gzip or
     /// zstd). Damage after the header is not looked for (reading reports it, at its offset).

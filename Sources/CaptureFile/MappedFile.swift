@@ -219,10 +219,16 @@ public final class MappedFile: @unchecked Sendable {
     public func releasePages(from start: Int, before offset: Int) {
         if let stream { stream.release(from: start, before: offset); return }
         guard isMapped, let mapBase else { return }
-        let page = Self.pageSize
+        Self.dropPages(mapBase, from: start, before: min(offset, mapLength))
+    }
+
+    /// MADV_DONTNEED on the whole pages of `base[start..<end]` (a mapping's clean pages fault back
+    /// in unchanged; a stream's anonymous pages are freed).
+    static func dropPages(_ base: UnsafeMutableRawPointer, from start: Int, before end: Int) {
+        let page = pageSize
         let from = max(0, start) / page * page
-        let upTo = min(offset, mapLength) / page * page
-        if upTo > from { _ = madvise(mapBase + from, upTo - from, MADV_DONTNEED) }
+        let upTo = end / page * page
+        if upTo > from { _ = madvise(base + from, upTo - from, MADV_DONTNEED) }
     }
 
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))

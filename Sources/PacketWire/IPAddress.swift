@@ -65,29 +65,19 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     public func writeText(version: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var n = 0
         func byte(_ b: UInt8) { out[n] = b; n += 1 }
-        func decimal(_ v: UInt32) {
-            if v >= 100 { byte(0x30 + UInt8(v / 100)) }
-            if v >= 10 { byte(0x30 + UInt8(v / 10 % 10)) }
-            byte(0x30 + UInt8(v % 10))
-        }
+        // Each octet's text from a table (its digits in the low bytes, its length in the top one):
+        // four bytes stored (at most 4 past the text, within the buffer), the dot after it.
         func quad(_ v: UInt32) {
-            decimal(v >> 24); byte(0x2E); decimal((v >> 16) & 0xFF); byte(0x2E)
-            decimal((v >> 8) & 0xFF); byte(0x2E); decimal(v & 0xFF)
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let t = IPAddress.octetText[Int((v >> UInt32(shift)) & 0xFF)]
+                UnsafeMutableRawPointer(out + n).storeBytes(of: t.littleEndian, as: UInt32.self)
+                n &+= Int(t >> 24)
+                if shift != 0 { byte(0x2E) }
+            }
         }
         if version == 4 {
-            // Each octet's text from a table: its digits in the low bytes, its length in the top one.
-            // Four bytes stored per octet (at most 19 of the buffer's 46), the dot after it.
-            let v = v4Value
-            var at = 0
-            @inline(__always) func octet(_ o: UInt32) {
-                let t = IPAddress.octetText[Int(o & 0xFF)]
-                UnsafeMutableRawPointer(out + at).storeBytes(of: t.littleEndian, as: UInt32.self)
-                at &+= Int(t >> 24)
-                out[at] = 0x2E
-                at &+= 1
-            }
-            octet(v >> 24); octet(v >> 16); octet(v >> 8); octet(v)
-            return at - 1
+            quad(v4Value)
+            return n
         }
         // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
         if high == 0 && (low >> 32) == 0x0000_FFFF {

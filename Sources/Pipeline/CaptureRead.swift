@@ -196,10 +196,7 @@ public enum CaptureRead {
     public static func linkTypes(_ paths: [String]) -> [LinkType] {
         var out: [LinkType] = []
         for path in paths {
-            if path == "-" {
-                var st = stat()
-                if fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG { continue }
-            }
+            if CaptureInput.isStandardInputStream(path) { continue }
             guard let file = try? MappedFile(path: path), var reader = try? CaptureReader(file: file) else { continue }
             if let t = reader.fileLinkType {
                 out.append(t)

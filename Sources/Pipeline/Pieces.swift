@@ -86,12 +86,9 @@ public enum Pieces {
 
     public static func scan(_ path: String, index: Int) -> Scan {
         var s = Scan(path: path, index: index, signature: "", first: nil, last: nil, packets: 0)
-        if path == "-" {
-            var st = stat()
-            if fstat(0, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
-                s.streamed = true
-                return s
-            }
+        if CaptureInput.isStandardInputStream(path) {
+            s.streamed = true
+            return s
         }
         let file: MappedFile
         do { file = try MappedFile(path: path) } catch {
