@@ -66,24 +66,26 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         var n = 0
         func byte(_ b: UInt8) { out[n] = b; n += 1 }
         // Each octet's text from a table (its digits in the low bytes, its length in the top one):
-        // four bytes stored (at most 4 past the text, within the buffer), the dot after it.
-        func quad(_ v: UInt32) {
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let t = IPAddress.octetText[Int((v >> UInt32(shift)) & 0xFF)]
-                UnsafeMutableRawPointer(out + n).storeBytes(of: t.littleEndian, as: UInt32.self)
-                n &+= Int(t >> 24)
-                if shift != 0 { byte(0x2E) }
+        // four bytes stored (at most 5 past the text, within the buffer), the dot after it.
+        // Unrolled, into a local cursor (a loop over the octets measured +270 instructions a
+        // decoded packet).
+        @inline(__always) func quad(_ v: UInt32, at start: Int) -> Int {
+            var at = start
+            @inline(__always) func octet(_ o: UInt32) {
+                let t = IPAddress.octetText[Int(o & 0xFF)]
+                UnsafeMutableRawPointer(out + at).storeBytes(of: t.littleEndian, as: UInt32.self)
+                at &+= Int(t >> 24)
+                out[at] = 0x2E
+                at &+= 1
             }
+            octet(v >> 24); octet(v >> 16); octet(v >> 8); octet(v)
+            return at - 1  // without the last dot
         }
-        if version == 4 {
-            quad(v4Value)
-            return n
-        }
+        if version == 4 { return quad(v4Value, at: 0) }
         // RFC 5952 §5: ::ffff:a.b.c.d keeps the dotted quad (as tshark prints it).
         if high == 0 && (low >> 32) == 0x0000_FFFF {
             for c in "::ffff:".utf8 { byte(c) }
-            quad(v4Value)
-            return n
+            return quad(v4Value, at: n)
         }
         @inline(__always) func group(_ g: Int) -> UInt16 { UInt16(self.byte(2 * g)) << 8 | UInt16(self.byte(2 * g + 1)) }
         // The longest run of two or more zero groups (the first of equal runs) becomes "::".
