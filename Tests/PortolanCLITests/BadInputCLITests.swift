@@ -13,19 +13,28 @@ struct Captured {
 
 /// Runs portolan with standard output and error to files (read back as bytes, lossily decoded).
 func portolanCapture(_ args: [String]) throws -> Captured {
+    let r = try portolanRun(args, stdin: nil)
+    return Captured(status: r.status, out: r.text, err: r.err)
+}
+
+/// The one process runner of the CLI tests: standard input from `stdin` (a path; /dev/null when
+/// nil), standard output and error to temporary files read back after exit (a pipe could fill
+/// and block a process that writes more than the pipe holds before anyone reads it).
+func portolanRun(_ args: [String], stdin: String?) throws -> IORun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: portolanBinary)
     p.arguments = args
     let dir = FileManager.default.temporaryDirectory
     let tag = UInt64.random(in: 0...UInt64.max)
-    let outURL = dir.appendingPathComponent("portolan-bi-\(tag).out")
-    let errURL = dir.appendingPathComponent("portolan-bi-\(tag).err")
+    let outURL = dir.appendingPathComponent("portolan-run-\(tag).out")
+    let errURL = dir.appendingPathComponent("portolan-run-\(tag).err")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: outURL)
         try? FileManager.default.removeItem(at: errURL)
     }
+    p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin ?? "/dev/null"))
     p.standardOutput = try FileHandle(forWritingTo: outURL)
     p.standardError = try FileHandle(forWritingTo: errURL)
     var env = ProcessInfo.processInfo.environment
@@ -33,9 +42,8 @@ func portolanCapture(_ args: [String]) throws -> Captured {
     p.environment = env
     try p.run()
     p.waitUntilExit()
-    return Captured(status: p.terminationStatus,
-                    out: String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self),
-                    err: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+    return IORun(status: p.terminationStatus, out: (try? Data(contentsOf: outURL)) ?? Data(),
+                 err: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
 }
 
 func scratchDirectory() throws -> String {

@@ -18,38 +18,12 @@ struct IORun {
 }
 
 /// Runs portolan with standard input from `stdin` (a path; /dev/null when nil), standard output
-/// and error to files.
+/// and error to files; the process runner is `portolanCapture`'s.
 func portolanIO(_ args: [String], stdin: String? = nil) throws -> IORun {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = args
-    let dir = FileManager.default.temporaryDirectory
-    let tag = UInt64.random(in: 0...UInt64.max)
-    let outURL = dir.appendingPathComponent("portolan-op-\(tag).out")
-    let errURL = dir.appendingPathComponent("portolan-op-\(tag).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin ?? "/dev/null"))
-    p.standardOutput = try FileHandle(forWritingTo: outURL)
-    p.standardError = try FileHandle(forWritingTo: errURL)
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    p.environment = env
-    try p.run()
-    p.waitUntilExit()
-    return IORun(status: p.terminationStatus, out: (try? Data(contentsOf: outURL)) ?? Data(),
-                 err: String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self))
+    try portolanRun(args, stdin: stdin)
 }
 
-private func scratch() throws -> String {
-    let d = FileManager.default.temporaryDirectory.appendingPathComponent("portolan-op-\(UInt64.random(in: 0...UInt64.max))").path
-    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-    return d
-}
+private func scratch() throws -> String { try scratchDirectory() }
 
 @Suite(.enabled(if: binaryPresent, "build portolan first (swift build)"))
 struct NotACaptureTests {
