@@ -32,7 +32,110 @@ public enum SummaryTSV {
         }
     }
 
-    /// Writes into a buffer of `maxLine` bytes; `n` bytes written so far.
+    /// `portolan decode`'s per-frame work in one call: decodes a frame and formats its line into
+    /// a block the caller allocated once, handing the block to `OutputFile` when it fills. A frame
+    /// the decoder's fast path takes (Ethernet, at most one 802.1Q tag, IPv4/IPv6, TCP/UDP, no
+    /// tunnel: nearly every frame of a busy link) is formatted straight from its `FastFrame`, with
+    /// no `PacketSummary` reset and copy; its line is the one `appendLine` prints for
+    /// `decode`'s summary of it (`SummaryTSVTests` compares the two on every capture).
+    public struct Writer {
+        let decoder: PacketDecoder
+        let inner: Bool
+        let base: UnsafeMutablePointer<UInt8>
+        /// Bytes formatted and not yet handed to `out`; at most `limit + maxLine`.
+        var count = 0
+        let limit: Int
+        var summary = PacketSummary()
+        public var out: OutputFile
+        /// See `frameNumber`: "0" before frame 1.
+        var lastFrame: UInt64 = 0
+        var frameText: (UInt64, UInt64, UInt64) = (0x30, 0, 0)
+        var frameDigits = 1
+
+        /// `block` (at least 2 × `maxLine` bytes; 64 KiB and more write in large chunks) stays the
+        /// caller's and must outlive the writer.
+        public init(block: UnsafeMutableBufferPointer<UInt8>, decoder: PacketDecoder, inner: Bool, out: OutputFile) {
+            precondition(block.count >= 2 * maxLine)
+            base = block.baseAddress!
+            limit = block.count - maxLine
+            self.decoder = decoder
+            self.inner = inner
+            self.out = out
+        }
+
+        /// Decodes `bytes` (the frame `record` describes) and formats its line. Returns false once
+        /// a write has failed (`out.error`): the caller stops reading.
+        public mutating func frame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) -> Bool {
+            var c = Cursor(base + count)
+            let linkType = record.linkType
+            if linkType.rawValue == 1, let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: linkType),
+               !decoder.isVXLAN(f) {
+                frameNumber(record.frameNumber, &c)
+                c.fastLine(capturedLength: record.capturedLength, originalLength: record.originalLength, f)
+            } else {
+                decoder.decode(bytes, linkType: linkType, into: &summary)
+                frameNumber(record.frameNumber, &c)
+                c.line(linkType: linkType, capturedLength: record.capturedLength,
+                       originalLength: record.originalLength, summary: summary, inner: inner)
+            }
+            count &+= c.n
+            if _slowPath(count >= limit) { return handOver() }
+            return true
+        }
+
+        /// Writes out the formatted lines (straight from the block).
+        @inline(never)
+        mutating func handOver() -> Bool {
+            let n = count
+            count = 0
+            try? out.flush(then: UnsafeRawBufferPointer(start: base, count: n))
+            return out.error == nil
+        }
+
+        /// Writes out every formatted line (before an error message, and at the end).
+        public mutating func flush() throws(OutputError) {
+            let n = count
+            count = 0
+            try out.flush(then: UnsafeRawBufferPointer(start: base, count: n))
+        }
+
+        /// The frame number's digits, from the previous line's when it is the next number (every
+        /// frame without a filter): one added to the text, not the number formatted again.
+        @inline(__always)
+        mutating func frameNumber(_ frame: UInt64, _ c: inout Cursor) {
+            var text = frameText, digits = frameDigits
+            let next = frame == lastFrame &+ 1
+            withUnsafeMutableBytes(of: &text) { t in
+                if next {
+                    var i = digits &- 1
+                    while i >= 0 && t[i] == 0x39 { t[i] = 0x30; i &-= 1 }
+                    if i >= 0 {
+                        t[i] &+= 1
+                    } else {  // 99…9 + 1: a 1 and one more 0
+                        t[0] = 0x31
+                        t[digits] = 0x30
+                        digits &+= 1
+                    }
+                } else {
+                    var d = Cursor(t.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    d.decimal(frame)
+                    digits = d.n
+                }
+            }
+            let raw = UnsafeMutableRawPointer(c.p + c.n)
+            raw.storeBytes(of: text.0, as: UInt64.self)
+            raw.storeBytes(of: text.1, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: text.2, toByteOffset: 16, as: UInt64.self)
+            c.n &+= digits
+            frameText = text
+            frameDigits = digits
+            lastFrame = frame
+        }
+    }
+
+    /// Writes into a buffer of `maxLine` bytes; `n` bytes written so far. Stores may reach a few
+    /// bytes past the text (whole words of a table entry or a run of tabs); the next field
+    /// overwrites them, and `maxLine` leaves room beyond the longest line.
     struct Cursor {
         let p: UnsafeMutablePointer<UInt8>
         var n = 0
@@ -40,40 +143,169 @@ public enum SummaryTSV {
 
         @inline(__always) mutating func byte(_ b: UInt8) { p[n] = b; n &+= 1 }
         @inline(__always) mutating func tab() { byte(9) }
-        @inline(__always) mutating func tabs(_ k: Int) { for _ in 0..<k { byte(9) } }
+        /// `k` ≤ 16 tabs: two 8-byte stores.
+        @inline(__always) mutating func tabs(_ k: Int) {
+            let raw = UnsafeMutableRawPointer(p + n)
+            raw.storeBytes(of: 0x0909_0909_0909_0909 as UInt64, as: UInt64.self)
+            raw.storeBytes(of: 0x0909_0909_0909_0909 as UInt64, toByteOffset: 8, as: UInt64.self)
+            n &+= k
+        }
+        /// Up to 8 bytes of text in one store (little-endian: the first byte lowest), `k` of them kept.
+        @inline(__always) mutating func word(_ w: UInt64, _ k: Int) {
+            UnsafeMutableRawPointer(p + n).storeBytes(of: w.littleEndian, as: UInt64.self)
+            n &+= k
+        }
+
+        /// "00" … "99": two digits per load and store (a digit at a time cost ≈ 700 instructions a line).
+        @inline(__always) static var digitPairs: UnsafeRawPointer {
+            UnsafeRawPointer(("""
+                00010203040506070809101112131415161718192021222324\
+                25262728293031323334353637383940414243444546474849\
+                50515253545556575859606162636465666768697071727374\
+                75767778798081828384858687888990919293949596979899
+                """ as StaticString).utf8Start)
+        }
+
+        /// Digits `v` < 100 (two of them) at `at`.
+        @inline(__always) func pair(_ v: UInt64, at: Int) {
+            let d = Cursor.digitPairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self)
+            UnsafeMutableRawPointer(p + at).storeBytes(of: d, as: UInt16.self)
+        }
 
         @inline(__always) mutating func decimal(_ value: UInt64) {
-            if value < 10 {
-                byte(UInt8(truncatingIfNeeded: value) &+ 48)
+            if value < 100 {
+                if value < 10 { byte(UInt8(truncatingIfNeeded: value) &+ 48) } else { pair(value, at: n); n &+= 2 }
                 return
             }
-            var digits = 0
-            var v = value
-            while v > 0 { digits &+= 1; v /= 10 }
-            v = value
+            var digits: Int
+            if value < 10_000 {
+                digits = value < 1_000 ? 3 : 4
+            } else if value < 1_000_000 {
+                digits = value < 100_000 ? 5 : 6
+            } else {
+                digits = 7
+                var t = value / 10_000_000
+                while t > 0 { digits &+= 1; t /= 10 }
+            }
             var i = n &+ digits
             n = i
-            while v > 0 {
-                i &-= 1
-                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
+            var v = value
+            while v >= 100 {
+                let q = v / 100
+                i &-= 2
+                pair(v &- q &* 100, at: i)
+                v = q
             }
+            if v >= 10 {
+                pair(v, at: i &- 2)
+            } else {
+                p[i &- 1] = UInt8(truncatingIfNeeded: v) &+ 48
+            }
+        }
+
+        /// "0  1" … "2553": each octet's digits padded to three bytes, then its length as a digit.
+        @inline(__always) static var octetText: UnsafeRawPointer {
+            UnsafeRawPointer(("""
+                0  11  12  13  14  15  16  17  18  19  110 211 212 213 214 215 2\
+                16 217 218 219 220 221 222 223 224 225 226 227 228 229 230 231 2\
+                32 233 234 235 236 237 238 239 240 241 242 243 244 245 246 247 2\
+                48 249 250 251 252 253 254 255 256 257 258 259 260 261 262 263 2\
+                64 265 266 267 268 269 270 271 272 273 274 275 276 277 278 279 2\
+                80 281 282 283 284 285 286 287 288 289 290 291 292 293 294 295 2\
+                96 297 298 299 2100310131023103310431053106310731083109311031113\
+                1123113311431153116311731183119312031213122312331243125312631273\
+                1283129313031313132313331343135313631373138313931403141314231433\
+                1443145314631473148314931503151315231533154315531563157315831593\
+                1603161316231633164316531663167316831693170317131723173317431753\
+                1763177317831793180318131823183318431853186318731883189319031913\
+                1923193319431953196319731983199320032013202320332043205320632073\
+                2083209321032113212321332143215321632173218321932203221322232233\
+                2243225322632273228322932303231323232333234323532363237323832393\
+                2403241324232433244324532463247324832493250325132523253325432553
+                """ as StaticString).utf8Start)
+        }
+
+        /// A dotted quad: per octet one load and one store of its table entry, the dot after it.
+        @inline(__always) mutating func quad(_ v: UInt32) {
+            @inline(__always) func octet(_ o: UInt32) {
+                let t = Cursor.octetText.loadUnaligned(fromByteOffset: Int(o & 0xFF) &* 4, as: UInt32.self)
+                UnsafeMutableRawPointer(p + n).storeBytes(of: t, as: UInt32.self)
+                n &+= Int(truncatingIfNeeded: (t.littleEndian >> 24) &- 48)
+                p[n] = 0x2E
+                n &+= 1
+            }
+            octet(v >> 24); octet(v >> 16); octet(v >> 8); octet(v)
+            n &-= 1  // without the last dot
         }
 
         @inline(__always) mutating func address(_ a: IPAddress, _ version: UInt8) {
-            n &+= a.writeText(version: version, into: p + n)
+            if version == 4 { quad(a.v4Value) } else { n &+= a.writeText(version: version, into: p + n) }
         }
 
-        mutating func flags(_ f: UInt16) {
-            byte(UInt8(ascii: "0")); byte(UInt8(ascii: "x"))
-            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 8) & 0xF)))
-            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 4) & 0xF)))
-            byte(hexDigit(UInt8(truncatingIfNeeded: f & 0xF)))
+        @inline(__always) mutating func flags(_ f: UInt16) {
+            // "0x" and three hex digits (12 bits), stored as one word.
+            let d2 = UInt64(hexDigit(UInt8(truncatingIfNeeded: (f >> 8) & 0xF)))
+            let d1 = UInt64(hexDigit(UInt8(truncatingIfNeeded: (f >> 4) & 0xF)))
+            let d0 = UInt64(hexDigit(UInt8(truncatingIfNeeded: f & 0xF)))
+            word(0x7830 | d2 << 16 | d1 << 24 | d0 << 32, 5)
+        }
+
+        /// The line of a frame the fast path took, as `line` prints its summary: one IP header
+        /// (so `--inner` changes nothing), TCP or UDP ports, no ICMP, at most one VLAN tag.
+        @inline(__always)
+        mutating func fastLine(capturedLength: UInt32, originalLength: UInt32, _ f: FastFrame) {
+            // "\t1\t4\t" or "\t1\t6\t": the link type (Ethernet) and the IP version.
+            word(0x09_3409_3109 | UInt64(f.version == 4 ? 0 : 2) << 24, 5)
+            if f.version == 4 {
+                quad(f.source.v4Value); tab()
+                quad(f.destination.v4Value); tab()
+            } else {
+                n &+= f.source.writeText(version: 6, into: p + n); tab()
+                n &+= f.destination.writeText(version: 6, into: p + n); tab()
+            }
+            if f.proto == 6 { word(0x09_36, 2) } else if f.proto == 17 { word(0x09_3731, 3) } else {
+                decimal(UInt64(f.proto)); tab()
+            }
+            decimal(UInt64(f.sourcePort)); tab()
+            decimal(UInt64(f.destinationPort)); tab()
+            if f.proto == 6 { flags(f.tcpFlags) }
+            tabs(8)  // after the flags; ICMP type and code; the five quoted columns
+            lengths(capturedLength, originalLength)
+            if f.vlanCount != 0 { decimal(UInt64(f.vlan)) }
+            byte(10)
         }
 
         mutating func line(frame: UInt64, linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
                            summary s: PacketSummary, inner: Bool) {
-            decimal(frame); tab()
+            decimal(frame)
+            line(linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
+                 summary: s, inner: inner)
+        }
+
+        /// The caplen and origlen columns, each with its tab; a frame captured whole (the two
+        /// equal) copies the first one's text.
+        @inline(__always) mutating func lengths(_ captured: UInt32, _ original: UInt32) {
+            let start = n
+            decimal(UInt64(captured))
+            let k = n &- start
+            tab()
+            if original == captured {
+                // ≤ 10 digits: two 8-byte copies.
+                let raw = UnsafeMutableRawPointer(p)
+                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self), toByteOffset: n, as: UInt64.self)
+                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: start &+ 8, as: UInt64.self), toByteOffset: n &+ 8,
+                               as: UInt64.self)
+                n &+= k
+            } else {
+                decimal(UInt64(original))
+            }
+            tab()
+        }
+
+        /// The line after the frame number.
+        mutating func line(linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
+                           summary s: PacketSummary, inner: Bool) {
+            tab()
             decimal(UInt64(linkType.rawValue)); tab()
             let h = inner ? s.inner : s.outer
             if h.version != 0 {
@@ -113,8 +345,7 @@ public enum SummaryTSV {
             } else {
                 tabs(14)
             }
-            decimal(UInt64(capturedLength)); tab()
-            decimal(UInt64(originalLength)); tab()
+            lengths(capturedLength, originalLength)
             var written = 0
             for i in 0..<min(Int(s.vlanCount), 4) {
                 if written > 0 { byte(UInt8(ascii: ",")) }
@@ -135,7 +366,7 @@ public enum SummaryTSV {
 
     /// One number's decimal digits appended (tests check the formatting through this).
     public static func appendDecimal(_ value: UInt64, _ out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
             var c = Cursor(buf.baseAddress!)
             c.decimal(value)
             out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
@@ -149,6 +380,10 @@ public enum SummaryTSV {
     /// Dotted quad for IPv4; RFC 5952 for IPv6 (lower case, longest run of ≥ 2 zero groups
     /// compressed, first on ties; `::ffff:a.b.c.d` for IPv4-mapped): `IPAddress.writeText`.
     public static func appendAddress(_ a: IPAddress, version: UInt8, _ out: inout [UInt8]) {
-        a.withText(version: version) { out.append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maxTextLength + 8) { buf in
+            var c = Cursor(buf.baseAddress!)
+            c.address(a, version)
+            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
+        }
     }
 }
