@@ -45,38 +45,39 @@ public enum SummaryTSV {
         /// Bytes formatted and not yet handed to `out`; at most `limit + maxLine`.
         var count = 0
         let limit: Int
+        /// The previous frame number's digits (the last 32 bytes of the block) and their count;
+        /// see `frameNumber`. "0" before frame 1.
+        let frameText: UnsafeMutablePointer<UInt8>
+        var frameDigits = 1
+        var lastFrame: UInt64 = 0
         var summary = PacketSummary()
         public var out: OutputFile
-        /// See `frameNumber`: "0" before frame 1.
-        var lastFrame: UInt64 = 0
-        var frameText: (UInt64, UInt64, UInt64) = (0x30, 0, 0)
-        var frameDigits = 1
 
         /// `block` (at least 2 × `maxLine` bytes; 64 KiB and more write in large chunks) stays the
         /// caller's and must outlive the writer.
         public init(block: UnsafeMutableBufferPointer<UInt8>, decoder: PacketDecoder, inner: Bool, out: OutputFile) {
             precondition(block.count >= 2 * maxLine)
             base = block.baseAddress!
-            limit = block.count - maxLine
+            frameText = base + (block.count - 32)
+            frameText.initialize(repeating: 0, count: 32)
+            frameText[0] = 0x30
+            limit = block.count - 32 - maxLine
             self.decoder = decoder
             self.inner = inner
             self.out = out
         }
 
-        /// Decodes `bytes` (the frame `record` describes) and formats its line. Returns false once
-        /// a write has failed (`out.error`): the caller stops reading.
-        public mutating func frame(_ record: CaptureRecord, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        /// Decodes `bytes` (frame `number` of its file, as the capture record gives it) and formats
+        /// its line. Returns false once a write has failed (`out.error`): the caller stops reading.
+        public mutating func frame(_ number: UInt64, linkType: LinkType, capturedLength: UInt32,
+                                   originalLength: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
             var c = Cursor(base + count)
-            let linkType = record.linkType
-            if linkType.rawValue == 1, let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: linkType),
-               !decoder.isVXLAN(f) {
-                frameNumber(record.frameNumber, &c)
-                c.fastLine(capturedLength: record.capturedLength, originalLength: record.originalLength, f)
-            } else {
+            frameNumber(number, &c)
+            if !(linkType.rawValue == 1
+                 && c.fastLine(bytes, decoder, capturedLength: capturedLength, originalLength: originalLength)) {
                 decoder.decode(bytes, linkType: linkType, into: &summary)
-                frameNumber(record.frameNumber, &c)
-                c.line(linkType: linkType, capturedLength: record.capturedLength,
-                       originalLength: record.originalLength, summary: summary, inner: inner)
+                c.line(linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
+                       summary: summary, inner: inner)
             }
             count &+= c.n
             if _slowPath(count >= limit) { return handOver() }
@@ -103,32 +104,28 @@ public enum SummaryTSV {
         /// frame without a filter): one added to the text, not the number formatted again.
         @inline(__always)
         mutating func frameNumber(_ frame: UInt64, _ c: inout Cursor) {
-            var text = frameText, digits = frameDigits
-            let next = frame == lastFrame &+ 1
-            withUnsafeMutableBytes(of: &text) { t in
-                if next {
-                    var i = digits &- 1
-                    while i >= 0 && t[i] == 0x39 { t[i] = 0x30; i &-= 1 }
-                    if i >= 0 {
-                        t[i] &+= 1
-                    } else {  // 99…9 + 1: a 1 and one more 0
-                        t[0] = 0x31
-                        t[digits] = 0x30
-                        digits &+= 1
-                    }
-                } else {
-                    var d = Cursor(t.baseAddress!.assumingMemoryBound(to: UInt8.self))
-                    d.decimal(frame)
-                    digits = d.n
+            let t = frameText
+            if frame == lastFrame &+ 1 {
+                var i = frameDigits &- 1
+                while i >= 0 && t[i] == 0x39 { t[i] = 0x30; i &-= 1 }
+                if i >= 0 {
+                    t[i] &+= 1
+                } else {  // 99…9 + 1: a 1 and one more 0
+                    t[0] = 0x31
+                    t[frameDigits] = 0x30
+                    frameDigits &+= 1
                 }
+            } else {
+                var d = Cursor(t)
+                d.decimal(frame)
+                frameDigits = d.n
             }
-            let raw = UnsafeMutableRawPointer(c.p + c.n)
-            raw.storeBytes(of: text.0, as: UInt64.self)
-            raw.storeBytes(of: text.1, toByteOffset: 8, as: UInt64.self)
-            raw.storeBytes(of: text.2, toByteOffset: 16, as: UInt64.self)
-            c.n &+= digits
-            frameText = text
-            frameDigits = digits
+            // ≤ 20 digits: three 8-byte copies.
+            let from = UnsafeRawPointer(t), to = UnsafeMutableRawPointer(c.p + c.n)
+            to.storeBytes(of: from.load(as: UInt64.self), as: UInt64.self)
+            to.storeBytes(of: from.load(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            to.storeBytes(of: from.load(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+            c.n &+= frameDigits
             lastFrame = frame
         }
     }
@@ -203,6 +200,32 @@ public enum SummaryTSV {
             }
         }
 
+        /// `decimal` without a loop for the values a line mostly holds (< 100,000: ports, lengths,
+        /// VLAN ids): the digit pairs combined into one store.
+        @inline(__always) mutating func small(_ v: UInt32) {
+            @inline(__always) func pairText(_ x: UInt32) -> UInt32 {
+                UInt32(Cursor.digitPairs.loadUnaligned(fromByteOffset: Int(x) &* 2, as: UInt16.self))
+            }
+            let raw = UnsafeMutableRawPointer(p + n)
+            if v < 100 {
+                if v < 10 { byte(UInt8(truncatingIfNeeded: v) &+ 48) } else { pair(UInt64(v), at: n); n &+= 2 }
+            } else if v < 10_000 {
+                let hi = v / 100
+                let text = pairText(hi) | pairText(v &- hi &* 100) << 16  // "0hll" below 1,000
+                let three = v < 1_000
+                raw.storeBytes(of: (text >> (three ? 8 : 0)).littleEndian, as: UInt32.self)
+                n &+= three ? 3 : 4
+            } else if v < 100_000 {
+                let top = v / 10_000, rest = v &- top &* 10_000
+                let hi = rest / 100
+                let text = UInt64(top &+ 48) | UInt64(pairText(hi)) << 8 | UInt64(pairText(rest &- hi &* 100)) << 24
+                raw.storeBytes(of: text.littleEndian, as: UInt64.self)
+                n &+= 5
+            } else {
+                decimal(UInt64(v))
+            }
+        }
+
         /// "0  1" … "2553": each octet's digits padded to three bytes, then its length as a digit.
         @inline(__always) static var octetText: UnsafeRawPointer {
             UnsafeRawPointer(("""
@@ -250,10 +273,17 @@ public enum SummaryTSV {
             word(0x7830 | d2 << 16 | d1 << 24 | d0 << 32, 5)
         }
 
-        /// The line of a frame the fast path took, as `line` prints its summary: one IP header
-        /// (so `--inner` changes nothing), TCP or UDP ports, no ICMP, at most one VLAN tag.
-        @inline(__always)
-        mutating func fastLine(capturedLength: UInt32, originalLength: UInt32, _ f: FastFrame) {
+        /// The line (after the frame number) of a frame the decoder's fast path takes, as `line`
+        /// prints `decode`'s summary of it: one IP header (so `--inner` changes nothing), TCP or
+        /// UDP ports, no ICMP, at most one VLAN tag. The fields are used where they are read, so
+        /// what decode does not print (sequence numbers, lengths, TTL) is never loaded. Returns
+        /// false having written nothing for any other frame (then `decode` and `line`).
+        @inline(never)
+        mutating func fastLine(_ bytes: UnsafeRawBufferPointer, _ decoder: PacketDecoder,
+                               capturedLength: UInt32, originalLength: UInt32) -> Bool {
+            guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: .ethernet), !decoder.isVXLAN(f) else {
+                return false
+            }
             // "\t1\t4\t" or "\t1\t6\t": the link type (Ethernet) and the IP version.
             word(0x09_3409_3109 | UInt64(f.version == 4 ? 0 : 2) << 24, 5)
             if f.version == 4 {
@@ -263,16 +293,15 @@ public enum SummaryTSV {
                 n &+= f.source.writeText(version: 6, into: p + n); tab()
                 n &+= f.destination.writeText(version: 6, into: p + n); tab()
             }
-            if f.proto == 6 { word(0x09_36, 2) } else if f.proto == 17 { word(0x09_3731, 3) } else {
-                decimal(UInt64(f.proto)); tab()
-            }
-            decimal(UInt64(f.sourcePort)); tab()
-            decimal(UInt64(f.destinationPort)); tab()
+            if f.proto == 6 { word(0x09_36, 2) } else { word(0x09_3731, 3) }  // TCP or UDP only
+            small(UInt32(f.sourcePort)); tab()
+            small(UInt32(f.destinationPort)); tab()
             if f.proto == 6 { flags(f.tcpFlags) }
             tabs(8)  // after the flags; ICMP type and code; the five quoted columns
             lengths(capturedLength, originalLength)
-            if f.vlanCount != 0 { decimal(UInt64(f.vlan)) }
+            if f.vlanCount != 0 { small(UInt32(f.vlan)) }
             byte(10)
+            return true
         }
 
         mutating func line(frame: UInt64, linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
@@ -286,7 +315,7 @@ public enum SummaryTSV {
         /// equal) copies the first one's text.
         @inline(__always) mutating func lengths(_ captured: UInt32, _ original: UInt32) {
             let start = n
-            decimal(UInt64(captured))
+            small(captured)
             let k = n &- start
             tab()
             if original == captured {
@@ -297,7 +326,7 @@ public enum SummaryTSV {
                                as: UInt64.self)
                 n &+= k
             } else {
-                decimal(UInt64(original))
+                small(original)
             }
             tab()
         }

@@ -81,14 +81,16 @@ struct DecodeCommand: ParsableCommand {
                 var reader = try CaptureReader(path: path)
                 if everything {
                     while writing, let bytes = try reader.next(&record) {
-                        writing = writer.frame(record, bytes)
+                        writing = writer.frame(record.frameNumber, linkType: record.linkType, capturedLength: record.capturedLength,
+                                               originalLength: record.originalLength, bytes)
                     }
                 } else {
                     while writing && selection.remaining > 0, let bytes = try reader.next(&record) {
                         // Frames the filter rejects are skipped; the printed ones keep their frame numbers.
                         if !(selection.filter?.matches(record, bytes) ?? true) { continue }
                         selection.remaining &-= 1
-                        writing = writer.frame(record, bytes)
+                        writing = writer.frame(record.frameNumber, linkType: record.linkType, capturedLength: record.capturedLength,
+                                               originalLength: record.originalLength, bytes)
                     }
                 }
             } catch {

@@ -168,7 +168,10 @@ import Darwin
         let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: blockSize)
         defer { block.deallocate() }
         var writer = SummaryTSV.Writer(block: block, decoder: decoder, inner: inner, out: try OutputFile(path: path))
-        feed { writer.frame($0, $1) }
+        feed { r, bytes in
+            writer.frame(r.frameNumber, linkType: r.linkType, capturedLength: r.capturedLength,
+                         originalLength: r.originalLength, bytes)
+        }
         try writer.flush()
         try writer.out.close()
         return readWholeFile(path) ?? []
