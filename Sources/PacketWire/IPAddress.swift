@@ -105,15 +105,14 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         }
         // Each group's hex digits as one 4-byte word (the first digit lowest), leading zeros
         // dropped by a shift: ≤ 3 bytes stored past the text, the longest (39 bytes) stays well
-        // within `maxTextLength`.
-        var g = 0
-        while g < 8 {
+        // within `maxTextLength`. Unrolled over the eight groups (constant shifts, no loop).
+        @inline(__always) func emit(_ g: Int) {
             if g == bestStart {
                 out[n] = 0x3A; out[n &+ 1] = 0x3A
                 n &+= 2
-                g = bestEnd
-                continue
+                return
             }
+            if g > bestStart && g < bestEnd { return }  // inside the "::"
             if g != 0 && g != bestEnd { out[n] = 0x3A; n &+= 1 }
             let v = UInt32(truncatingIfNeeded: group(g))
             let nibbles = v == 0 ? 1 : (35 &- v.leadingZeroBitCount) >> 2  // 1…4 digits
@@ -125,8 +124,8 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             UnsafeMutableRawPointer(out + n).storeBytes(of: (text >> UInt32(32 &- 8 &* nibbles)).littleEndian,
                                                        as: UInt32.self)
             n &+= nibbles
-            g &+= 1
         }
+        emit(0); emit(1); emit(2); emit(3); emit(4); emit(5); emit(6); emit(7)
         return n
     }
 
