@@ -49,23 +49,31 @@ public enum SummaryTSV {
         /// see `frameNumber`. "0" before frame 1.
         let frameText: UnsafeMutablePointer<UInt8>
         var frameDigits = 1
+        /// IPv6 texts of the addresses seen last (`Cursor.v6`), 64 KiB of the block.
+        let addressCache: UnsafeMutableRawPointer
         var lastFrame: UInt64 = 0
         var summary = PacketSummary()
         public var out: OutputFile
 
-        /// `block` (at least 2 × `maxLine` bytes; 64 KiB and more write in large chunks) stays the
-        /// caller's and must outlive the writer.
+        /// `block` (at least `minimumBlock` bytes; its last 64 KiB hold the IPv6 address cache, the
+        /// rest the lines, written out in chunks of nearly that size) stays the caller's and must
+        /// outlive the writer.
         public init(block: UnsafeMutableBufferPointer<UInt8>, decoder: PacketDecoder, inner: Bool, out: OutputFile) {
-            precondition(block.count >= 2 * maxLine)
+            precondition(block.count >= Writer.minimumBlock)
             base = block.baseAddress!
             frameText = base + (block.count - 32)
             frameText.initialize(repeating: 0, count: 32)
             frameText[0] = 0x30
-            limit = block.count - 32 - maxLine
+            addressCache = UnsafeMutableRawPointer(frameText - Cursor.cacheBytes)
+            addressCache.initializeMemory(as: UInt8.self, repeating: 0, count: Cursor.cacheBytes)
+            limit = block.count - 32 - Cursor.cacheBytes - maxLine
             self.decoder = decoder
             self.inner = inner
             self.out = out
         }
+
+        /// The smallest block: the cache, the frame number and two lines.
+        public static var minimumBlock: Int { Cursor.cacheBytes + 32 + 2 * maxLine }
 
         /// Decodes `bytes` (frame `number` of its file, as the capture record gives it) and formats
         /// its line. Returns false once a write has failed (`out.error`): the caller stops reading.
@@ -74,7 +82,8 @@ public enum SummaryTSV {
             var c = Cursor(base + count)
             frameNumber(number, &c)
             if !(linkType.rawValue == 1
-                 && c.fastLine(bytes, decoder, capturedLength: capturedLength, originalLength: originalLength)) {
+                 && c.fastLine(bytes, decoder, addressCache, capturedLength: capturedLength,
+                             originalLength: originalLength)) {
                 decoder.decode(bytes, linkType: linkType, into: &summary)
                 c.line(linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
                        summary: summary, inner: inner)
@@ -122,9 +131,9 @@ public enum SummaryTSV {
             }
             // ≤ 20 digits: three 8-byte copies.
             let from = UnsafeRawPointer(t), to = UnsafeMutableRawPointer(c.p + c.n)
-            to.storeBytes(of: from.load(as: UInt64.self), as: UInt64.self)
-            to.storeBytes(of: from.load(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
-            to.storeBytes(of: from.load(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+            to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
             c.n &+= frameDigits
             lastFrame = frame
         }
@@ -273,6 +282,38 @@ public enum SummaryTSV {
             word(0x7830 | d2 << 16 | d1 << 24 | d0 << 32, 5)
         }
 
+        /// 1,024 entries of 64 bytes: the address (16 bytes), its text's length (8), the text (40:
+        /// an IPv6 text is at most 39 bytes).
+        static var cacheBytes: Int { 1024 * 64 }
+
+        /// An IPv6 address's text, copied from the cache when the address's entry holds it (a
+        /// capture repeats its addresses: ≈ 25 instructions instead of ≈ 270), else written by
+        /// `IPAddress.writeText` and kept in the entry. Direct-mapped by a multiplicative hash.
+        @inline(__always) mutating func v6(_ a: IPAddress, _ cache: UnsafeMutableRawPointer) {
+            let slot = Int(truncatingIfNeeded: ((a.high ^ a.low) &* 0x9E37_79B9_7F4A_7C15) >> 54)  // 0..<1024
+            let e = cache + slot &* 64
+            let to = UnsafeMutableRawPointer(p + n)
+            let length = e.loadUnaligned(fromByteOffset: 16, as: Int.self)
+            if length != 0 && e.loadUnaligned(as: UInt64.self) == a.high
+                && e.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == a.low {
+                for w in 0..<5 {
+                    to.storeBytes(of: e.loadUnaligned(fromByteOffset: 24 &+ 8 &* w, as: UInt64.self), toByteOffset: 8 &* w,
+                                  as: UInt64.self)
+                }
+                n &+= length
+            } else {
+                let k = a.writeText(version: 6, into: p + n)
+                e.storeBytes(of: a.high, as: UInt64.self)
+                e.storeBytes(of: a.low, toByteOffset: 8, as: UInt64.self)
+                e.storeBytes(of: k, toByteOffset: 16, as: Int.self)
+                for w in 0..<5 {
+                    e.storeBytes(of: to.loadUnaligned(fromByteOffset: 8 &* w, as: UInt64.self),
+                                 toByteOffset: 24 &+ 8 &* w, as: UInt64.self)
+                }
+                n &+= k
+            }
+        }
+
         /// The line (after the frame number) of a frame the decoder's fast path takes, as `line`
         /// prints `decode`'s summary of it: one IP header (so `--inner` changes nothing), TCP or
         /// UDP ports, no ICMP, at most one VLAN tag. The fields are used where they are read, so
@@ -280,6 +321,7 @@ public enum SummaryTSV {
         /// false having written nothing for any other frame (then `decode` and `line`).
         @inline(never)
         mutating func fastLine(_ bytes: UnsafeRawBufferPointer, _ decoder: PacketDecoder,
+                               _ cache: UnsafeMutableRawPointer,
                                capturedLength: UInt32, originalLength: UInt32) -> Bool {
             guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: .ethernet), !decoder.isVXLAN(f) else {
                 return false
@@ -290,8 +332,8 @@ public enum SummaryTSV {
                 quad(f.source.v4Value); tab()
                 quad(f.destination.v4Value); tab()
             } else {
-                n &+= f.source.writeText(version: 6, into: p + n); tab()
-                n &+= f.destination.writeText(version: 6, into: p + n); tab()
+                v6(f.source, cache); tab()
+                v6(f.destination, cache); tab()
             }
             if f.proto == 6 { word(0x09_36, 2) } else { word(0x09_3731, 3) }  // TCP or UDP only
             small(UInt32(f.sourcePort)); tab()

@@ -114,7 +114,7 @@ import Darwin
                         if !inner && decoder.fastFrame(bytes, linkType: record.linkType) != nil { fastFrames += 1 }
                     }
                 }
-                let got = try writerOutput(decoder: decoder, inner: inner, blockSize: 1024) { frame in
+                let got = try writerOutput(decoder: decoder, inner: inner, blockSize: SummaryTSV.Writer.minimumBlock + 1024) { frame in
                     guard var reader = try? CaptureReader(path: path) else { return }
                     while let bytes = try? reader.next(&record) { if !frame(record, bytes) { break } }
                 }
@@ -143,7 +143,7 @@ import Darwin
                                       originalLength: 1514, summary: s, inner: false, to: &want)
             }
         }
-        let got = try writerOutput(decoder: decoder, inner: false, blockSize: 4096) { write in
+        let got = try writerOutput(decoder: decoder, inner: false, blockSize: SummaryTSV.Writer.minimumBlock) { write in
             for n in numbers {
                 record.frameNumber = n
                 _ = frame.withUnsafeBytes { write(record, $0) }
@@ -151,6 +151,47 @@ import Darwin
         }
         #expect(String(decoding: got, as: UTF8.self) == String(decoding: want, as: UTF8.self))
         #expect(String(decoding: got, as: UTF8.self).hasPrefix("1\t1\t4\t192.0.2.1\t198.51.100.7\t17\t53\t33434\t"))
+    }
+
+    @Test func writerIPv6AddressCacheHitsAndEvictions() throws {
+        // 3,000 IPv6 frames over 2,000 addresses: repeats (cache hits), and more addresses than
+        // the cache's 1,024 entries (evictions, slot collisions); zero runs of every length.
+        var rng = SplitMix64(seed: 6)
+        let pool: [(UInt64, UInt64)] = (0..<2000).map { _ in
+            let mask: UInt64 = [0xFFFF_FFFF_FFFF_FFFF, 0xFFFF_0000_0000_FFFF, 0xFFFF_0000_0000_0000, 0][Int(rng.next() % 4)]
+            return (0xFD00_0000_0000_0000 | rng.next() & mask, rng.next() & [0xFFFF, 0xFFFF_FFFF, UInt64.max][Int(rng.next() % 3)])
+        }
+        var frames: [[UInt8]] = []
+        for _ in 0..<3000 {
+            let s = pool[Int(rng.next() % 2000)], d = pool[Int(rng.next() % 300)]
+            var f: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x86, 0xDD, 0x60, 0, 0, 0, 0, 12, 17, 64]
+            for v in [s.0, s.1, d.0, d.1] { f += (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) } }
+            f += [0x30, 0x39, 0x00, 0x35, 0, 12, 0, 0, 1, 2, 3, 4]
+            frames.append(f)
+        }
+        let decoder = PacketDecoder()
+        var want: [UInt8] = []
+        for (i, f) in frames.enumerated() {
+            f.withUnsafeBytes { raw in
+                var s = PacketSummary()
+                decoder.decode(raw, linkType: .ethernet, into: &s)
+                #expect(s.outer.version == 6 && decoder.fastFrame(raw, linkType: .ethernet) != nil)
+                SummaryTSV.appendLine(frame: UInt64(i + 1), linkType: .ethernet, capturedLength: UInt32(f.count),
+                                      originalLength: UInt32(f.count), summary: s, inner: false, to: &want)
+            }
+        }
+        let got = try writerOutput(decoder: decoder, inner: false, blockSize: SummaryTSV.Writer.minimumBlock + 4096) { write in
+            var record = CaptureRecord()
+            record.linkType = .ethernet
+            for (i, f) in frames.enumerated() {
+                record.frameNumber = UInt64(i + 1)
+                record.capturedLength = UInt32(f.count)
+                record.originalLength = UInt32(f.count)
+                _ = f.withUnsafeBytes { write(record, $0) }
+            }
+        }
+        #expect(got == want)
+        #expect(want.count > 3000 * 40)
     }
 
     /// IPv4 192.0.2.1 → 198.51.100.7, UDP 53 → 33434, 4 bytes of payload.
