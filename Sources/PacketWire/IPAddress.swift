@@ -87,40 +87,45 @@ public struct IPAddress: Hashable, Sendable, Comparable {
             for c in "::ffff:".utf8 { byte(c) }
             return quad(v4Value, at: n)
         }
-        @inline(__always) func group(_ g: Int) -> UInt16 { UInt16(self.byte(2 * g)) << 8 | UInt16(self.byte(2 * g + 1)) }
-        // The longest run of two or more zero groups (the first of equal runs) becomes "::".
-        var bestStart = -1, bestLen = 0, i = 0
-        while i < 8 {
-            if group(i) == 0 {
-                var j = i
-                while j < 8 && group(j) == 0 { j += 1 }
-                if j - i > bestLen { bestStart = i; bestLen = j - i }
-                i = j
-            } else {
-                i += 1
-            }
+        // Group g (0…7) is bits 112 - 16g … of high:low.
+        @inline(__always) func group(_ g: Int) -> UInt64 {
+            (g < 4 ? high >> UInt64(48 &- 16 &* g) : low >> UInt64(112 &- 16 &* g)) & 0xFFFF
         }
-        if bestLen < 2 { bestStart = -1 }
-        let hex: StaticString = "0123456789abcdef"
-        var g = 0
-        while g < 8 {
+        // Bit g set for each zero group; after k - 1 rounds of `runs &= runs >> 1`, bit g is set
+        // when groups g…g+k-1 are all zero, so the last non-zero round gives the longest run's
+        // length and its lowest bit the first such run (RFC 5952: the first of equal runs).
+        var zeros: UInt32 = 0
+        for g in 0..<8 where group(g) == 0 { zeros |= 1 << UInt32(g) }
+        var bestStart = 8, bestEnd = 8
+        if zeros & (zeros >> 1) != 0 {  // a run of two or more
+            var runs = zeros, length = 0, last = zeros
+            while runs != 0 { last = runs; length &+= 1; runs &= runs >> 1 }
+            bestStart = last.trailingZeroBitCount
+            bestEnd = bestStart &+ length
+        }
+        // Each group's hex digits as one 4-byte word (the first digit lowest), leading zeros
+        // dropped by a shift: ≤ 3 bytes stored past the text, the longest (39 bytes) stays well
+        // within `maxTextLength`. Unrolled over the eight groups (constant shifts, no loop).
+        @inline(__always) func emit(_ g: Int) {
             if g == bestStart {
-                byte(0x3A); byte(0x3A)
-                g += bestLen
-                continue
+                out[n] = 0x3A; out[n &+ 1] = 0x3A
+                n &+= 2
+                return
             }
-            if n > 0 && out[n - 1] != 0x3A { byte(0x3A) }
-            let v = group(g)
-            var started = false
-            for shift in stride(from: 12, through: 0, by: -4) {
-                let d = Int((v >> UInt16(shift)) & 0xF)
-                if d != 0 || started || shift == 0 {
-                    byte(hex.utf8Start[d])
-                    started = true
-                }
-            }
-            g += 1
+            if g > bestStart && g < bestEnd { return }  // inside the "::"
+            if g != 0 && g != bestEnd { out[n] = 0x3A; n &+= 1 }
+            let v = UInt32(truncatingIfNeeded: group(g))
+            let nibbles = v == 0 ? 1 : (35 &- v.leadingZeroBitCount) >> 2  // 1…4 digits
+            // Nibble 3 (the most significant) in byte 0 … nibble 0 in byte 3.
+            let spread = (v >> 12) & 0xF | (v >> 8 & 0xF) << 8 | (v >> 4 & 0xF) << 16 | (v & 0xF) << 24
+            // '0' + d, and 39 more ('a' - '9' - 1) where d > 9.
+            let letters = ((spread &+ 0x0606_0606) >> 4) & 0x0101_0101
+            let text = spread &+ 0x3030_3030 &+ letters &* 39
+            UnsafeMutableRawPointer(out + n).storeBytes(of: (text >> UInt32(32 &- 8 &* nibbles)).littleEndian,
+                                                       as: UInt32.self)
+            n &+= nibbles
         }
+        emit(0); emit(1); emit(2); emit(3); emit(4); emit(5); emit(6); emit(7)
         return n
     }
 

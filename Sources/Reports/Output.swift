@@ -131,6 +131,23 @@ public struct OutputFile: TextOutputStream {
         if let error { throw error }
     }
 
+    /// Writes `buffer`, then `bytes` straight from the caller's memory (decode's block of lines,
+    /// not copied into `buffer` first); throws the first failure, as `flush()` does.
+    public mutating func flush(then bytes: UnsafeRawBufferPointer) throws(OutputError) {
+        try flush()
+        var off = 0
+        while off < bytes.count && error == nil {
+            let n = systemWrite(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                error = OutputError(path: path, message: String(cString: strerror(errno)))
+            } else {
+                off += n
+            }
+        }
+        if let error { throw error }
+    }
+
     /// Flushes and closes (when opened here). A -o file is renamed onto its target only when
     /// every byte was written; otherwise the temporary file is removed.
     public mutating func close() throws(OutputError) {

@@ -32,7 +32,116 @@ public enum SummaryTSV {
         }
     }
 
-    /// Writes into a buffer of `maxLine` bytes; `n` bytes written so far.
+    /// `portolan decode`'s per-frame work in one call: decodes a frame and formats its line into
+    /// a block the caller allocated once, handing the block to `OutputFile` when it fills. A frame
+    /// the decoder's fast path takes (Ethernet, at most one 802.1Q tag, IPv4/IPv6, TCP/UDP, no
+    /// tunnel: nearly every frame of a busy link) is formatted straight from its `FastFrame`, with
+    /// no `PacketSummary` reset and copy; its line is the one `appendLine` prints for
+    /// `decode`'s summary of it (`SummaryTSVTests` compares the two on every capture).
+    public struct Writer {
+        let decoder: PacketDecoder
+        let inner: Bool
+        let base: UnsafeMutablePointer<UInt8>
+        /// Bytes formatted and not yet handed to `out`; at most `limit + maxLine`.
+        var count = 0
+        let limit: Int
+        /// The previous frame number's digits (the last 32 bytes of the block) and their count;
+        /// see `frameNumber`. "0" before frame 1.
+        let frameText: UnsafeMutablePointer<UInt8>
+        var frameDigits = 1
+        /// IPv6 texts of the addresses seen last (`Cursor.v6`), 64 KiB of the block.
+        let addressCache: UnsafeMutableRawPointer
+        var lastFrame: UInt64 = 0
+        var summary = PacketSummary()
+        public var out: OutputFile
+
+        /// `block` (at least `minimumBlock` bytes; its last 64 KiB hold the IPv6 address cache, the
+        /// rest the lines, written out in chunks of nearly that size) stays the caller's and must
+        /// outlive the writer.
+        public init(block: UnsafeMutableBufferPointer<UInt8>, decoder: PacketDecoder, inner: Bool, out: OutputFile) {
+            precondition(block.count >= Writer.minimumBlock)
+            base = block.baseAddress!
+            frameText = base + (block.count - 32)
+            frameText.initialize(repeating: 0, count: 32)
+            frameText[0] = 0x30
+            addressCache = UnsafeMutableRawPointer(frameText - Cursor.cacheBytes)
+            addressCache.initializeMemory(as: UInt8.self, repeating: 0, count: Cursor.cacheBytes)
+            limit = block.count - 32 - Cursor.cacheBytes - maxLine
+            self.decoder = decoder
+            self.inner = inner
+            self.out = out
+        }
+
+        /// The smallest block: the cache, the frame number and two lines.
+        public static var minimumBlock: Int { Cursor.cacheBytes + 32 + 2 * maxLine }
+
+        /// Decodes `bytes` (frame `number` of its file, as the capture record gives it) and formats
+        /// its line. Returns false once a write has failed (`out.error`): the caller stops reading.
+        public mutating func frame(_ number: UInt64, linkType: LinkType, capturedLength: UInt32,
+                                   originalLength: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+            var c = Cursor(base + count)
+            frameNumber(number, &c)
+            if !(linkType.rawValue == 1
+                 && c.fastLine(bytes, decoder, addressCache, capturedLength: capturedLength,
+                             originalLength: originalLength)) {
+                decoder.decode(bytes, linkType: linkType, into: &summary)
+                c.line(linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
+                       summary: summary, inner: inner)
+            }
+            count &+= c.n
+            if _slowPath(count >= limit) { return handOver() }
+            return true
+        }
+
+        /// Writes out the formatted lines (straight from the block).
+        @inline(never)
+        mutating func handOver() -> Bool {
+            let n = count
+            count = 0
+            try? out.flush(then: UnsafeRawBufferPointer(start: base, count: n))
+            return out.error == nil
+        }
+
+        /// Writes out every formatted line (before an error message, and at the end).
+        public mutating func flush() throws(OutputError) {
+            let n = count
+            count = 0
+            try out.flush(then: UnsafeRawBufferPointer(start: base, count: n))
+        }
+
+        /// The frame number's digits, from the previous line's when it is the next number (every
+        /// frame without a filter): one added to the text, not the number formatted again.
+        @inline(__always)
+        mutating func frameNumber(_ frame: UInt64, _ c: inout Cursor) {
+            let t = frameText
+            if frame == lastFrame &+ 1 {
+                var i = frameDigits &- 1
+                while i >= 0 && t[i] == 0x39 { t[i] = 0x30; i &-= 1 }
+                if i >= 0 {
+                    t[i] &+= 1
+                } else {  // 99…9 + 1: a 1 and one more 0
+                    t[0] = 0x31
+                    t[frameDigits] = 0x30
+                    frameDigits &+= 1
+                }
+            } else {
+                var d = Cursor(t)
+                d.decimal(frame)
+                frameDigits = d.n
+            }
+            // ≤ 20 digits: three 8-byte copies.
+            let from = UnsafeRawPointer(t), to = UnsafeMutableRawPointer(c.p + c.n)
+            to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+            c.n &+= frameDigits
+            lastFrame = frame
+        }
+    }
+
+    /// Writes into a buffer of `maxLine` bytes; `n` bytes written so far. Stores may reach a few
+    /// bytes past the text (whole words of a table entry or a run of tabs); the next field
+    /// overwrites them, and `maxLine` leaves room beyond the longest line.
     struct Cursor {
         let p: UnsafeMutablePointer<UInt8>
         var n = 0
@@ -40,40 +149,234 @@ public enum SummaryTSV {
 
         @inline(__always) mutating func byte(_ b: UInt8) { p[n] = b; n &+= 1 }
         @inline(__always) mutating func tab() { byte(9) }
-        @inline(__always) mutating func tabs(_ k: Int) { for _ in 0..<k { byte(9) } }
+        /// `k` ≤ 16 tabs: two 8-byte stores.
+        @inline(__always) mutating func tabs(_ k: Int) {
+            let raw = UnsafeMutableRawPointer(p + n)
+            raw.storeBytes(of: 0x0909_0909_0909_0909 as UInt64, as: UInt64.self)
+            raw.storeBytes(of: 0x0909_0909_0909_0909 as UInt64, toByteOffset: 8, as: UInt64.self)
+            n &+= k
+        }
+        /// Up to 8 bytes of text in one store (little-endian: the first byte lowest), `k` of them kept.
+        @inline(__always) mutating func word(_ w: UInt64, _ k: Int) {
+            UnsafeMutableRawPointer(p + n).storeBytes(of: w.littleEndian, as: UInt64.self)
+            n &+= k
+        }
+
+        /// "00" … "99": two digits per load and store (a digit at a time cost ≈ 700 instructions a line).
+        @inline(__always) static var digitPairs: UnsafeRawPointer {
+            UnsafeRawPointer(("""
+                00010203040506070809101112131415161718192021222324\
+                25262728293031323334353637383940414243444546474849\
+                50515253545556575859606162636465666768697071727374\
+                75767778798081828384858687888990919293949596979899
+                """ as StaticString).utf8Start)
+        }
+
+        /// Digits `v` < 100 (two of them) at `at`.
+        @inline(__always) func pair(_ v: UInt64, at: Int) {
+            let d = Cursor.digitPairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self)
+            UnsafeMutableRawPointer(p + at).storeBytes(of: d, as: UInt16.self)
+        }
 
         @inline(__always) mutating func decimal(_ value: UInt64) {
-            if value < 10 {
-                byte(UInt8(truncatingIfNeeded: value) &+ 48)
+            if value < 100 {
+                if value < 10 { byte(UInt8(truncatingIfNeeded: value) &+ 48) } else { pair(value, at: n); n &+= 2 }
                 return
             }
-            var digits = 0
-            var v = value
-            while v > 0 { digits &+= 1; v /= 10 }
-            v = value
+            var digits: Int
+            if value < 10_000 {
+                digits = value < 1_000 ? 3 : 4
+            } else if value < 1_000_000 {
+                digits = value < 100_000 ? 5 : 6
+            } else {
+                digits = 7
+                var t = value / 10_000_000
+                while t > 0 { digits &+= 1; t /= 10 }
+            }
             var i = n &+ digits
             n = i
-            while v > 0 {
-                i &-= 1
-                p[i] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
+            var v = value
+            while v >= 100 {
+                let q = v / 100
+                i &-= 2
+                pair(v &- q &* 100, at: i)
+                v = q
             }
+            if v >= 10 {
+                pair(v, at: i &- 2)
+            } else {
+                p[i &- 1] = UInt8(truncatingIfNeeded: v) &+ 48
+            }
+        }
+
+        /// `decimal` without a loop for the values a line mostly holds (< 100,000: ports, lengths,
+        /// VLAN ids): the digit pairs combined into one store.
+        @inline(__always) mutating func small(_ v: UInt32) {
+            @inline(__always) func pairText(_ x: UInt32) -> UInt32 {
+                UInt32(Cursor.digitPairs.loadUnaligned(fromByteOffset: Int(x) &* 2, as: UInt16.self))
+            }
+            let raw = UnsafeMutableRawPointer(p + n)
+            if v < 100 {
+                if v < 10 { byte(UInt8(truncatingIfNeeded: v) &+ 48) } else { pair(UInt64(v), at: n); n &+= 2 }
+            } else if v < 10_000 {
+                let hi = v / 100
+                let text = pairText(hi) | pairText(v &- hi &* 100) << 16  // "0hll" below 1,000
+                let three = v < 1_000
+                raw.storeBytes(of: (text >> (three ? 8 : 0)).littleEndian, as: UInt32.self)
+                n &+= three ? 3 : 4
+            } else if v < 100_000 {
+                let top = v / 10_000, rest = v &- top &* 10_000
+                let hi = rest / 100
+                let text = UInt64(top &+ 48) | UInt64(pairText(hi)) << 8 | UInt64(pairText(rest &- hi &* 100)) << 24
+                raw.storeBytes(of: text.littleEndian, as: UInt64.self)
+                n &+= 5
+            } else {
+                decimal(UInt64(v))
+            }
+        }
+
+        /// "0  1" … "2553": each octet's digits padded to three bytes, then its length as a digit.
+        @inline(__always) static var octetText: UnsafeRawPointer {
+            UnsafeRawPointer(("""
+                0  11  12  13  14  15  16  17  18  19  110 211 212 213 214 215 2\
+                16 217 218 219 220 221 222 223 224 225 226 227 228 229 230 231 2\
+                32 233 234 235 236 237 238 239 240 241 242 243 244 245 246 247 2\
+                48 249 250 251 252 253 254 255 256 257 258 259 260 261 262 263 2\
+                64 265 266 267 268 269 270 271 272 273 274 275 276 277 278 279 2\
+                80 281 282 283 284 285 286 287 288 289 290 291 292 293 294 295 2\
+                96 297 298 299 2100310131023103310431053106310731083109311031113\
+                1123113311431153116311731183119312031213122312331243125312631273\
+                1283129313031313132313331343135313631373138313931403141314231433\
+                1443145314631473148314931503151315231533154315531563157315831593\
+                1603161316231633164316531663167316831693170317131723173317431753\
+                1763177317831793180318131823183318431853186318731883189319031913\
+                1923193319431953196319731983199320032013202320332043205320632073\
+                2083209321032113212321332143215321632173218321932203221322232233\
+                2243225322632273228322932303231323232333234323532363237323832393\
+                2403241324232433244324532463247324832493250325132523253325432553
+                """ as StaticString).utf8Start)
+        }
+
+        /// A dotted quad: per octet one load and one store of its table entry, the dot after it.
+        @inline(__always) mutating func quad(_ v: UInt32) {
+            @inline(__always) func octet(_ o: UInt32) {
+                let t = Cursor.octetText.loadUnaligned(fromByteOffset: Int(o & 0xFF) &* 4, as: UInt32.self)
+                UnsafeMutableRawPointer(p + n).storeBytes(of: t, as: UInt32.self)
+                n &+= Int(truncatingIfNeeded: (t.littleEndian >> 24) &- 48)
+                p[n] = 0x2E
+                n &+= 1
+            }
+            octet(v >> 24); octet(v >> 16); octet(v >> 8); octet(v)
+            n &-= 1  // without the last dot
         }
 
         @inline(__always) mutating func address(_ a: IPAddress, _ version: UInt8) {
-            n &+= a.writeText(version: version, into: p + n)
+            if version == 4 { quad(a.v4Value) } else { n &+= a.writeText(version: version, into: p + n) }
         }
 
-        mutating func flags(_ f: UInt16) {
-            byte(UInt8(ascii: "0")); byte(UInt8(ascii: "x"))
-            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 8) & 0xF)))
-            byte(hexDigit(UInt8(truncatingIfNeeded: (f >> 4) & 0xF)))
-            byte(hexDigit(UInt8(truncatingIfNeeded: f & 0xF)))
+        @inline(__always) mutating func flags(_ f: UInt16) {
+            // "0x" and three hex digits (12 bits), stored as one word.
+            let d2 = UInt64(hexDigit(UInt8(truncatingIfNeeded: (f >> 8) & 0xF)))
+            let d1 = UInt64(hexDigit(UInt8(truncatingIfNeeded: (f >> 4) & 0xF)))
+            let d0 = UInt64(hexDigit(UInt8(truncatingIfNeeded: f & 0xF)))
+            word(0x7830 | d2 << 16 | d1 << 24 | d0 << 32, 5)
+        }
+
+        /// 1,024 entries of 64 bytes: the address (16 bytes), its text's length (8), the text (40:
+        /// an IPv6 text is at most 39 bytes).
+        static var cacheBytes: Int { 1024 * 64 }
+
+        /// An IPv6 address's text, copied from the cache when the address's entry holds it (a
+        /// capture repeats its addresses: ≈ 25 instructions instead of ≈ 270), else written by
+        /// `IPAddress.writeText` and kept in the entry. Direct-mapped by a multiplicative hash.
+        @inline(__always) mutating func v6(_ a: IPAddress, _ cache: UnsafeMutableRawPointer) {
+            let slot = Int(truncatingIfNeeded: ((a.high ^ a.low) &* 0x9E37_79B9_7F4A_7C15) >> 54)  // 0..<1024
+            let e = cache + slot &* 64
+            let to = UnsafeMutableRawPointer(p + n)
+            let length = e.loadUnaligned(fromByteOffset: 16, as: Int.self)
+            if length != 0 && e.loadUnaligned(as: UInt64.self) == a.high
+                && e.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == a.low {
+                for w in 0..<5 {
+                    to.storeBytes(of: e.loadUnaligned(fromByteOffset: 24 &+ 8 &* w, as: UInt64.self), toByteOffset: 8 &* w,
+                                  as: UInt64.self)
+                }
+                n &+= length
+            } else {
+                let k = a.writeText(version: 6, into: p + n)
+                e.storeBytes(of: a.high, as: UInt64.self)
+                e.storeBytes(of: a.low, toByteOffset: 8, as: UInt64.self)
+                e.storeBytes(of: k, toByteOffset: 16, as: Int.self)
+                for w in 0..<5 {
+                    e.storeBytes(of: to.loadUnaligned(fromByteOffset: 8 &* w, as: UInt64.self),
+                                 toByteOffset: 24 &+ 8 &* w, as: UInt64.self)
+                }
+                n &+= k
+            }
+        }
+
+        /// The line (after the frame number) of a frame the decoder's fast path takes, as `line`
+        /// prints `decode`'s summary of it: one IP header (so `--inner` changes nothing), TCP or
+        /// UDP ports, no ICMP, at most one VLAN tag. The fields are used where they are read, so
+        /// what decode does not print (sequence numbers, lengths, TTL) is never loaded. Returns
+        /// false having written nothing for any other frame (then `decode` and `line`).
+        @inline(never)
+        mutating func fastLine(_ bytes: UnsafeRawBufferPointer, _ decoder: PacketDecoder,
+                               _ cache: UnsafeMutableRawPointer,
+                               capturedLength: UInt32, originalLength: UInt32) -> Bool {
+            guard let f = PacketDecoder.fastFrameAnyPort(bytes, linkType: .ethernet), !decoder.isVXLAN(f) else {
+                return false
+            }
+            // "\t1\t4\t" or "\t1\t6\t": the link type (Ethernet) and the IP version.
+            word(0x09_3409_3109 | UInt64(f.version == 4 ? 0 : 2) << 24, 5)
+            if f.version == 4 {
+                quad(f.source.v4Value); tab()
+                quad(f.destination.v4Value); tab()
+            } else {
+                v6(f.source, cache); tab()
+                v6(f.destination, cache); tab()
+            }
+            if f.proto == 6 { word(0x09_36, 2) } else { word(0x09_3731, 3) }  // TCP or UDP only
+            small(UInt32(f.sourcePort)); tab()
+            small(UInt32(f.destinationPort)); tab()
+            if f.proto == 6 { flags(f.tcpFlags) }
+            tabs(8)  // after the flags; ICMP type and code; the five quoted columns
+            lengths(capturedLength, originalLength)
+            if f.vlanCount != 0 { small(UInt32(f.vlan)) }
+            byte(10)
+            return true
         }
 
         mutating func line(frame: UInt64, linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
                            summary s: PacketSummary, inner: Bool) {
-            decimal(frame); tab()
+            decimal(frame)
+            line(linkType: linkType, capturedLength: capturedLength, originalLength: originalLength,
+                 summary: s, inner: inner)
+        }
+
+        /// The caplen and origlen columns, each with its tab; a frame captured whole (the two
+        /// equal) copies the first one's text.
+        @inline(__always) mutating func lengths(_ captured: UInt32, _ original: UInt32) {
+            let start = n
+            small(captured)
+            let k = n &- start
+            tab()
+            if original == captured {
+                // ≤ 10 digits: two 8-byte copies.
+                let raw = UnsafeMutableRawPointer(p)
+                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self), toByteOffset: n, as: UInt64.self)
+                raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: start &+ 8, as: UInt64.self), toByteOffset: n &+ 8,
+                               as: UInt64.self)
+                n &+= k
+            } else {
+                small(original)
+            }
+            tab()
+        }
+
+        /// The line after the frame number.
+        mutating func line(linkType: LinkType, capturedLength: UInt32, originalLength: UInt32,
+                           summary s: PacketSummary, inner: Bool) {
+            tab()
             decimal(UInt64(linkType.rawValue)); tab()
             let h = inner ? s.inner : s.outer
             if h.version != 0 {
@@ -113,8 +416,7 @@ public enum SummaryTSV {
             } else {
                 tabs(14)
             }
-            decimal(UInt64(capturedLength)); tab()
-            decimal(UInt64(originalLength)); tab()
+            lengths(capturedLength, originalLength)
             var written = 0
             for i in 0..<min(Int(s.vlanCount), 4) {
                 if written > 0 { byte(UInt8(ascii: ",")) }
@@ -135,7 +437,7 @@ public enum SummaryTSV {
 
     /// One number's decimal digits appended (tests check the formatting through this).
     public static func appendDecimal(_ value: UInt64, _ out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
             var c = Cursor(buf.baseAddress!)
             c.decimal(value)
             out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
@@ -149,6 +451,10 @@ public enum SummaryTSV {
     /// Dotted quad for IPv4; RFC 5952 for IPv6 (lower case, longest run of ≥ 2 zero groups
     /// compressed, first on ties; `::ffff:a.b.c.d` for IPv4-mapped): `IPAddress.writeText`.
     public static func appendAddress(_ a: IPAddress, version: UInt8, _ out: inout [UInt8]) {
-        a.withText(version: version) { out.append(contentsOf: $0) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maxTextLength + 8) { buf in
+            var c = Cursor(buf.baseAddress!)
+            c.address(a, version)
+            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress, count: c.n))
+        }
     }
 }

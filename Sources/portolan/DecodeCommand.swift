@@ -67,33 +67,39 @@ struct DecodeCommand: ParsableCommand {
         var out = OutputFile.standardOutput
         if header { out.write(SummaryTSV.headerLine) }
         var failed = false
-        // Read once: a property wrapper's getter costs hundreds of instructions per packet.
-        let innermost = inner
+        // Lines are formatted into one block allocated here, written out when it fills.
+        let block = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 18)
+        defer { block.deallocate() }
+        // `inner` read once: a property wrapper's getter costs hundreds of instructions per packet.
+        var writer = SummaryTSV.Writer(block: block, decoder: decoder, inner: inner, out: out)
+        // Without a filter or -c (decided once) the loop checks nothing per frame.
+        let everything = selection.isEverything
         var record = CaptureRecord()
-        var summary = PacketSummary()
-        for path in files {
+        var writing = true
+        for path in files where writing {
             do {
                 var reader = try CaptureReader(path: path)
-                while selection.remaining > 0, let bytes = try reader.next(&record) {
-                    // Frames the filter rejects are skipped; the printed ones keep their frame numbers.
-                    if !(selection.filter?.matches(record, bytes) ?? true) { continue }
-                    selection.remaining &-= 1
-                    decoder.decode(bytes, linkType: record.linkType, into: &summary)
-                    SummaryTSV.appendLine(
-                        frame: record.frameNumber, linkType: record.linkType,
-                        capturedLength: record.capturedLength, originalLength: record.originalLength,
-                        summary: summary, inner: innermost, to: &out.buffer)
-                    out.flushIfFull()
-                    if out.error != nil { break }
+                if everything {
+                    while writing, let bytes = try reader.next(&record) {
+                        writing = writer.frame(record.frameNumber, linkType: record.linkType, capturedLength: record.capturedLength,
+                                               originalLength: record.originalLength, bytes)
+                    }
+                } else {
+                    while writing && selection.remaining > 0, let bytes = try reader.next(&record) {
+                        // Frames the filter rejects are skipped; the printed ones keep their frame numbers.
+                        if !(selection.filter?.matches(record, bytes) ?? true) { continue }
+                        selection.remaining &-= 1
+                        writing = writer.frame(record.frameNumber, linkType: record.linkType, capturedLength: record.capturedLength,
+                                               originalLength: record.originalLength, bytes)
+                    }
                 }
             } catch {
-                try? out.flush()
+                try? writer.flush()
                 OutputFile.printError("portolan decode: \(error)")
                 failed = true
             }
-            if out.error != nil { break }
         }
-        do { try out.flush() } catch {
+        do { try writer.flush() } catch {
             OutputFile.printError("portolan decode: \(error)")
             failed = true
         }
