@@ -562,36 +562,67 @@ func clip(_ s: String, _ n: Int, ascii: Bool = false) -> String {
 /// sanitised, so no other ESC reaches here) take no column, and a cut coloured line is reset.
 /// With `ascii`, → … — (and the table's only other non-ASCII symbols) become -> ... -.
 public func fitLines(_ text: String, width limit: Int, ascii: Bool) -> String {
+    // Most lines fit as they are (fewer bytes than columns: a Character is at least one byte) and
+    // need no ASCII replacement: copied as bytes, one line at a time, and only the others go
+    // through `fitLine`. A CR anywhere (CR LF is one Character, so a line break the split below
+    // would not make) sends the whole text the Character way.
+    var text = text
+    let fast: String? = text.withUTF8 { b in
+        if b.contains(0x0D) { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count + 64)
+        var start = 0
+        while start <= b.count {
+            var end = start
+            var high = false
+            while end < b.count && b[end] != 0x0A {
+                high = high || b[end] >= 0x80
+                end += 1
+            }
+            if start > 0 { out.append(0x0A) }
+            let line = UnsafeBufferPointer(rebasing: b[start..<end])
+            if (limit <= 0 || line.count <= limit) && !(ascii && high) {
+                out.append(contentsOf: line)
+            } else {
+                out.append(contentsOf: fitLine(String(decoding: line, as: UTF8.self), limit, ascii).utf8)
+            }
+            start = end + 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    if let fast { return fast }
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
         if line.offset > 0 { out += "\n" }
-        var l = String(line.element)
-        if ascii, l.utf8.contains(where: { $0 >= 0x80 }) {
-            l = l.replacingAll("→", "->").replacingAll("…", "...").replacingAll("—", "-").replacingAll("×", "x")
-        }
-        let coloured = l.utf8.contains(0x1B)
-        guard limit > 0, (coloured ? visibleWidth(l) : width(l)) > limit else {
-            out += l
-            continue
-        }
-        var visible = 0
-        var inEscape = false
-        let keep = limit - (ascii ? 3 : 1)
-        var cut = ""
-        for c in l {
-            if inEscape || c == "\u{1B}" {
-                inEscape = c != "m"
-                cut.append(c)
-                continue
-            }
-            if visible == keep { break }
-            cut.append(c)
-            visible += 1
-        }
-        out += cut + (ascii ? "..." : "…") + (coloured ? "\u{1B}[0m" : "")
+        out += fitLine(String(line.element), limit, ascii)
     }
     return out
+}
+
+/// One line of `fitLines`, cut to `limit` columns.
+func fitLine(_ line: String, _ limit: Int, _ ascii: Bool) -> String {
+    var l = line
+    if ascii, l.utf8.contains(where: { $0 >= 0x80 }) {
+        l = l.replacingAll("→", "->").replacingAll("…", "...").replacingAll("—", "-").replacingAll("×", "x")
+    }
+    let coloured = l.utf8.contains(0x1B)
+    guard limit > 0, (coloured ? visibleWidth(l) : width(l)) > limit else { return l }
+    var visible = 0
+    var inEscape = false
+    let keep = limit - (ascii ? 3 : 1)
+    var cut = ""
+    for c in l {
+        if inEscape || c == "\u{1B}" {
+            inEscape = c != "m"
+            cut.append(c)
+            continue
+        }
+        if visible == keep { break }
+        cut.append(c)
+        visible += 1
+    }
+    return cut + (ascii ? "..." : "…") + (coloured ? "\u{1B}[0m" : "")
 }
 
 /// Characters of `s` outside ANSI `ESC [ … m` sequences.
