@@ -422,6 +422,9 @@ struct ProblemGroup {
     var flows: Int
     /// The first flows (the first is the group's evidence).
     var examples: [FlowRecord]
+    /// From summaries (`TableSummary.add(_:record:)`): the positions of the first flows in the
+    /// stream, whose records `TableSummary.resolveExamples` builds for the groups printed only.
+    var positions: [Int] = []
 }
 
 /// What the table needs from the flows, gathered one flow at a time: rows per component, counts
@@ -441,18 +444,44 @@ public struct TableSummary {
     /// the role bits of the summary path.
     var roleListIDs: [[String]: UInt64] = [:]
     let examples: Int
+    /// Groups listed per verdict (`writeProblems`).
+    let groupLimit: Int
     var hosts = RowHostSet()
     public private(set) var flowCount = 0
 
     public init(options: ReportOptions = ReportOptions()) {
         limit = options.maxFlowsPerVerdict
         examples = options.all ? Int.max : options.examplesPerGroup
+        groupLimit = options.all ? Int.max : options.maxFlowsPerVerdict
     }
 
     /// The groups of a verdict, most flows first (first seen first on ties).
     func groups(of v: Verdict) -> [ProblemGroup] {
-        problemGroups.filter { $0.key.verdict == UInt8(v.rank) }.enumerated()
-            .sorted { ($1.element.flows, $0.offset) < ($0.element.flows, $1.offset) }.map(\.element)
+        groupIndices(of: v).map { problemGroups[$0] }
+    }
+
+    /// `groups(of:)` as indices into `problemGroups`.
+    func groupIndices(of v: Verdict) -> [Int] {
+        problemGroups.indices.filter { problemGroups[$0].key.verdict == UInt8(v.rank) }
+            .sorted { (problemGroups[$1].flows, $0) < (problemGroups[$0].flows, $1) }
+    }
+
+    /// Builds the example records of the groups the report lists (`writeProblems`: the first
+    /// `groupLimit` of each verdict) from the positions `add(_:record:)` kept: `build` gets them
+    /// ascending and returns their records in that order (`FlowAnalyzer.flowRecords(at:)`). A
+    /// record costs ≈ 6,400 instructions; most groups of a large capture are not listed.
+    public mutating func resolveExamples(_ build: ([Int]) -> [FlowRecord]) {
+        var wanted: [(group: Int, position: Int)] = []
+        for v in Verdict.allCases where v != .expected {
+            for g in groupIndices(of: v).prefix(groupLimit) {
+                for p in problemGroups[g].positions { wanted.append((g, p)) }
+            }
+        }
+        for g in problemGroups.indices { problemGroups[g].positions = [] }
+        guard !wanted.isEmpty else { return }
+        wanted.sort { $0.position < $1.position }
+        let records = build(wanted.map(\.position))
+        for (w, r) in zip(wanted, records) { problemGroups[w.group].examples.append(r) }
     }
 
     public var problemCount: Int { flowCount - verdictCounts[Verdict.expected.rank] }
@@ -467,15 +496,19 @@ public struct TableSummary {
                 roleListIDs[f.serverRoles] = roles
             }
         }
-        count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
-              bytes: f.clientBytes + f.serverBytes, verdict: f.verdict, proto: f.proto.rawValue, port: f.serverPort,
-              roles: roles) { f }
+        if let g = count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
+                         bytes: f.clientBytes + f.serverBytes, verdict: f.verdict, proto: f.proto.rawValue,
+                         port: f.serverPort, roles: roles) {
+            problemGroups[g].examples.append(f)
+        }
     }
 
     /// The same from a flow's summary (`FlowAnalyzer.snapshot(streamingSummaries:)`): rows are
-    /// found by entry id, and `record` is called only for the first flow of a component and for
-    /// the problem flows listed.
+    /// found by entry id, and `record` is called only for the first flow of a component. A problem
+    /// group keeps its first flows' positions in the stream: call `resolveExamples` before
+    /// writing the table.
     public mutating func add(_ f: FlowSummary, record: () -> FlowRecord) {
+        let position = flowCount
         let slot = Int(f.componentID) + 1
         if slot >= rowOfComponent.count {
             rowOfComponent += [Int32](repeating: 0, count: slot + 16 - rowOfComponent.count)
@@ -491,8 +524,11 @@ public struct TableSummary {
             }
             rowOfComponent[slot] = Int32(i + 1)
         }
-        count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes, verdict: f.verdict,
-              proto: f.id.proto.rawValue, port: f.id.serverPort, roles: f.serverRoleBits, record: record)
+        if let g = count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes,
+                         verdict: f.verdict, proto: f.id.proto.rawValue, port: f.id.serverPort,
+                         roles: f.serverRoleBits) {
+            problemGroups[g].positions.append(position)
+        }
     }
 
     mutating func row(_ key: String, component: String?, catalogID: String?) -> Int {
@@ -503,8 +539,10 @@ public struct TableSummary {
         return i
     }
 
+    /// Counts a flow in row `i` and, for a problem flow, its group; returns the group when the
+    /// flow is one of its first `examples`.
     mutating func count(_ i: Int, client: IPAddress, server: IPAddress, packets: UInt64, bytes: UInt64,
-                        verdict: Verdict, proto: UInt8, port: UInt16, roles: UInt64, record: () -> FlowRecord) {
+                        verdict: Verdict, proto: UInt8, port: UInt16, roles: UInt64) -> Int? {
         flowCount += 1
         rows[i].flows += 1
         rows[i].packets += packets
@@ -518,12 +556,14 @@ public struct TableSummary {
             let key = ProblemGroup.Key(verdict: UInt8(r), proto: proto, port: port, row: Int32(i), roles: roles)
             if let g = groupIndex[key] {
                 problemGroups[g].flows += 1
-                if problemGroups[g].examples.count < examples { problemGroups[g].examples.append(record()) }
-            } else {
-                groupIndex[key] = problemGroups.count
-                problemGroups.append(ProblemGroup(key: key, flows: 1, examples: [record()]))
+                let kept = problemGroups[g].examples.count + problemGroups[g].positions.count
+                return kept < examples ? g : nil
             }
+            groupIndex[key] = problemGroups.count
+            problemGroups.append(ProblemGroup(key: key, flows: 1, examples: []))
+            return problemGroups.count - 1
         }
+        return nil
     }
 }
 
@@ -767,6 +807,7 @@ enum TableFormat: FormatWriter {
             summary.add(f, record: record)
             if f.verdictBits & failBits != 0 { failed = true }
         })
+        summary.resolveExamples { analyzer.flowRecords(at: $0) }
         writeTable(snapshot, summary: summary, options: options, to: &out)
         return failed
     }
