@@ -66,6 +66,8 @@ extension FlowAnalyzer {
 
     /// A frame in exactly one flow (the one at `pos`), outside any tunnel, from the source being
     /// read: what `ingest` and `update` do for such a frame, the frame's accounting then the flow's.
+    /// Transparent, as `countPacket`: with `@inline(__always)` each was called out of line from the
+    /// read loop (not honoured across modules; PERFORMANCE.md, issue 12 second half).
     @usableFromInline @_transparent
     mutating func oneFlowFrame(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
                                seg: TCPSegment, _ record: CaptureRecord) {
