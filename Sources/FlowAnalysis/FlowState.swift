@@ -489,6 +489,64 @@ extension Vantage {
     /// (`DataSent`).
     @inlinable @inline(__always)
     mutating func segment(fromOrig: Bool, flags: UInt16, payload: UInt32, frame: UInt64, seg: TCPSegment) -> UInt8 {
+        // Most packets of a connection are in order: tested and applied inline (`inOrder`), the
+        // rest out of line, so this part stays small enough to inline into the read loop.
+        let letter = fromOrig
+            ? Vantage.inOrder(&orig, &resp, flags: flags, payload: payload, seg: seg)
+            : Vantage.inOrder(&resp, &orig, flags: flags, payload: payload, seg: seg)
+        if _fastPath(letter != Vantage.declined) {
+            // `tcp`'s only work for such a segment: its letter, D or A, the first time.
+            if letter != 0 { history(letter == 1 << 3 ? UInt8(ascii: "D") : UInt8(ascii: "A"), bit: letter, fromOrig: fromOrig) }
+            return 0
+        }
+        return segmentFull(fromOrig: fromOrig, flags: flags, payload: payload, frame: frame, seg: seg)
+    }
+
+    /// `inOrder`: the segment needs the full steps (`segmentFull`).
+    @usableFromInline static let declined: UInt16 = 0xFFFF
+
+    /// The common TCP segment, sent by `ep`: no SYN/FIN/RST, a window, both endpoints past
+    /// inactive (the peer only matters when the segment acknowledges) and the sender not reset,
+    /// data beyond what it sent before (no retransmission), an acknowledgement not beyond what was
+    /// seen of the peer's stream (no gap), and data that continues the sender's stream without a
+    /// hole. Then `segmentFull` would only add the flags to the sender's, move its last and
+    /// contiguous sequence numbers and record the history letter (D with data, else A with an
+    /// ACK): done here but the letter, whose bit it returns (0 for none). `declined`, with nothing
+    /// changed, for any other segment.
+    @inlinable @inline(__always)
+    static func inOrder(_ ep: inout SideCounters, _ peer: inout SideCounters, flags: UInt16, payload: UInt32,
+                        seg: TCPSegment) -> UInt16 {
+        let ack = flags & TCPFlag.ack != 0
+        // Not inactive (0) nor reset (6): one unsigned comparison.
+        guard flags & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) == 0, seg.window != 0,
+              ep.state.rawValue &- 1 < EndpointState.reset.rawValue &- 1 else { return declined }
+        if ack {
+            guard peer.state != .inactive else { return declined }
+            var a = seg.ack
+            if _slowPath(peer.seqBits & SeqBits.fin != 0) && seqDelta(a, peer.seqFin) >= 0 { a = peer.seqFin &- 1 }
+            guard seqDelta(a, peer.seqContig) <= 0 else { return declined }
+        }
+        let end = seg.seq &+ payload
+        if payload == 0 {
+            if seqDelta(end, ep.seqLast) > 0 { ep.seqLast = end }
+        } else {
+            guard seqDelta(end, ep.seqLast) > 0 else { return declined }
+            if seg.complete && ep.seqBits & SeqBits.own != 0 && seqDelta(seg.seq, ep.seqStart) > 0
+                && seqDelta(end, ep.seqContig) > 0 {
+                guard seqDelta(seg.seq, ep.seqContig) <= 0, ep.seqBits & SeqBits.outOfOrder == 0 else {
+                    return declined
+                }
+                ep.seqContig = end
+            }
+            ep.seqLast = end
+        }
+        ep.flags |= flags
+        return payload > 0 ? 1 << 3 : ack ? 1 << 2 : 0
+    }
+
+    /// Every step of `segment` (see there), out of line: the packets `inOrder` declines.
+    @usableFromInline @inline(never)
+    mutating func segmentFull(fromOrig: Bool, flags: UInt16, payload: UInt32, frame: UInt64, seg: TCPSegment) -> UInt8 {
         var raw: UInt8 = 0
         let w: Bool, t: Bool
         if fromOrig {

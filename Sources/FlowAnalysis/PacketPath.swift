@@ -66,7 +66,9 @@ extension FlowAnalyzer {
 
     /// A frame in exactly one flow (the one at `pos`), outside any tunnel, from the source being
     /// read: what `ingest` and `update` do for such a frame, the frame's accounting then the flow's.
-    @inlinable @inline(__always)
+    /// Transparent, as `countPacket`: with `@inline(__always)` each was called out of line from the
+    /// read loop (not honoured across modules; PERFORMANCE.md, issue 12 second half).
+    @usableFromInline @_transparent
     mutating func oneFlowFrame(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
                                seg: TCPSegment, _ record: CaptureRecord) {
         counters.oneFlowFrame(source: record.sourceIndex, wire: record.originalLength, captured: record.capturedLength)
@@ -76,7 +78,7 @@ extension FlowAnalyzer {
 
     /// Counts one packet in the flow at `pos` (sent by endpoint A when `fromA`) and logs it for a
     /// continuation part: the one update of a flow per packet, whichever path the frame took.
-    @inlinable @inline(__always)
+    @usableFromInline @_transparent
     mutating func countPacket(_ pos: Int, fromA: Bool, proto: UInt8, payload: UInt32, flags: UInt16, hasFlags: Bool,
                               seg: TCPSegment, _ record: CaptureRecord) {
         // A SYN on a closed connection, or with another initial sequence number, starts a new one

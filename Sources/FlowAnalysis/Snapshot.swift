@@ -75,6 +75,24 @@ extension FlowAnalyzer {
         return out
     }
 
+    /// The records of the flows at `positions` (ascending) of the creation order the streaming
+    /// snapshots follow: for a report that picks the few flows it prints after counting them all
+    /// (the table's problem groups, `TableSummary.resolveExamples`).
+    public func flowRecords(at positions: [Int]) -> [FlowRecord] {
+        if !oneSidedKnown { return withOneSidedSources().flowRecords(at: positions) }
+        var out: [FlowRecord] = []
+        out.reserveCapacity(positions.count)
+        var i = 0, next = 0
+        forEachFlowState { key, s in
+            if next < positions.count && positions[next] == i {
+                out.append(record(key: key, state: s))
+                next += 1
+            }
+            i += 1
+        }
+        return out
+    }
+
     /// Calls `body` with each flow, classified, in creation order, one record at a time (a JSON
     /// Lines or CSV writer never holds millions of records at once).
     public func forEachFlow(_ body: (FlowRecord) throws -> Void) rethrows {

@@ -409,6 +409,60 @@ struct RowHostSet {
     }
 }
 
+/// `ProblemGroup.Key` → index in `TableSummary.problemGroups`, open addressing with the
+/// multiply–xorshift hash of `RowHostSet`: a Dictionary with SipHash was ≈ 2,300 instructions an
+/// insert and ≈ 390 a lookup, once per problem flow.
+struct GroupIndex {
+    struct Slot {
+        /// verdict, protocol, port and row + 1 packed (0: empty), and the roles.
+        var packed: UInt64 = 0
+        var roles: UInt64 = 0
+        var index: Int32 = 0
+    }
+
+    var slots: [Slot] = []
+    private(set) var count = 0
+
+    static func pack(_ k: ProblemGroup.Key) -> UInt64 {
+        UInt64(k.verdict) << 56 | UInt64(k.proto) << 48 | UInt64(k.port) << 32 | UInt64(UInt32(bitPattern: k.row &+ 1))
+    }
+
+    @inline(__always) static func hash(_ packed: UInt64, _ roles: UInt64) -> Int {
+        var z = packed ^ (roles &* 0x9E37_79B9_7F4A_7C15)
+        z ^= z >> 29
+        z = z &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: z ^ (z >> 32))
+    }
+
+    /// The index of `key`; when absent, `key` is added with index `next`, which is returned.
+    mutating func find(_ key: ProblemGroup.Key, next: Int) -> Int {
+        if (count + 1) * 2 > slots.count { grow() }
+        let packed = GroupIndex.pack(key)
+        let mask = slots.count - 1
+        var i = GroupIndex.hash(packed, key.roles) & mask
+        while true {
+            let e = slots[i]
+            if e.packed == 0 { break }
+            if e.packed == packed && e.roles == key.roles { return Int(e.index) }
+            i = (i + 1) & mask
+        }
+        slots[i] = Slot(packed: packed, roles: key.roles, index: Int32(next))
+        count += 1
+        return next
+    }
+
+    mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.isEmpty ? 64 : old.count * 4)
+        let mask = slots.count - 1
+        for e in old where e.packed != 0 {
+            var i = GroupIndex.hash(e.packed, e.roles) & mask
+            while slots[i].packed != 0 { i = (i + 1) & mask }
+            slots[i] = e
+        }
+    }
+}
+
 /// Problem flows of one verdict with one protocol and server port, component and server roles.
 struct ProblemGroup {
     struct Key: Hashable {
@@ -422,6 +476,9 @@ struct ProblemGroup {
     var flows: Int
     /// The first flows (the first is the group's evidence).
     var examples: [FlowRecord]
+    /// From summaries (`TableSummary.add(_:record:)`): the positions of the first flows in the
+    /// stream, whose records `TableSummary.resolveExamples` builds for the groups printed only.
+    var positions: [Int] = []
 }
 
 /// What the table needs from the flows, gathered one flow at a time: rows per component, counts
@@ -436,23 +493,49 @@ public struct TableSummary {
     var verdictCounts = [Int](repeating: 0, count: Verdict.allCases.count)
     /// Problem flows by (verdict, protocol, server port, component row, server roles).
     var problemGroups: [ProblemGroup] = []
-    var groupIndex: [ProblemGroup.Key: Int] = [:]
+    var groupIndex = GroupIndex()
     /// Server role lists (record path) as small numbers for the group key: the same partition as
     /// the role bits of the summary path.
     var roleListIDs: [[String]: UInt64] = [:]
     let examples: Int
+    /// Groups listed per verdict (`writeProblems`).
+    let groupLimit: Int
     var hosts = RowHostSet()
     public private(set) var flowCount = 0
 
     public init(options: ReportOptions = ReportOptions()) {
         limit = options.maxFlowsPerVerdict
         examples = options.all ? Int.max : options.examplesPerGroup
+        groupLimit = options.all ? Int.max : options.maxFlowsPerVerdict
     }
 
     /// The groups of a verdict, most flows first (first seen first on ties).
     func groups(of v: Verdict) -> [ProblemGroup] {
-        problemGroups.filter { $0.key.verdict == UInt8(v.rank) }.enumerated()
-            .sorted { ($1.element.flows, $0.offset) < ($0.element.flows, $1.offset) }.map(\.element)
+        groupIndices(of: v).map { problemGroups[$0] }
+    }
+
+    /// `groups(of:)` as indices into `problemGroups`.
+    func groupIndices(of v: Verdict) -> [Int] {
+        problemGroups.indices.filter { problemGroups[$0].key.verdict == UInt8(v.rank) }
+            .sorted { (problemGroups[$1].flows, $0) < (problemGroups[$0].flows, $1) }
+    }
+
+    /// Builds the example records of the groups the report lists (`writeProblems`: the first
+    /// `groupLimit` of each verdict) from the positions `add(_:record:)` kept: `build` gets them
+    /// ascending and returns their records in that order (`FlowAnalyzer.flowRecords(at:)`). A
+    /// record costs ≈ 6,400 instructions; most groups of a large capture are not listed.
+    public mutating func resolveExamples(_ build: ([Int]) -> [FlowRecord]) {
+        var wanted: [(group: Int, position: Int)] = []
+        for v in Verdict.allCases where v != .expected {
+            for g in groupIndices(of: v).prefix(groupLimit) {
+                for p in problemGroups[g].positions { wanted.append((g, p)) }
+            }
+        }
+        for g in problemGroups.indices { problemGroups[g].positions = [] }
+        guard !wanted.isEmpty else { return }
+        wanted.sort { $0.position < $1.position }
+        let records = build(wanted.map(\.position))
+        for (w, r) in zip(wanted, records) { problemGroups[w.group].examples.append(r) }
     }
 
     public var problemCount: Int { flowCount - verdictCounts[Verdict.expected.rank] }
@@ -467,15 +550,19 @@ public struct TableSummary {
                 roleListIDs[f.serverRoles] = roles
             }
         }
-        count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
-              bytes: f.clientBytes + f.serverBytes, verdict: f.verdict, proto: f.proto.rawValue, port: f.serverPort,
-              roles: roles) { f }
+        if let g = count(i, client: f.client, server: f.server, packets: f.clientPackets + f.serverPackets,
+                         bytes: f.clientBytes + f.serverBytes, verdict: f.verdict, proto: f.proto.rawValue,
+                         port: f.serverPort, roles: roles) {
+            problemGroups[g].examples.append(f)
+        }
     }
 
     /// The same from a flow's summary (`FlowAnalyzer.snapshot(streamingSummaries:)`): rows are
-    /// found by entry id, and `record` is called only for the first flow of a component and for
-    /// the problem flows listed.
+    /// found by entry id, and `record` is called only for the first flow of a component. A problem
+    /// group keeps its first flows' positions in the stream: call `resolveExamples` before
+    /// writing the table.
     public mutating func add(_ f: FlowSummary, record: () -> FlowRecord) {
+        let position = flowCount
         let slot = Int(f.componentID) + 1
         if slot >= rowOfComponent.count {
             rowOfComponent += [Int32](repeating: 0, count: slot + 16 - rowOfComponent.count)
@@ -491,8 +578,11 @@ public struct TableSummary {
             }
             rowOfComponent[slot] = Int32(i + 1)
         }
-        count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes, verdict: f.verdict,
-              proto: f.id.proto.rawValue, port: f.id.serverPort, roles: f.serverRoleBits, record: record)
+        if let g = count(i, client: f.client, server: f.server, packets: f.packets, bytes: f.bytes,
+                         verdict: f.verdict, proto: f.id.proto.rawValue, port: f.id.serverPort,
+                         roles: f.serverRoleBits) {
+            problemGroups[g].positions.append(position)
+        }
     }
 
     mutating func row(_ key: String, component: String?, catalogID: String?) -> Int {
@@ -503,8 +593,10 @@ public struct TableSummary {
         return i
     }
 
+    /// Counts a flow in row `i` and, for a problem flow, its group; returns the group when the
+    /// flow is one of its first `examples`.
     mutating func count(_ i: Int, client: IPAddress, server: IPAddress, packets: UInt64, bytes: UInt64,
-                        verdict: Verdict, proto: UInt8, port: UInt16, roles: UInt64, record: () -> FlowRecord) {
+                        verdict: Verdict, proto: UInt8, port: UInt16, roles: UInt64) -> Int? {
         flowCount += 1
         rows[i].flows += 1
         rows[i].packets += packets
@@ -516,14 +608,16 @@ public struct TableSummary {
         if verdict != .expected {
             rows[i].problems += 1
             let key = ProblemGroup.Key(verdict: UInt8(r), proto: proto, port: port, row: Int32(i), roles: roles)
-            if let g = groupIndex[key] {
+            let g = groupIndex.find(key, next: problemGroups.count)
+            if g < problemGroups.count {
                 problemGroups[g].flows += 1
-                if problemGroups[g].examples.count < examples { problemGroups[g].examples.append(record()) }
-            } else {
-                groupIndex[key] = problemGroups.count
-                problemGroups.append(ProblemGroup(key: key, flows: 1, examples: [record()]))
+                let kept = problemGroups[g].examples.count + problemGroups[g].positions.count
+                return kept < examples ? g : nil
             }
+            problemGroups.append(ProblemGroup(key: key, flows: 1, examples: []))
+            return problemGroups.count - 1
         }
+        return nil
     }
 }
 
@@ -562,36 +656,67 @@ func clip(_ s: String, _ n: Int, ascii: Bool = false) -> String {
 /// sanitised, so no other ESC reaches here) take no column, and a cut coloured line is reset.
 /// With `ascii`, → … — (and the table's only other non-ASCII symbols) become -> ... -.
 public func fitLines(_ text: String, width limit: Int, ascii: Bool) -> String {
+    // Most lines fit as they are (fewer bytes than columns: a Character is at least one byte) and
+    // need no ASCII replacement: copied as bytes, one line at a time, and only the others go
+    // through `fitLine`. A CR anywhere (CR LF is one Character, so a line break the split below
+    // would not make) sends the whole text the Character way.
+    var text = text
+    let fast: String? = text.withUTF8 { b in
+        if b.contains(0x0D) { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count + 64)
+        var start = 0
+        while start <= b.count {
+            var end = start
+            var high = false
+            while end < b.count && b[end] != 0x0A {
+                high = high || b[end] >= 0x80
+                end += 1
+            }
+            if start > 0 { out.append(0x0A) }
+            let line = UnsafeBufferPointer(rebasing: b[start..<end])
+            if (limit <= 0 || line.count <= limit) && !(ascii && high) {
+                out.append(contentsOf: line)
+            } else {
+                out.append(contentsOf: fitLine(String(decoding: line, as: UTF8.self), limit, ascii).utf8)
+            }
+            start = end + 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+    if let fast { return fast }
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
         if line.offset > 0 { out += "\n" }
-        var l = String(line.element)
-        if ascii, l.utf8.contains(where: { $0 >= 0x80 }) {
-            l = l.replacingAll("→", "->").replacingAll("…", "...").replacingAll("—", "-").replacingAll("×", "x")
-        }
-        let coloured = l.utf8.contains(0x1B)
-        guard limit > 0, (coloured ? visibleWidth(l) : width(l)) > limit else {
-            out += l
-            continue
-        }
-        var visible = 0
-        var inEscape = false
-        let keep = limit - (ascii ? 3 : 1)
-        var cut = ""
-        for c in l {
-            if inEscape || c == "\u{1B}" {
-                inEscape = c != "m"
-                cut.append(c)
-                continue
-            }
-            if visible == keep { break }
-            cut.append(c)
-            visible += 1
-        }
-        out += cut + (ascii ? "..." : "…") + (coloured ? "\u{1B}[0m" : "")
+        out += fitLine(String(line.element), limit, ascii)
     }
     return out
+}
+
+/// One line of `fitLines`, cut to `limit` columns.
+func fitLine(_ line: String, _ limit: Int, _ ascii: Bool) -> String {
+    var l = line
+    if ascii, l.utf8.contains(where: { $0 >= 0x80 }) {
+        l = l.replacingAll("→", "->").replacingAll("…", "...").replacingAll("—", "-").replacingAll("×", "x")
+    }
+    let coloured = l.utf8.contains(0x1B)
+    guard limit > 0, (coloured ? visibleWidth(l) : width(l)) > limit else { return l }
+    var visible = 0
+    var inEscape = false
+    let keep = limit - (ascii ? 3 : 1)
+    var cut = ""
+    for c in l {
+        if inEscape || c == "\u{1B}" {
+            inEscape = c != "m"
+            cut.append(c)
+            continue
+        }
+        if visible == keep { break }
+        cut.append(c)
+        visible += 1
+    }
+    return cut + (ascii ? "..." : "…") + (coloured ? "\u{1B}[0m" : "")
 }
 
 /// Characters of `s` outside ANSI `ESC [ … m` sequences.
@@ -736,6 +861,7 @@ enum TableFormat: FormatWriter {
             summary.add(f, record: record)
             if f.verdictBits & failBits != 0 { failed = true }
         })
+        summary.resolveExamples { analyzer.flowRecords(at: $0) }
         writeTable(snapshot, summary: summary, options: options, to: &out)
         return failed
     }
