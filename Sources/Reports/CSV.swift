@@ -170,7 +170,7 @@ enum CSVFormat: FormatWriter {
         let names = SourceFiles(analyzer.sourceInfos)
         // One row buffer for every flow, handed to the output every 64 KiB; each row written from
         // the flow's facts (FlowBytes.swift): no record, no String per flow.
-        var text = FlowText(.csv, analyzer: analyzer, sources: names)
+        let text = FlowText(.csv, analyzer: analyzer, sources: names)
         var l = CSVLine()
         let b = l.bytes
         _ = analyzer.snapshot(streamingFacts: { f in

@@ -184,21 +184,24 @@ struct JSONNoteSink: NoteSink {
 /// The texts a run's flows repeat, each escaped once for the format and kept in one arena:
 /// component and catalog per entry, candidate lists per port segment, role names, role lists,
 /// protocol names, source file names. A span is `offset << 24 | length` with bit 63 set once made.
-struct FlowText {
+/// A class with fixed tables behind pointers: the writer is never copied, and reading a table
+/// costs no uniqueness, bounds or exclusivity check (each index is checked where it is made).
+final class FlowText {
     enum Kind { case json, csv }
     let kind: Kind
-    /// Read only to make a text the first time (the hot path never copies or retains it).
+    /// Read only to make a text the first time.
     let catalog: CompiledCatalog
     let sources: SourceFiles
     let roleNames: [String]
     let arena = ByteBuffer(capacity: 4096)
-    var entryText: [UInt64]
-    var candidateText: [UInt64]
+    let entryCount: Int, segmentCount: Int, roleCount: Int, sourceCount: Int
+    let entryText: UnsafeMutablePointer<UInt64>
+    let candidateText: UnsafeMutablePointer<UInt64>
     /// Per segment: how many distinct candidates (listing mode 1 prints only more than one).
-    var candidateCount: [Int32]
-    var roleText: [UInt64]
-    var protoText = [UInt64](repeating: 0, count: 256)
-    var sourceText: [UInt64]
+    let candidateCount: UnsafeMutablePointer<Int32>
+    let roleText: UnsafeMutablePointer<UInt64>
+    let protoText: UnsafeMutablePointer<UInt64>
+    let sourceText: UnsafeMutablePointer<UInt64>
     /// CSV: joined and escaped lists, by bit set (roles; files of several sources).
     var roleSetText: [UInt64: UInt64] = [:]
     var fileSetText: [UInt64: UInt64] = [:]
@@ -210,21 +213,39 @@ struct FlowText {
         self.catalog = catalog
         self.sources = sources
         roleNames = catalog.roleNames
-        entryText = [UInt64](repeating: 0, count: catalog.entries.count)
-        candidateText = [UInt64](repeating: 0, count: catalog.candidateSegmentCount)
-        candidateCount = [Int32](repeating: 0, count: catalog.candidateSegmentCount)
-        roleText = [UInt64](repeating: 0, count: roleNames.count)
-        sourceText = [UInt64](repeating: 0, count: sources.names.count)
+        entryCount = catalog.entries.count
+        segmentCount = catalog.candidateSegmentCount
+        roleCount = min(roleNames.count, 64)
+        sourceCount = sources.names.count
+        func table<T: FixedWidthInteger>(_ n: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            return p
+        }
+        entryText = table(entryCount, UInt64.self)
+        candidateText = table(segmentCount, UInt64.self)
+        candidateCount = table(segmentCount, Int32.self)
+        roleText = table(roleCount, UInt64.self)
+        protoText = table(256, UInt64.self)
+        sourceText = table(sourceCount, UInt64.self)
         nullEntry = kind == .json ? "\"component\":null,\"catalog\":null" : ","
+    }
+
+    deinit {
+        entryText.deallocate()
+        candidateText.deallocate()
+        candidateCount.deallocate()
+        roleText.deallocate()
+        protoText.deallocate()
+        sourceText.deallocate()
     }
 
     /// Every streamed flow can be written from its facts: no source is made of pieces (whose
     /// frames and files are named per piece: those flows go through `FlowRecord`).
     var direct: Bool { !sources.anyPieces }
 
-    /// Appends the text `make` writes to the arena once; the span afterwards.
-    @inline(__always) func span(_ cached: UInt64, _ make: (ByteBuffer) -> Void) -> UInt64 {
-        if cached != 0 { return cached }
+    /// Appends the text `make` writes to the arena; its span.
+    func span(_ make: (ByteBuffer) -> Void) -> UInt64 {
         let start = arena.count
         make(arena)
         return 1 << 63 | UInt64(start) << 24 | UInt64(arena.count - start)
@@ -244,44 +265,44 @@ struct FlowText {
         }
     }
 
-    mutating func proto(_ p: IPProtocol, _ b: ByteBuffer) {
-        let i = Int(p.rawValue)
-        let s = span(protoText[i]) { text(protoName(p), into: $0) }
-        protoText[i] = s
-        put(s, b)
+    @inline(__always) func proto(_ p: IPProtocol, _ b: ByteBuffer) {
+        let i = Int(p.rawValue)  // < 256: the table's size
+        if protoText[i] == 0 { protoText[i] = span { text(protoName(p), into: $0) } }
+        put(protoText[i], b)
     }
 
     /// JSON: `"component":…,"catalog":…`; CSV: the two cells.
-    mutating func entry(_ id: Int32, _ b: ByteBuffer) {
-        guard id >= 0 else { return b.append(nullEntry) }
+    @inline(__always) func entry(_ id: Int32, _ b: ByteBuffer) {
+        guard id >= 0 && Int(id) < entryCount else { return b.append(nullEntry) }
         let i = Int(id)
-        let s = span(entryText[i]) { a in
-            let e = catalog.entries[i]
+        if entryText[i] == 0 { makeEntry(i) }
+        put(entryText[i], b)
+    }
+
+    @inline(never) func makeEntry(_ i: Int) {
+        let e = catalog.entries[i]
+        entryText[i] = span { a in
             if kind == .json { a.append("\"component\":") }
             text(e.component, into: a)
             a.append(kind == .json ? ",\"catalog\":" : ",")
             text(e.catalogID, into: a)
         }
-        entryText[i] = s
-        put(s, b)
     }
 
     /// The candidates as `FlowRecord.candidates`: JSON an array, CSV one cell joined with `;`.
-    mutating func candidates(_ f: FlowFacts, _ b: ByteBuffer) {
+    @inline(__always) func candidates(_ f: FlowFacts, _ b: ByteBuffer) {
         let seg = f.candidateSegment
-        guard seg >= 0 else { return kind == .json ? b.append("[]") : () }
-        if candidateText[seg] == 0 { makeCandidates(f, seg) }
-        if f.candidateListing == 2 || candidateCount[seg] > 1 {
-            put(candidateText[seg], b)
-        } else if kind == .json {
-            b.append("[]")
+        if seg >= 0 && seg < segmentCount {
+            if candidateText[seg] == 0 { makeCandidates(f, seg) }
+            if f.candidateListing == 2 || candidateCount[seg] > 1 { return put(candidateText[seg], b) }
         }
+        if kind == .json { b.append("[]") }
     }
 
-    @inline(never) mutating func makeCandidates(_ f: FlowFacts, _ seg: Int) {
+    @inline(never) func makeCandidates(_ f: FlowFacts, _ seg: Int) {
         let comps = Transport(f.proto).map { catalog.candidateTexts($0, f.serverPort) } ?? []
         candidateCount[seg] = Int32(comps.count)
-        candidateText[seg] = span(0) { a in list(comps, a) }
+        candidateText[seg] = span { a in list(comps, a) }
     }
 
     /// A list of texts: JSON an array of strings; CSV one cell of the texts joined with `;`.
@@ -300,21 +321,25 @@ struct FlowText {
     }
 
     /// The role names of `bits`: JSON an array, CSV a cell.
-    mutating func roles(_ bits: UInt64, _ b: ByteBuffer) {
+    func roles(_ bits: UInt64, _ b: ByteBuffer) {
         if bits == 0 { return kind == .json ? b.append("[]") : () }
         if kind == .csv {
-            let s = span(roleSetText[bits] ?? 0) { a in list(roleList(bits), a) }
+            if let s = roleSetText[bits] { return put(s, b) }
+            let s = span { a in list(roleList(bits), a) }
             roleSetText[bits] = s
             return put(s, b)
         }
         b.append(0x5B)
         var first = true
-        for i in 0..<min(roleNames.count, 64) where bits & (1 << UInt64(i)) != 0 {
+        var rest = bits
+        while rest != 0 {
+            let i = rest.trailingZeroBitCount
+            rest &= rest &- 1  // rest != 0: no underflow
+            guard i < roleCount else { break }  // `names` lists only roles the catalog has
             if !first { b.append(0x2C) }
             first = false
-            let s = span(roleText[i]) { $0.appendJSONString(roleNames[i]) }
-            roleText[i] = s
-            put(s, b)
+            if roleText[i] == 0 { roleText[i] = span { $0.appendJSONString(roleNames[i]) } }
+            put(roleText[i], b)
         }
         b.append(0x5D)
     }
@@ -329,15 +354,21 @@ struct FlowText {
     func sourceName(_ i: Int) -> String { i < sources.names.count ? sources.names[i] : "source-\(i)" }
 
     /// The evidence source's file: JSON a string or null, CSV a cell (empty for none).
-    mutating func evidenceFile(_ i: Int, _ b: ByteBuffer) {
-        guard i < sourceText.count else { return kind == .json ? b.append("null") : () }
-        let s = span(sourceText[i]) { text(sources.names[i], into: $0) }
-        sourceText[i] = s
-        put(s, b)
+    @inline(__always) func evidenceFile(_ i: Int, _ b: ByteBuffer) {
+        guard i < sourceCount else { return kind == .json ? b.append("null") : () }
+        if sourceText[i] == 0 { sourceText[i] = span { text(sources.names[i], into: $0) } }
+        put(sourceText[i], b)
     }
 
     /// Every file that saw the flow: JSON an array, CSV a cell joined with `;`.
-    mutating func files(_ bits: UInt64, _ b: ByteBuffer) {
+    func files(_ bits: UInt64, _ b: ByteBuffer) {
+        if bits & (bits &- 1) == 0 && bits.trailingZeroBitCount < sourceCount {
+            // One file (the common case): its name.
+            if kind == .json { b.append(0x5B) }
+            evidenceFile(bits.trailingZeroBitCount, b)
+            if kind == .json { b.append(0x5D) }
+            return
+        }
         if kind == .json {
             b.append(0x5B)
             var first = true
@@ -347,7 +378,7 @@ struct FlowText {
                 rest &= rest &- 1  // rest != 0: no underflow
                 if !first { b.append(0x2C) }
                 first = false
-                if i < sourceText.count {
+                if i < sourceCount {
                     evidenceFile(i, b)
                 } else {
                     b.appendJSONString(sourceName(i))
@@ -356,10 +387,8 @@ struct FlowText {
             b.append(0x5D)
             return
         }
-        if bits & (bits &- 1) == 0 && bits.trailingZeroBitCount < sourceText.count {
-            return evidenceFile(bits.trailingZeroBitCount, b)  // one file: its cell
-        }
-        let s = span(fileSetText[bits] ?? 0) { a in
+        if let s = fileSetText[bits] { return put(s, b) }
+        let s = span { a in
             var names: [String] = []
             for i in 0..<64 where bits & (1 << UInt64(i)) != 0 { names.append(sourceName(i)) }
             list(names, a)
@@ -371,7 +400,7 @@ struct FlowText {
 
 extension FlowText {
     /// One flow as a JSON object (`writeFlow`'s bytes), without a newline.
-    mutating func json(_ f: FlowFacts, _ b: ByteBuffer) {
+    func json(_ f: FlowFacts, _ b: ByteBuffer) {
         b.append("{\"uid\":\"")
         f.withUID { b.append(contentsOf: $0) }
         b.append("\",\"community_id\":\"")
@@ -507,7 +536,7 @@ extension FlowText {
     }
 
     /// One flow as a CSV row (`csvRow`'s bytes), without its newline.
-    mutating func csv(_ f: FlowFacts, _ b: ByteBuffer) {
+    func csv(_ f: FlowFacts, _ b: ByteBuffer) {
         // uid, Community ID, numbers, addresses, verdict and state names, history, flags, the
         // evidence and icmp cells: letters, digits and `.:;/+=- ^` that never start a formula
         // (a uid starts with C, a Community ID with 1): nothing to sanitise or quote.

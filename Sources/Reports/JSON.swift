@@ -410,10 +410,10 @@ enum JSONFormat: FormatWriter {
             }
         }
         let failBits = Verdict.bits(failOn)
-        var text = FlowText(.json, analyzer: analyzer, sources: stream.names)
+        let text = FlowText(.json, analyzer: analyzer, sources: stream.names)
         let tail = analyzer.snapshot(streamingFacts: { f in
             if text.direct {
-                stream.add(f, text: &text, to: &out)
+                stream.add(f, text: text, to: &out)
             } else {
                 stream.add(analyzer.record(f), to: &out)
             }
@@ -485,7 +485,7 @@ public struct JSONReportStream {
     }
 
     /// A flow written from its facts (the same bytes as `add(FlowRecord)`).
-    mutating func add<Out: TextOutputStream>(_ f: FlowFacts, text: inout FlowText, to out: inout Out) {
+    mutating func add<Out: TextOutputStream>(_ f: FlowFacts, text: FlowText, to out: inout Out) {
         flowCount += 1
         verdictCounts[f.verdict.rank] += 1
         w.comma()

@@ -22,7 +22,7 @@ enum JSONLinesFormat: FormatWriter {
         let names = SourceFiles(analyzer.sourceInfos)
         // One buffer for every line, handed to the output every 64 KiB; each line written from the
         // flow's facts (FlowBytes.swift): no record, no String per flow.
-        var text = FlowText(.json, analyzer: analyzer, sources: names)
+        let text = FlowText(.json, analyzer: analyzer, sources: names)
         var w = JSONWriter()
         let b = w.bytes
         _ = analyzer.snapshot(streamingFacts: { f in
