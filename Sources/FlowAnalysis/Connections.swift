@@ -158,16 +158,23 @@ extension FlowAnalyzer {
     static func withUID<R>(_ h: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var buf: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &buf) { b in
-            b[0] = UInt8(ascii: "C")
-            var n = 1
-            var x = h
-            repeat {
-                let d = UInt8(x % 62)
-                b[n] = d < 10 ? 0x30 + d : d < 36 ? 0x41 + d - 10 : 0x61 + d - 36  // 0-9, A-Z, a-z
-                n += 1
-                x /= 62
-            } while x != 0
+            let n = writeUID(h, into: b.baseAddress!.assumingMemoryBound(to: UInt8.self))  // 16 bytes ≥ 12
             return body(UnsafeRawBufferPointer(rebasing: b[0..<n]))
         }
+    }
+
+    /// Writes "C" and the base-62 digits of `h` (least significant first: the uid's spelling) into
+    /// `out` (room for 12 bytes); returns the length.
+    @inline(__always) static func writeUID(_ h: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let digits: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        out[0] = UInt8(ascii: "C")
+        var n = 1
+        var x = h
+        repeat {
+            out[n] = digits.utf8Start[Int(x % 62)]
+            n &+= 1
+            x /= 62
+        } while x != 0
+        return n
     }
 }

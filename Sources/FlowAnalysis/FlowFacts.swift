@@ -225,6 +225,12 @@ public struct FlowFacts: Sendable, FlowIdentified {
     /// The `uid` ("C" and base-62 digits), in a buffer on the stack.
     public func withUID<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { FlowAnalyzer.withUID(uidHash, body) }
 
+    /// Writes the uid into `out` (room for 12 bytes); returns its length.
+    public func writeUID(into out: UnsafeMutablePointer<UInt8>) -> Int { FlowAnalyzer.writeUID(uidHash, into: out) }
+
+    /// Writes the history letters into `out` (room for 24 bytes); returns their count.
+    public func writeHistory(into out: UnsafeMutablePointer<UInt8>) -> Int { v.writeHistory(into: out) }
+
     /// The ICMP errors by kind, ordered by (type, code) as `FlowRecord.icmpKinds`.
     public func forEachICMPKind(_ body: (ICMPKind) -> Void) {
         // Distinct (type, code) pairs, at most 4: each round takes the least above the last one.

@@ -199,17 +199,25 @@ struct Vantage: Sendable {
     /// The history letters in a buffer on the stack.
     func withHistory<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let n = Int(historyCount)
         return withUnsafeMutableBytes(of: &bytes) { buf in
-            let letters: StaticString = "SHADFRIQTGW^"
-            for i in 0..<n {
-                let code = historyCode(i)
-                let letter = letters.utf8Start[code >> 1]
-                // 0x20: ASCII lower case; '^' has no case.
-                buf[i] = letter | (code & 1 == 0 || code >> 1 == Vantage.indexFlip ? 0 : 0x20)
-            }
+            let n = writeHistory(into: buf.baseAddress!.assumingMemoryBound(to: UInt8.self))  // 24 bytes: the capacity
             return body(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
         }
+    }
+
+    /// Writes the history letters into `out` (room for `historyCapacity` bytes); returns their count.
+    @inline(__always) func writeHistory(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let letters: StaticString = "SHADFRIQTGW^"
+        let n = Int(historyCount)
+        var codes = historyCodes.0
+        for i in 0..<n {
+            if i == 12 { codes = historyCodes.1 }
+            let code = Int(codes & 0x1F)
+            codes >>= 5
+            // 0x20: ASCII lower case; '^' has no case.
+            out[i] = letters.utf8Start[code >> 1] | (code & 1 == 0 || code >> 1 == Vantage.indexFlip ? 0 : 0x20)
+        }
+        return n
     }
 
     /// Starts the history with `^` (Zeek's `FlipRoles` when a connection is created): the first

@@ -31,6 +31,9 @@ extension ByteBuffer {
         return s.base + s.count
     }
 
+    /// Counts `n` bytes written at `reserve`'s pointer.
+    @inline(__always) func advance(_ n: Int) { storage.count &+= n }
+
     /// The decimal digits of `n`, two per table read, written back to front in place.
     @inline(__always) func appendDecimal(_ n: UInt64) {
         if n < 10 {
@@ -402,7 +405,7 @@ extension FlowText {
     /// One flow as a JSON object (`writeFlow`'s bytes), without a newline.
     func json(_ f: FlowFacts, _ b: ByteBuffer) {
         b.append("{\"uid\":\"")
-        f.withUID { b.append(contentsOf: $0) }
+        b.advance(f.writeUID(into: b.reserve(12)))
         b.append("\",\"community_id\":\"")
         CommunityID.append(f, to: b)
         b.append("\",\"proto\":")
@@ -464,7 +467,7 @@ extension FlowText {
         b.append("],\"state\":\"")
         b.append(stateName(f.state))
         b.append("\",\"history\":\"")
-        f.withHistory { b.append(contentsOf: $0) }
+        b.advance(f.writeHistory(into: b.reserve(24)))
         b.append(f.direction == .observed ? "\",\"direction\":\"observed\",\"client_packets\":"
                  : "\",\"direction\":\"inferred\",\"client_packets\":")
         b.appendDecimal(f.clientPackets)
@@ -540,7 +543,7 @@ extension FlowText {
         // uid, Community ID, numbers, addresses, verdict and state names, history, flags, the
         // evidence and icmp cells: letters, digits and `.:;/+=- ^` that never start a formula
         // (a uid starts with C, a Community ID with 1): nothing to sanitise or quote.
-        f.withUID { b.append(contentsOf: $0) }
+        b.advance(f.writeUID(into: b.reserve(12)))
         b.append(0x2C)
         CommunityID.append(f, to: b)
         b.append(0x2C)
@@ -594,7 +597,7 @@ extension FlowText {
         b.append(0x2C)
         b.append(stateName(f.state))
         b.append(0x2C)
-        f.withHistory { b.append(contentsOf: $0) }
+        b.advance(f.writeHistory(into: b.reserve(24)))
         b.append(f.direction == .observed ? ",observed," : ",inferred,")
         b.appendDecimal(f.clientPackets)
         b.append(0x2C)
