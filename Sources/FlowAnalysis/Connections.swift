@@ -136,6 +136,11 @@ extension FlowAnalyzer {
     /// Zeek-like connection id: "C" and the base-62 digits of a hash of where the connection began
     /// (source name, frame, key). Deterministic, so reports are reproducible and `--threads` agrees.
     func uid(key: FlowKey, state s: FlowState) -> String {
+        FlowAnalyzer.withUID(uidHash(key: key, state: s)) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The number the uid spells.
+    func uidHash(key: FlowKey, state s: FlowState) -> UInt64 {
         let o = origin(key: key, state: s)
         let source = Int(o >> 46)
         // The source name's hash, then the origin and the key's hash mixed in; wraps on purpose.
@@ -146,19 +151,30 @@ extension FlowAnalyzer {
         h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
-        // "C" and at most 11 base-62 digits: a small string, built without an array.
+        return h
+    }
+
+    /// "C" and at most 11 base-62 digits of `h`, in a buffer on the stack.
+    static func withUID<R>(_ h: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var buf: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &buf) { b in
-            b[0] = UInt8(ascii: "C")
-            var n = 1
-            var x = h
-            repeat {
-                let d = UInt8(x % 62)
-                b[n] = d < 10 ? 0x30 + d : d < 36 ? 0x41 + d - 10 : 0x61 + d - 36  // 0-9, A-Z, a-z
-                n += 1
-                x /= 62
-            } while x != 0
-            return String(decoding: UnsafeRawBufferPointer(rebasing: b[0..<n]), as: UTF8.self)
+            let n = writeUID(h, into: b.baseAddress!.assumingMemoryBound(to: UInt8.self))  // 16 bytes ≥ 12
+            return body(UnsafeRawBufferPointer(rebasing: b[0..<n]))
         }
+    }
+
+    /// Writes "C" and the base-62 digits of `h` (least significant first: the uid's spelling) into
+    /// `out` (room for 12 bytes); returns the length.
+    @inline(__always) static func writeUID(_ h: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let digits: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        out[0] = UInt8(ascii: "C")
+        var n = 1
+        var x = h
+        repeat {
+            out[n] = digits.utf8Start[Int(x % 62)]
+            n &+= 1
+            x /= 62
+        } while x != 0
+        return n
     }
 }

@@ -194,19 +194,30 @@ struct Vantage: Sendable {
     static let historyLetters: [UInt8] = Array("SHADFRIQTGW^".utf8)
     @usableFromInline static let indexT = 8, indexG = 9, indexW = 10, indexFlip = 11
 
-    var historyString: String {
-        if historyCount == 0 { return "" }
+    var historyString: String { withHistory { String(decoding: $0, as: UTF8.self) } }
+
+    /// The history letters in a buffer on the stack.
+    func withHistory<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let n = Int(historyCount)
         return withUnsafeMutableBytes(of: &bytes) { buf in
-            for i in 0..<n {
-                let code = historyCode(i)
-                let letter = Vantage.historyLetters[code >> 1]
-                // 0x20: ASCII lower case; '^' has no case.
-                buf[i] = letter | (code & 1 == 0 || code >> 1 == Vantage.indexFlip ? 0 : 0x20)
-            }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
+            let n = writeHistory(into: buf.baseAddress!.assumingMemoryBound(to: UInt8.self))  // 24 bytes: the capacity
+            return body(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
         }
+    }
+
+    /// Writes the history letters into `out` (room for `historyCapacity` bytes); returns their count.
+    @inline(__always) func writeHistory(into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let letters: StaticString = "SHADFRIQTGW^"
+        let n = Int(historyCount)
+        var codes = historyCodes.0
+        for i in 0..<n {
+            if i == 12 { codes = historyCodes.1 }
+            let code = Int(codes & 0x1F)
+            codes >>= 5
+            // 0x20: ASCII lower case; '^' has no case.
+            out[i] = letters.utf8Start[code >> 1] | (code & 1 == 0 || code >> 1 == Vantage.indexFlip ? 0 : 0x20)
+        }
+        return n
     }
 
     /// Starts the history with `^` (Zeek's `FlipRoles` when a connection is created): the first
@@ -358,14 +369,17 @@ struct Vantage: Sendable {
 
     /// Zeek's `^?S[^HAFGIQ]*R.*` on the history.
     var historyMatchesRSTOS0: Bool {
-        var chars = Array(historyString.utf8)
-        if chars.first == UInt8(ascii: "^") { chars.removeFirst() }
-        guard chars.first == UInt8(ascii: "S") else { return false }
-        for c in chars.dropFirst() {
-            if c == UInt8(ascii: "R") { return true }
-            if "HAFGIQ".utf8.contains(c) { return false }
+        withHistory { h in
+            var chars = h[...]
+            if chars.first == UInt8(ascii: "^") { chars = chars.dropFirst() }
+            guard chars.first == UInt8(ascii: "S") else { return false }
+            for c in chars.dropFirst() {
+                if c == UInt8(ascii: "R") { return true }
+                // H A F G I Q
+                if c == 0x48 || c == 0x41 || c == 0x46 || c == 0x47 || c == 0x49 || c == 0x51 { return false }
+            }
+            return false
         }
-        return false
     }
 }
 

@@ -42,7 +42,42 @@ extension FlowAnalyzer {
     /// few (the table); returns the snapshot as `snapshot(streaming:)` does.
     public func snapshot(streamingSummaries visit: (FlowSummary, () -> FlowRecord) throws -> Void) rethrows
         -> AnalysisSnapshot {
-        if !oneSidedKnown { return try withOneSidedSources().snapshot(streamingSummaries: visit) }
+        if let me = readyForReports() { return try me.snapshot(streamingSummaries: visit) }
+        return try classified { key, s, v, f, d, clientBits, serverBits in
+            try visit(f) {
+                record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
+            }
+        }
+    }
+
+    /// Streams every flow in creation order as its facts (plain values, no string or array made:
+    /// JSON Lines, JSON and CSV write them without a `FlowRecord`; `record(_:)` makes one); returns
+    /// the snapshot as `snapshot(streaming:)` does.
+    public func snapshot(streamingFacts visit: (FlowFacts) throws -> Void) rethrows -> AnalysisSnapshot {
+        if let me = readyForReports() { return try me.snapshot(streamingFacts: visit) }
+        return try classified { key, s, v, _, d, clientBits, serverBits in
+            try visit(facts(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits))
+        }
+    }
+
+    /// This analyzer with what reports read computed (one-sided sources; the source names' hashes
+    /// that each flow's uid mixes in, once per source rather than per flow), or nil when it has it.
+    /// The streaming forms call it before they make the closures that read the analyzer.
+    func readyForReports() -> FlowAnalyzer? {
+        if !oneSidedKnown { return withOneSidedSources() }
+        if sourceNameHashes.count < sourceNames.count {
+            var me = self
+            me.sourceNameHashes = sourceNames.map(FlowAnalyzer.nameHash)
+            return me
+        }
+        return nil
+    }
+
+    /// Every flow in creation order with its reported vantage, summary and decision; host coverage
+    /// counted on the way. The snapshot without flows, with `hosts` and `outbound`.
+    @inline(__always)
+    func classified(_ visit: (FlowKey, FlowState, Vantage, FlowSummary, Decision, UInt64, UInt64) throws -> Void) rethrows
+        -> AnalysisSnapshot {
         var acc = CoverageAccumulator(catalog: configuration.catalog)
         let inventory = configuration.inventory
         let rolesKnown = !inventory.isEmpty
@@ -57,9 +92,7 @@ extension FlowAnalyzer {
                     record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
                 }
             }
-            try visit(f) {
-                record(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits)
-            }
+            try visit(key, s, v, f, d, clientBits, serverBits)
         }
         var s = snapshot(includeFlows: false)
         s.hosts = coverage(acc)

@@ -168,15 +168,36 @@ extension FlowAnalyzer {
 
     func record(key: FlowKey, state s: FlowState, vantage v: Vantage, decision d: Decision, clientBits: UInt64,
                 serverBits: UInt64) -> FlowRecord {
-        let client = v.origIsA ? key.a : key.b
-        let server = v.origIsA ? key.b : key.a
-        let version = key.version
-        let inventory = configuration.inventory
-        let roleNames = configuration.catalog.roleNames
-        let ic = icmp(of: v)
+        record(facts(key: key, state: s, vantage: v, decision: d, clientBits: clientBits, serverBits: serverBits))
+    }
 
+    /// A flow's facts: what its record holds, as plain values (`FlowFacts`).
+    func facts(key: FlowKey, state s: FlowState, vantage v: Vantage, decision d: Decision, clientBits: UInt64,
+               serverBits: UInt64) -> FlowFacts {
+        let inventory = configuration.inventory
+        // No inventory, no names: skip the two lookups.
+        let named = !inventory.isEmpty
+        var segment = -1
+        if d.listCandidates != 0, let t = Transport(IPProtocol(key.proto)) {
+            segment = configuration.catalog.candidateSegment(t, v.origIsA ? key.bPort : key.aPort)
+        }
+        return FlowFacts(
+            id: flowID(key: key, vantage: v, state: s),
+            clientName: named ? inventory.hostName(of: v.origIsA ? key.a : key.b, version: key.version) : nil,
+            serverName: named ? inventory.hostName(of: v.origIsA ? key.b : key.a, version: key.version) : nil,
+            clientRoleBits: clientBits, serverRoleBits: serverBits,
+            carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none, proto: key.proto, sourceBits: sources(of: s),
+            uidHash: uidHash(key: key, state: s), candidateSegment: segment, firstTs: s.firstTs, lastTs: s.lastTs, vantage: v, icmp: icmp(of: v),
+            decision: d)
+    }
+
+    /// The report value of a flow's facts: component, candidates, verdicts and evidence (frames
+    /// and notes) spelled out.
+    public func record(_ f: FlowFacts) -> FlowRecord {
+        let catalog = configuration.catalog
+        let roleNames = catalog.roleNames
         let sources: [UInt32]
-        let bits = self.sources(of: s)
+        let bits = f.sourceBits
         if bits & (bits &- 1) == 0 {  // a flow has at least one source, so bits != 0: no underflow
             sources = singleSourceLists[bits.trailingZeroBitCount & 63]
         } else {
@@ -184,32 +205,46 @@ extension FlowAnalyzer {
             for i in 0..<64 where bits & (1 << UInt64(i)) != 0 { list.append(UInt32(i)) }
             sources = list
         }
-        let vlans = key.vlan == 0 ? [] : FlowKey.vlanIDs(key.vlan)
+        let vlans = f.id.vlanStack == 0 ? [] : FlowKey.vlanIDs(f.id.vlanStack)
 
         var r = FlowRecord(
-            id: flowID(key: key, vantage: v, state: s), clientName: inventory.hostName(of: client, version: version),
-            serverName: inventory.hostName(of: server, version: version),
-            clientRoles: names(clientBits, roleNames), serverRoles: names(serverBits, roleNames),
-            vlan: vlans.last ?? 0, vlans: vlans, tunnel: s.carrier ? .none : TunnelKind(rawValue: s.tunnel),
-            carries: s.carrier ? TunnelKind(rawValue: s.tunnel) : .none,
-            component: nil, catalogID: nil, entryID: -1, candidates: [], verdict: .expected, verdicts: [],
-            evidence: [], state: v.connState(proto: key.proto), history: v.historyString,
-            direction: v.inferred ? .inferred : .observed,
-            // The quoting-originator errors are a part of all errors: the `&-` cannot underflow.
-            clientPackets: v.orig.packets &+ (ic.icmpPackets &- ic.icmpQuotingOrigPackets),
-            serverPackets: v.resp.packets &+ ic.icmpQuotingOrigPackets,
-            clientBytes: v.orig.bytes &+ (ic.icmpBytes &- ic.icmpQuotingOrigBytes),
-            serverBytes: v.resp.bytes &+ ic.icmpQuotingOrigBytes, clientPayloadBytes: v.orig.payload, serverPayloadBytes: v.resp.payload,
-            clientTCPFlags: v.orig.flags, serverTCPFlags: v.resp.flags, icmpErrors: ic.icmpPackets,
-            icmpErrorBytes: ic.icmpBytes, icmpType: ic.icmpType, icmpCode: ic.icmpCode,
-            firstTimestamp: s.firstTs, lastTimestamp: s.lastTs, firstFrame: v.firstFrame,
-            evidenceSource: v.source, sources: sources)
-        r.fragments = ic.fragments
-        if ic.kindCount > 0 { r.icmpKinds = ic.kindList }
-        r.icmpOtherKinds = ic.otherKinds
-        r.lastFrame = v.lastFrame
-        r.uid = uid(key: key, state: s)
-        describe(&r, vantage: v, decision: d)
+            id: f.id, clientName: f.clientName, serverName: f.serverName,
+            clientRoles: names(f.clientRoleBits, roleNames), serverRoles: names(f.serverRoleBits, roleNames),
+            vlan: vlans.last ?? 0, vlans: vlans, tunnel: f.tunnel, carries: f.carries,
+            component: nil, catalogID: nil, entryID: f.entryID, candidates: [], verdict: f.verdict, verdicts: [],
+            evidence: [], state: f.state, history: f.v.historyString, direction: f.direction,
+            clientPackets: f.clientPackets, serverPackets: f.serverPackets, clientBytes: f.clientBytes,
+            serverBytes: f.serverBytes, clientPayloadBytes: f.clientPayloadBytes, serverPayloadBytes: f.serverPayloadBytes,
+            clientTCPFlags: f.clientTCPFlags, serverTCPFlags: f.serverTCPFlags, icmpErrors: f.icmpErrors,
+            icmpErrorBytes: f.icmpErrorBytes, icmpType: f.icmpType, icmpCode: f.icmpCode,
+            firstTimestamp: f.firstTimestamp, lastTimestamp: f.lastTimestamp, firstFrame: f.firstFrame,
+            evidenceSource: f.evidenceSource, sources: sources)
+        r.fragments = f.fragments
+        if f.icmpKindCount > 0 { r.icmpKinds = f.ic.kindList }
+        r.icmpOtherKinds = f.icmpOtherKinds
+        r.lastFrame = f.lastFrame
+        r.uid = f.withUID { String(decoding: $0, as: UTF8.self) }
+        if f.componentID >= 0 {
+            r.component = catalog.entries[Int(f.componentID)].component
+            r.catalogID = catalog.entries[Int(f.componentID)].catalogID
+        }
+        if f.candidateListing != 0, let t = Transport(r.proto) {
+            let comps = catalog.candidateTexts(t, r.serverPort)
+            if f.candidateListing == 2 || comps.count > 1 { r.candidates = comps }
+        }
+        var evidence: [VerdictEvidence] = []
+        evidence.reserveCapacity(f.verdictBits.nonzeroBitCount)
+        var verdicts: [Verdict] = []
+        verdicts.reserveCapacity(f.verdictBits.nonzeroBitCount)
+        f.forEachEvidence { e in
+            var note = StringNoteSink()
+            e.note.write(to: &note, roleNames: roleNames, oneSided: e.oneSided)
+            evidence.append(VerdictEvidence(verdict: e.verdict, frames: e.frameCount == 2 ? [e.frame0, e.frame1] : [e.frame0],
+                                            confidence: e.confidence, note: note.text))
+            verdicts.append(e.verdict)
+        }
+        r.evidence = evidence
+        r.verdicts = verdicts
         return r
     }
 
@@ -298,76 +333,6 @@ extension FlowAnalyzer {
         if ic.unreachableFrame != 0 { d.add(.blockedICMP) }
         return d
     }
-
-    /// The record's component, candidates, verdicts and evidence (frames and notes) from a decision.
-    func describe(_ r: inout FlowRecord, vantage v: Vantage, decision d: Decision) {
-        let entries = configuration.catalog.entries
-        let first = v.firstFrame
-        let ic = icmp(of: v)
-        if d.componentID >= 0 {
-            r.component = entries[Int(d.componentID)].component
-            r.catalogID = entries[Int(d.componentID)].catalogID
-        }
-        r.entryID = d.entryID
-        if d.listCandidates != 0, let t = Transport(r.proto) {
-            var comps: [String] = []
-            for id in configuration.catalog.candidates(t, r.serverPort) {
-                let c = "\(entries[Int(id)].component) (\(entries[Int(id)].catalogID))"
-                if !comps.contains(c) { comps.append(c) }
-            }
-            if d.listCandidates == 2 || comps.count > 1 { r.candidates = comps }
-        }
-        let startFrames = v.synFrame != 0 && v.synFrame != first ? [first, v.synFrame] : [first]
-        var evidence: [VerdictEvidence] = []
-        evidence.reserveCapacity(d.bits.nonzeroBitCount)
-        var verdicts: [Verdict] = []
-        verdicts.reserveCapacity(d.bits.nonzeroBitCount)
-        var bits = d.bits
-        while bits != 0 {
-            let verdict = Verdict(rank: bits.trailingZeroBitCount)
-            bits &= bits &- 1  // bits != 0 in the loop: no underflow
-            verdicts.append(verdict)
-            switch verdict {
-            case .blockedDrop where r.proto == .tcp:
-                var frames = [v.synFrame]
-                if v.lastFrame != v.synFrame { frames.append(v.lastFrame) }
-                evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames,
-                                                note: v.orig.packets == 1 ? "1 SYN, no answer" : "\(v.orig.packets) SYNs, no answer"))
-            case .blockedDrop:
-                var frames = [first]
-                if v.lastFrame != first { frames.append(v.lastFrame) }
-                evidence.append(VerdictEvidence(verdict: .blockedDrop, frames: frames, confidence: .low,
-                                                note: v.orig.packets == 1 ? "1 datagram, no answer, no ICMP"
-                                                    : "\(v.orig.packets) datagrams, no answer, no ICMP"))
-            case .blockedRST:
-                evidence.append(VerdictEvidence(verdict: .blockedRST, frames: [v.synFrame, v.respRSTFrame],
-                                                note: "SYN answered by RST"))
-            case .blockedICMP:
-                evidence.append(VerdictEvidence(verdict: .blockedICMP, frames: [ic.unreachableFrame],
-                                                note: unreachableText(version: ic.icmpVersion, code: ic.icmpCode)))
-            default:
-                let note: String
-                switch d.rule {
-                case .outboundDestination: note = "outbound destination"
-                case .noCatalogPort: note = "no catalog lists \(r.proto.name) \(r.serverPort)"
-                case .rolesUnknown: note = "roles unknown"
-                case .serverNotInInventory: note = "server not in the inventory"
-                case .clusterOnlyFromOutside: note = "cluster-only port reached from outside"
-                case .none: note = ""
-                case .servedBy:
-                    let roleText = r.serverRoles.joined(separator: ",")
-                    note = "served by \(roleText.isEmpty ? "unknown role" : roleText)"
-                case .noCatalogProtocol: note = "no catalog lists \(r.proto.name)"
-                }
-                let frames = d.rule == .noCatalogProtocol ? [first] : startFrames
-                evidence.append(VerdictEvidence(verdict: verdict, frames: frames,
-                                                note: d.oneSidedNotBlocked ? oneSidedNote(note) : note))
-            }
-        }
-        r.evidence = evidence
-        r.verdicts = verdicts
-        r.verdict = verdicts.first ?? .expected
-    }
 }
 
 /// Multicast and broadcast destinations: datagrams to them are never answered from that address.
@@ -381,24 +346,7 @@ func isGroupAddress(_ a: IPAddress, version: UInt8) -> Bool {
 
 /// "port unreachable", "administratively prohibited", … for a destination-unreachable code.
 public func unreachableText(version: UInt8, code: UInt8) -> String {
-    if version == 6 {
-        switch code {
-        case 0: return "ICMPv6 no route"
-        case 1: return "ICMPv6 administratively prohibited"
-        case 3: return "ICMPv6 address unreachable"
-        case 4: return "ICMPv6 port unreachable"
-        case 5: return "ICMPv6 source address failed policy"
-        case 6: return "ICMPv6 reject route"
-        default: return "ICMPv6 unreachable code \(code)"
-        }
-    }
-    switch code {
-    case 0: return "ICMP net unreachable"
-    case 1: return "ICMP host unreachable"
-    case 2: return "ICMP protocol unreachable"
-    case 3: return "ICMP port unreachable"
-    case 9, 10: return "ICMP network/host administratively prohibited"
-    case 13: return "ICMP communication administratively prohibited"
-    default: return "ICMP unreachable code \(code)"
-    }
+    var s = StringNoteSink()
+    writeUnreachable(version: version, code: code, to: &s)
+    return s.text
 }

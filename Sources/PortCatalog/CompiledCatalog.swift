@@ -225,6 +225,14 @@ public struct CompiledCatalog: Sendable {
         return CandidateList(storage: candidateIDs, start: lo, count: Int(segmentStart[s + 1]) - lo)
     }
 
+    /// The segment of (transport, port): ports of one segment have the same candidates (a key for
+    /// what reports make of them once), `0 ..< candidateSegmentCount`.
+    @inlinable public func candidateSegment(_ t: Transport, _ port: UInt16) -> Int {
+        Int(portSegment[Int(t.rawValue) << 16 | Int(port)])
+    }
+
+    public var candidateSegmentCount: Int { segmentStart.count - 1 }
+
     /// The best entry id for a server host with `roles`: the most specific candidate serving one
     /// of them, -1 if none. With empty `roles` (unknown host) it is the most specific candidate
     /// for any role (`candidates(t, port).first`), -1 if none. O(1) per role held, no allocation.

@@ -47,10 +47,24 @@ struct ByteBuffer {
         s.count &+= 1
     }
 
+    /// Up to 16 bytes as two overlapping word copies (a `memcpy` call costs more than the copy
+    /// for the short keys, punctuation and values of a report line), longer runs by `memcpy`.
     @inline(__always) func append(_ p: UnsafeRawPointer, _ n: Int) {
         let s = storage
-        if s.capacity &- s.count < n { s.grow(n) }
-        UnsafeMutableRawPointer(s.base + s.count).copyMemory(from: p, byteCount: n)
+        if s.capacity &- s.count < max(n, 16) { s.grow(max(n, 16)) }
+        let dst = UnsafeMutableRawPointer(s.base + s.count)
+        if n > 16 {
+            dst.copyMemory(from: p, byteCount: n)
+        } else if n >= 8 {
+            // Bytes 0..<8 and n-8..<n: both inside the source, together all of it.
+            dst.storeBytes(of: p.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            (dst + (n &- 8)).storeBytes(of: (p + (n &- 8)).loadUnaligned(as: UInt64.self), as: UInt64.self)
+        } else if n >= 4 {
+            dst.storeBytes(of: p.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            (dst + (n &- 4)).storeBytes(of: (p + (n &- 4)).loadUnaligned(as: UInt32.self), as: UInt32.self)
+        } else {
+            for i in 0..<n { dst.storeBytes(of: p.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+        }
         s.count &+= n
     }
 

@@ -164,21 +164,30 @@ enum CSVFormat: FormatWriter {
 
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
                                               to out: inout Out) -> Bool {
-        var failed = false
+        let failBits = Verdict.bits(failOn)
+        var failed: UInt8 = 0
         out.write(csvHeaderLine)
         let names = SourceFiles(analyzer.sourceInfos)
-        // One row buffer for every flow, handed to the output every 64 KiB: no String per flow.
+        // One row buffer for every flow, handed to the output every 64 KiB; each row written from
+        // the flow's facts (FlowBytes.swift): no record, no String per flow.
+        let text = FlowText(.csv, analyzer: analyzer, sources: names)
         var l = CSVLine()
-        _ = analyzer.snapshot { f in
-            csvRow(f, sourceNames: names, into: &l)
-            l.endRow()
-            if l.bytes.count >= 1 << 16 { l.bytes.flush(to: &out) }
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
+        let b = l.bytes
+        _ = analyzer.snapshot(streamingFacts: { f in
+            if text.direct {
+                text.csv(f, b)
+                b.append(0x0A)
+            } else {
+                csvRow(analyzer.record(f), sourceNames: names, into: &l)
+                l.endRow()
+            }
+            if b.count >= 1 << 16 { b.flush(to: &out) }
+            failed |= f.verdictBits & failBits
+        })
         l.bytes.flush(to: &out)
         // A last line that is no flow row: the rows before it are not every flow.
         if let p = options.partial { out.write("# partial: " + Sanitize.text(p) + "\n") }
-        return failed
+        return failed != 0
     }
 
     static func writeLiveFinal<Out: TextOutputStream, Facts: TextOutputStream>(

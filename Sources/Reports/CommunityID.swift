@@ -49,6 +49,27 @@ public enum CommunityID {
     /// the message type and `destinationPort` its code.
     public static func hash(proto: UInt8, version: UInt8, source: IPAddress, destination: IPAddress,
                             sourcePort: UInt16, destinationPort: UInt16, seed: UInt16 = 0) -> String {
+        withDigest(proto: proto, version: version, source: source, destination: destination, sourcePort: sourcePort,
+                   destinationPort: destinationPort, seed: seed) { base64(prefix: "1:", $0) }
+    }
+
+    /// `1:` and the base64 of the flow's hash, written into `out` (no String).
+    static func append(_ f: FlowFacts, to out: ByteBuffer) {
+        withDigest(proto: f.proto.rawValue, version: f.ipVersion, source: f.client, destination: f.server,
+                   sourcePort: f.clientPort, destinationPort: f.serverPort, seed: 0) { d in
+            // 2 + 28 bytes for a 20-byte digest.
+            let p = out.reserve(2 + (d.count + 2) / 3 * 4)
+            p[0] = 0x31
+            p[1] = 0x3A
+            out.storage.count &+= 2 + base64(d, into: p + 2)
+        }
+    }
+
+    /// Calls `body` with the SHA-1 digest of the flow's packed tuple (both on the stack).
+    @inline(__always)
+    static func withDigest<R>(proto: UInt8, version: UInt8, source: IPAddress, destination: IPAddress,
+                              sourcePort: UInt16, destinationPort: UInt16, seed: UInt16,
+                              _ body: (UnsafeRawBufferPointer) -> R) -> R {
         var sport = sourcePort, dport = destinationPort
         var oneWay = false
         let hasPorts: Bool
@@ -67,10 +88,9 @@ public enum CommunityID {
             || (source == destination && hasPorts && sport < dport)
         let (first, second) = ordered ? (source, destination) : (destination, source)
         if !ordered { swap(&sport, &dport) }
-        // seed 2 · addresses 2 × 4 or 16 · proto · pad · ports 4: at most 40 bytes, on the stack
-        // (one flow written costs no allocation but the result string).
+        // seed 2 · addresses 2 × 4 or 16 · proto · pad · ports 4: at most 40 bytes, on the stack.
         var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &buffer) { raw -> String in
+        return withUnsafeMutableBytes(of: &buffer) { raw -> R in
             var n = 0
             func put(_ b: UInt8) { raw[n] = b; n += 1 }
             put(UInt8(seed >> 8)); put(UInt8(seed & 0xFF))
@@ -91,7 +111,7 @@ public enum CommunityID {
             }
             var sha = Insecure.SHA1()
             sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
-            return sha.finalize().withUnsafeBytes { base64(prefix: "1:", $0) }
+            return sha.finalize().withUnsafeBytes(body)
         }
     }
 
@@ -106,45 +126,46 @@ public enum CommunityID {
              sourcePort: f.clientPort, destinationPort: f.serverPort)
     }
 
-    /// The base64 digit of `v` (0–63), computed: a table read through a global array costs its
-    /// lazy-initialisation check and bounds checks on each of the 28 digits.
+    /// The base64 digit of `v` (its low 6 bits), from a literal table (no global array: no
+    /// lazy-initialisation check or bounds check on each of the 28 digits).
     @inline(__always) static func digit(_ v: UInt32) -> UInt8 {
-        let x = UInt8(truncatingIfNeeded: v & 63)
-        if x < 26 { return 0x41 &+ x }
-        if x < 52 { return 0x61 &+ (x &- 26) }
-        if x < 62 { return 0x30 &+ (x &- 52) }
-        return x == 62 ? 0x2B : 0x2F
+        let table: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        return table.utf8Start[Int(v & 63)]
     }
 
     /// `prefix` (ASCII) and standard base64 of `d` with padding (RFC 4648 §4), in one string.
     static func base64(prefix: StaticString, _ d: UnsafeRawBufferPointer) -> String {
         let length = prefix.utf8CodeUnitCount + (d.count + 2) / 3 * 4
         return String(unsafeUninitializedCapacity: length) { out in
-            var o = 0
-            for i in 0..<prefix.utf8CodeUnitCount {
-                out[o] = prefix.utf8Start[i]
-                o += 1
-            }
-            var i = 0
-            while i + 3 <= d.count {
-                let n = UInt32(d[i]) << 16 | UInt32(d[i + 1]) << 8 | UInt32(d[i + 2])
-                out[o] = digit(n >> 18)
-                out[o + 1] = digit(n >> 12)
-                out[o + 2] = digit(n >> 6)
-                out[o + 3] = digit(n)
-                o += 4
-                i += 3
-            }
-            let rest = d.count - i
-            if rest > 0 {
-                let n = UInt32(d[i]) << 16 | (rest == 2 ? UInt32(d[i + 1]) << 8 : 0)
-                out[o] = digit(n >> 18)
-                out[o + 1] = digit(n >> 12)
-                out[o + 2] = rest == 2 ? digit(n >> 6) : UInt8(ascii: "=")
-                out[o + 3] = UInt8(ascii: "=")
-                o += 4
-            }
-            return o
+            let p = out.baseAddress!  // capacity ≥ length > 0
+            p.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+            return prefix.utf8CodeUnitCount + base64(d, into: p + prefix.utf8CodeUnitCount)
         }
+    }
+
+    /// Standard base64 of `d` with padding into `out` (room for (d.count + 2) / 3 × 4 bytes); the
+    /// number of bytes written.
+    @inline(__always) static func base64(_ d: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
+        var i = 0
+        while i + 3 <= d.count {
+            let n = UInt32(d[i]) << 16 | UInt32(d[i + 1]) << 8 | UInt32(d[i + 2])
+            out[o] = digit(n >> 18)
+            out[o + 1] = digit(n >> 12)
+            out[o + 2] = digit(n >> 6)
+            out[o + 3] = digit(n)
+            o += 4
+            i += 3
+        }
+        let rest = d.count - i
+        if rest > 0 {
+            let n = UInt32(d[i]) << 16 | (rest == 2 ? UInt32(d[i + 1]) << 8 : 0)
+            out[o] = digit(n >> 18)
+            out[o + 1] = digit(n >> 12)
+            out[o + 2] = rest == 2 ? digit(n >> 6) : UInt8(ascii: "=")
+            out[o + 3] = UInt8(ascii: "=")
+            o += 4
+        }
+        return o
     }
 }

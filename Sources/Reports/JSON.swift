@@ -160,36 +160,7 @@ struct JSONWriter {
         return w.out
     }
 
-    mutating func appendString(_ s: String) {
-        bytes.append(0x22)
-        // Fast path: nothing to escape (names, addresses, verdicts), checked on the contiguous bytes.
-        let plain = s.utf8.withContiguousStorageIfAvailable { buf -> Bool in
-            for b in buf where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            return true
-        } ?? false
-        if plain {
-            utf8(s)
-            bytes.append(0x22)
-            return
-        }
-        for b in s.utf8 {
-            switch b {
-            case 0x22: ascii("\\\"")
-            case 0x5C: ascii("\\\\")
-            case 0x0A: ascii("\\n")
-            case 0x0D: ascii("\\r")
-            case 0x09: ascii("\\t")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                ascii("\\u00")
-                bytes.append(hex[Int(b >> 4)])
-                bytes.append(hex[Int(b & 0xF)])
-            default:
-                bytes.append(b)
-            }
-        }
-        bytes.append(0x22)
-    }
+    mutating func appendString(_ s: String) { bytes.appendJSONString(s) }
 }
 
 /// Appends the decimal digits of `n` (no `String` on the way).
@@ -438,10 +409,16 @@ enum JSONFormat: FormatWriter {
                 w.field("partial_reason", p)
             }
         }
-        let tail = analyzer.snapshot { f in
-            stream.add(f, to: &out)
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
+        let failBits = Verdict.bits(failOn)
+        let text = FlowText(.json, analyzer: analyzer, sources: stream.names)
+        let tail = analyzer.snapshot(streamingFacts: { f in
+            if text.direct {
+                stream.add(f, text: text, to: &out)
+            } else {
+                stream.add(analyzer.record(f), to: &out)
+            }
+            if f.verdictBits & failBits != 0 { failed = true }
+        })
         stream.finish(tail, to: &out)
         return failed
     }
@@ -504,6 +481,15 @@ public struct JSONReportStream {
         flowCount += 1
         verdictCounts[f.verdict.rank] += 1
         writeFlow(f, sourceNames: names, &w)
+        if w.bytes.count > 1 << 16 { w.flush(to: &out) }
+    }
+
+    /// A flow written from its facts (the same bytes as `add(FlowRecord)`).
+    mutating func add<Out: TextOutputStream>(_ f: FlowFacts, text: FlowText, to out: inout Out) {
+        flowCount += 1
+        verdictCounts[f.verdict.rank] += 1
+        w.comma()
+        text.json(f, w.bytes)
         if w.bytes.count > 1 << 16 { w.flush(to: &out) }
     }
 

@@ -17,16 +17,25 @@ enum JSONLinesFormat: FormatWriter {
 
     static func stream<Out: TextOutputStream>(_ analyzer: FlowAnalyzer, options: ReportOptions, failOn: Set<Verdict>,
                                               to out: inout Out) -> Bool {
-        var failed = false
+        let failBits = Verdict.bits(failOn)
+        var failed: UInt8 = 0
         let names = SourceFiles(analyzer.sourceInfos)
-        // One writer for every line, handed to the output every 64 KiB: no String per flow.
+        // One buffer for every line, handed to the output every 64 KiB; each line written from the
+        // flow's facts (FlowBytes.swift): no record, no String per flow.
+        let text = FlowText(.json, analyzer: analyzer, sources: names)
         var w = JSONWriter()
-        _ = analyzer.snapshot { f in
-            writeFlow(f, sourceNames: names, &w)
-            w.endLine()
-            if w.bytes.count >= 1 << 16 { w.flush(to: &out) }
-            if !failed && f.verdicts.contains(where: failOn.contains) { failed = true }
-        }
+        let b = w.bytes
+        _ = analyzer.snapshot(streamingFacts: { f in
+            if text.direct {
+                text.json(f, b)
+                b.append(0x0A)
+            } else {
+                writeFlow(analyzer.record(f), sourceNames: names, &w)
+                w.endLine()
+            }
+            if b.count >= 1 << 16 { b.flush(to: &out) }
+            failed |= f.verdictBits & failBits
+        })
         w.flush(to: &out)
         if let p = options.partial {
             // A last line that says the lines before it are not every flow.
@@ -38,7 +47,7 @@ enum JSONLinesFormat: FormatWriter {
             w.bytes.append(0x0A)
             w.flush(to: &out)
         }
-        return failed
+        return failed != 0
     }
 
     /// The flows, then the capture's facts as a last object: `{"type":"final","capture":{…}}`.

@@ -112,6 +112,35 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The flows of a capture written as JSON Lines, as `analyze --format jsonl` streams them (each
+    // line from the flow's facts into one reused buffer, to /dev/null). The texts a run repeats are
+    // escaped once and kept, so the allocations are a fixed set-up, not one per flow: the
+    // threshold pins them (20,000 flows; one allocation per flow would add 20,000).
+    let jsonlFile = BenchSupport.capture(packets: 200_000, flows: 20_000)
+    let jsonl = Box(FlowAnalyzer(configuration: config))
+    Benchmark("JSONL flows 20k", configuration: .init(maxIterations: 10)) { benchmark in
+        do {
+            var analyzer = FlowAnalyzer(configuration: config)
+            swap(&analyzer, &jsonl.value)
+            if analyzer.flowCount == 0 {
+                let source = analyzer.addSource(name: jsonlFile.path)
+                var progress = Pipeline.Progress(enabled: false)
+                try CaptureRead.whole(jsonlFile, into: &analyzer, sourceIndex: source, progress: &progress)
+            }
+            var out = try OutputFile(path: "/dev/null")
+            benchmark.startMeasurement()
+            let t0 = BenchSupport.now()
+            _ = writeReport(analyzer, format: .jsonl, to: &out)
+            try out.flush()
+            benchmark.stopMeasurement()
+            BenchSupport.report(benchmark, packets: analyzer.flowCount, since: t0)
+            try out.close()
+            swap(&analyzer, &jsonl.value)
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
     // Report rendering: a snapshot of 100,000 flows.
     var builder = FlowAnalyzer(configuration: config)
     var summary = PacketSummary()
