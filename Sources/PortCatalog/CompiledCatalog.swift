@@ -114,12 +114,25 @@ public struct CompiledCatalog: Sendable {
             let mine = served.filter { entries[$0].transport == t }
             let byLow = mine.sorted { entries[$0].ports!.lowerBound < entries[$1].ports!.lowerBound }
             let byEnd = mine.sorted { entries[$0].ports!.upperBound < entries[$1].ports!.upperBound }
+            // The ports where the candidate set can change: where an entry starts and just after
+            // one ends. Between two of them every table value is the same, so each run is filled
+            // at once (a port-by-port walk of 2 × 65,536 ports was ≈ 15 M instructions per run).
+            var changes: [Int] = []
+            changes.reserveCapacity(2 * mine.count + 1)
+            for id in mine {
+                changes.append(Int(entries[id].ports!.lowerBound))
+                let after = Int(entries[id].ports!.upperBound) + 1
+                if after <= 65535 { changes.append(after) }
+            }
+            changes.sort()
             var a = 0, b = 0
             var active: [Int] = []   // entry ids sorted by rank
             var current: UInt32 = 0
             var bestHere = [Int32](repeating: -1, count: R)
             let base = Int(t.rawValue) << 16
-            for port in 0...65535 {
+            var port = 0
+            var c = 0
+            while port <= 65535 {
                 var changed = false
                 // Remove entries that ended at port - 1.
                 while b < byEnd.count && Int(entries[byEnd[b]].ports!.upperBound) < port {
@@ -147,10 +160,19 @@ public struct CompiledCatalog: Sendable {
                         bestHere[r] = active.first(where: { eroles[$0].contains(r) }).map { Int32($0) } ?? -1
                     }
                 }
-                segment[base | port] = current
-                for r in 0..<R where bestHere[r] >= 0 {
-                    best[(Int(t.rawValue) * R + r) << 16 | port] = bestHere[r]
+                // The run ends at the next change point after this port.
+                while c < changes.count && changes[c] <= port { c += 1 }
+                let end = c < changes.count ? changes[c] : 65536
+                segment.withUnsafeMutableBufferPointer { s in
+                    s[(base | port)..<(base | (end - 1)) + 1].update(repeating: current)
                 }
+                best.withUnsafeMutableBufferPointer { bb in
+                    for r in 0..<R where bestHere[r] >= 0 {
+                        let row = (Int(t.rawValue) * R + r) << 16
+                        bb[(row | port)..<(row | (end - 1)) + 1].update(repeating: bestHere[r])
+                    }
+                }
+                port = end
             }
         }
         portSegment = segment
