@@ -3,7 +3,8 @@ import Testing
 
 /// The port tables as the port-by-port walk built them before the walk went run by run
 /// (issue 12, start-up): every port of both transports visited, a segment opened at each port
-/// where an entry starts or just after one ends. The compiled tables must be these, array for array.
+/// where an entry starts or just after one ends, the best entry per role kept per port. The
+/// compiled tables must be these, array for array (the best entries read back per port).
 private func portWalkTables(_ c: CompiledCatalog)
     -> (segment: [UInt32], starts: [UInt32], ids: [Int32], best: [Int32]) {
     let entries = c.entries
@@ -63,7 +64,17 @@ private func portWalkTables(_ c: CompiledCatalog)
         #expect(c.portSegment == want.segment)
         #expect(c.segmentStart == want.starts)
         #expect(c.candidateIDs == want.ids)
-        #expect(c.bestByRole == want.best)
+        // The best entry per role is kept per segment: read back per port, it is the walk's.
+        let R = c.roleCount
+        var perPort = [Int32](repeating: -1, count: 2 * R << 16)
+        for t in Transport.allCases {
+            for port in 0...65535 {
+                let s = Int(c.portSegment[Int(t.rawValue) << 16 | port])
+                for r in 0..<R { perPort[(Int(t.rawValue) * R + r) << 16 | port] = c.bestBySegment[s * R + r] }
+            }
+        }
+        #expect(perPort == want.best)
+        #expect(c.bestBySegment.count == (c.segmentStart.count - 1) * R)
     }
 
     @Test func builtInTablesAreThoseOfThePortWalk() throws {
