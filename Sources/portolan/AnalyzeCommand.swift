@@ -61,7 +61,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(name: .customLong("format"), help: "Output format: table, json, jsonl, csv, html (one self-contained page; write it with -o) or prometheus (metric families for node_exporter's textfile collector).",
             completion: .list(ReportFormat.allCases.map(\.rawValue)))
-    var format: String = "table"
+    var format: String = AnalyzeCommand.defaultFormat
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the report to FILE.", valueName: "FILE"),
             completion: .file())
@@ -83,7 +83,7 @@ struct AnalyzeCommand: ParsableCommand {
     var allowDamaged = false
 
     @Option(help: "Analyse on N threads (each file cut into N byte ranges; the same results as one thread).")
-    var threads: Int = 1
+    var threads: Int = AnalyzeCommand.defaultThreads
 
     /// Tests: cut files as small as twice this (default 4 MiB per range), so that `--threads`
     /// runs its cut, merge and fallback paths on small captures too.
@@ -122,6 +122,49 @@ struct AnalyzeCommand: ParsableCommand {
             help: ArgumentHelp("Table width in columns (default: the terminal's, else COLUMNS, else 100).", valueName: "N"))
     var width: Int?
 
+    /// The defaults, also those of `PlainCommandLine`.
+    static let defaultFormat = "table"
+    static let defaultThreads = 1
+
+    func run() throws {
+        try values.run()
+    }
+
+    /// The command line as plain values (no property wrappers): what `analyze` runs with.
+    var values: AnalyzeValues {
+        AnalyzeValues(words: words, read: readOptions.values, catalog: catalogOptions.values, format: format,
+                      output: output, failOn: failOn, noVLANKey: noVLANKey, noTunnels: noTunnels,
+                      allowDamaged: allowDamaged, threads: threads, splitMinimumBytes: splitMinimumBytes,
+                      sameCapture: sameCapture, vantagePoints: vantagePoints, groupGlobs: groupGlobs, ipfix: ipfix,
+                      ipfixBiflow: ipfixBiflow, noProgress: noProgress, all: all, width: width)
+    }
+}
+
+
+/// `analyze`'s options as plain values: made from the parsed `AnalyzeCommand`, or directly by
+/// `PlainCommandLine` without ArgumentParser (start-up). Every field is one option; the memberwise
+/// initializer makes both places name them all.
+struct AnalyzeValues: Equatable {
+    var words: [String]
+    var read: ReadValues
+    var catalog: CatalogValues
+    var format: String
+    var output: String?
+    var failOn: String?
+    var noVLANKey: Bool
+    var noTunnels: Bool
+    var allowDamaged: Bool
+    var threads: Int
+    var splitMinimumBytes: Int
+    var sameCapture: Bool
+    var vantagePoints: Bool
+    var groupGlobs: [String]
+    var ipfix: String?
+    var ipfixBiflow: Bool
+    var noProgress: Bool
+    var all: Bool
+    var width: Int?
+
     func run() throws {
         guard let fmt = ReportFormat(rawValue: format) else {
             throw analyzeFail("unknown --format '\(format)' (table, json, jsonl, csv, html, prometheus)")
@@ -132,15 +175,15 @@ struct AnalyzeCommand: ParsableCommand {
         case .failure(let e): throw analyzeFail(e.message)
         }
         let files: [String], expression: String?
-        do { (files, expression) = try readOptions.inputs(positional: words) } catch { throw analyzeFail(error.message) }
+        do { (files, expression) = try read.inputs(positional: words) } catch { throw analyzeFail(error.message) }
         guard !files.isEmpty else { throw analyzeFail("no capture file given") }
         guard threads >= 1 && threads <= 256 else { throw analyzeFail("--threads must be between 1 and 256") }
         // Every input is a capture before anything is read: a mistyped path is exit 2 with one
         // line and no report, with --allow-damaged too (it covers damage inside a capture only).
         try checkInputs(files, fail: analyzeFail)
         let selection: ReadSelection
-        do { selection = try readOptions.selection(files: files, expression: expression) } catch { throw analyzeFail(error.message) }
-        let (catalog, inventory) = try catalogOptions.load()
+        do { selection = try read.selection(files: files, expression: expression) } catch { throw analyzeFail(error.message) }
+        let (catalog, inventory) = try catalog.load()
         // Opened first: a collector address that cannot be used costs no analysis.
         var exporter: IPFIXExporter?
         if let ipfix {
@@ -195,7 +238,7 @@ struct AnalyzeCommand: ParsableCommand {
                                     width: reportWidth(option: width, toStandardOutput: output == nil),
                                     all: all, ascii: !localeIsUTF8())
         if let stoppedBy {
-            options.partial = Self.partialReason(stoppedBy, analyzer.sourceInfos, files: files)
+            options.partial = AnalyzeCommand.partialReason(stoppedBy, analyzer.sourceInfos, files: files)
             printError("portolan analyze: \(options.partial!); the report says partial")
         }
         var out: OutputFile

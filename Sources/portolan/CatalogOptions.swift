@@ -24,13 +24,38 @@ struct CatalogOptions: ParsableArguments {
 
     init() {}
 
+    /// The options as plain values.
+    var values: CatalogValues { CatalogValues(catalogs: catalogs, inventory: inventory, roles: roles) }
+
+    func load() throws -> (CompiledCatalog, Inventory) { try values.load() }
+
+    func resolve() throws(CatalogError) -> (CompiledCatalog, Inventory) { try values.resolve() }
+
+    /// Compiles the given ids/files (all built-ins when empty). The same argument twice counts once.
+    static func compile(_ idsOrPaths: [String]) throws(CatalogError) -> CompiledCatalog {
+        try CatalogValues.compile(idsOrPaths)
+    }
+
+    /// Prints `error: …` to standard error and returns the exit code for bad input (2).
+    static func fail(_ error: any Error) -> ExitCode {
+        CatalogValues.fail(error)
+    }
+}
+
+/// `CatalogOptions` as plain values: no property wrappers, so a plain command line
+/// (`PlainCommandLine`) makes them without ArgumentParser.
+struct CatalogValues: Equatable {
+    var catalogs: [String]
+    var inventory: String?
+    var roles: [String]
+
     /// The catalogs, compiled, and the inventory; a bad catalog, inventory or role prints
     /// `file:line:column: what is wrong` and exits with status 2. Nothing is half-loaded.
     func load() throws -> (CompiledCatalog, Inventory) {
         do {
             return try resolve()
         } catch {
-            throw CatalogOptions.fail(error)
+            throw Self.fail(error)
         }
     }
 

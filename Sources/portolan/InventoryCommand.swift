@@ -13,6 +13,7 @@ struct InventoryCommand: ParsableCommand {
 
     struct Suggest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "suggest",
             abstract: "Propose each host's roles from the ports it served, as an inventory YAML to edit.",
             discussion: """
                 A host serves a port when it answered a flow to it (no RST, ICMP error or silence). \

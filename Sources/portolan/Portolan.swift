@@ -22,8 +22,13 @@ struct Portolan: ParsableCommand {
     /// for bad usage as for bad input, so a pipeline gate only has to know 0, 1 and 2.
     static func main() {
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            // A plain `analyze` line skips ArgumentParser's reflection (PlainCommandLine).
+            if let plain = PlainCommandLine.analyze(CommandLine.arguments.dropFirst()) {
+                try plain.run()
+            } else {
+                var command = try parseAsRoot()
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 64 {

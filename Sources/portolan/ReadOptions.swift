@@ -30,6 +30,26 @@ struct ReadOptions: ParsableArguments {
     @Flag(name: .customShort("n"), help: "Accepted for tcpdump habits: Portolan never resolves names or ports.")
     var numeric = false
 
+    /// The options as plain values (what `analyze` and `decode` run with).
+    var values: ReadValues { ReadValues(read: read, filter: filter, count: count, numeric: numeric) }
+
+    func inputs(positional words: [String]) throws(ReadUsageError) -> (files: [String], expression: String?) {
+        try values.inputs(positional: words)
+    }
+
+    func selection(files: [String], expression: String?) throws(ReadUsageError) -> ReadSelection {
+        try values.selection(files: files, expression: expression)
+    }
+}
+
+/// `ReadOptions` as plain values: no property wrappers, so a plain command line
+/// (`PlainCommandLine`) makes them without ArgumentParser.
+struct ReadValues: Equatable {
+    var read: [String]
+    var filter: String?
+    var count: UInt64?
+    var numeric: Bool
+
     /// The capture files and the filter expression, from -r, -f and the positional words.
     ///
     /// - With `-r`: the `-r` files; every positional word is the expression (tcpdump's rule).
