@@ -46,12 +46,10 @@ struct SideCounters: Sendable, Equatable {
     @usableFromInline var bytes: UInt64 = 0
     /// Transport payload bytes as the headers state them.
     @usableFromInline var payload: UInt64 = 0
-    /// OR of the TCP flags sent.
-    @usableFromInline var flags: UInt16 = 0
-    @usableFromInline var state: EndpointState = .inactive
-    @usableFromInline var prevState: EndpointState = .inactive
-    /// `SeqBits`: which of the sequence fields below are set.
-    @usableFromInline var seqBits: UInt8 = 0
+
+    // Fields by decreasing size (the UInt64s, the UInt32s, the UInt16s, the bytes): 55 bytes
+    // without padding, so the next field of `Vantage` can take the 56th (Swift lays a struct's
+    // field after the previous one's size, not its stride).
 
     // Sequence state of what this side sent (Zeek's `TCP_Endpoint` and, for gaps, its
     // reassembler's delivered edge), absolute 32-bit numbers compared modulo 2^32 (`seqDelta`).
@@ -72,6 +70,12 @@ struct SideCounters: Sendable, Equatable {
     @usableFromInline var retransmissions: UInt16 = 0
     @usableFromInline var zeroWindows: UInt16 = 0
     @usableFromInline var gaps: UInt16 = 0
+    /// OR of the TCP flags sent.
+    @usableFromInline var flags: UInt16 = 0
+    @usableFromInline var state: EndpointState = .inactive
+    @usableFromInline var prevState: EndpointState = .inactive
+    /// `SeqBits`: which of the sequence fields above are set.
+    @usableFromInline var seqBits: UInt8 = 0
 
     @inlinable init() {}
 
@@ -85,20 +89,21 @@ struct SideCounters: Sendable, Equatable {
 /// responder, Zeek's `orig`/`resp`, which are the client and the server), the TCP state machine,
 /// the history and the evidence frames. Frame numbers are 1-based within the source; 0 = none.
 ///
-/// A flow's state is 200 bytes, most of it this: frames after the first are kept as 32-bit
+/// A flow's state is 192 bytes, most of it this: frames after the first are kept as 32-bit
 /// offsets from it (a flow spanning more than 4 G frames of one source keeps its last ones
 /// saturated), the history as 5-bit letter codes (24 at most), each side's sequence state in its
 /// `SideCounters`, and the ICMP errors quoting the flow (few flows have any) in the analyzer's side
 /// table at `icmpIndex`.
 @usableFromInline
 struct Vantage: Sendable {
+    // Declared in an order that leaves no padding: each 55-byte side followed by a byte, then the
+    // UInt32s, the UInt64s, the rest (163 bytes; `LayoutTests`).
     @usableFromInline var orig = SideCounters()
+    @usableFromInline var historyCount: UInt8 = 0
     @usableFromInline var resp = SideCounters()
+    /// Whether the originator (client) is endpoint A of the key.
+    @usableFromInline var origIsA: Bool
     @usableFromInline var source: UInt32
-    @usableFromInline var firstFrame: UInt64
-    /// Zeek history letters in order, 5 bits each (`historyLetters` index × 2, + 1 for the
-    /// responder), slots 0–11 in `.0`, 12–23 in `.1`.
-    @usableFromInline var historyCodes: (UInt64, UInt64) = (0, 0)
     /// Frame − firstFrame of the last packet; (frame − firstFrame + 1) of the evidence frames, 0 = none.
     @usableFromInline var lastOffset: UInt32 = 0
     @usableFromInline var synOffset: UInt32 = 0
@@ -106,11 +111,12 @@ struct Vantage: Sendable {
     @usableFromInline var respRSTOffset: UInt32 = 0
     /// Index of this vantage's ICMP errors in `FlowAnalyzer.icmp`, -1 for none.
     @usableFromInline var icmpIndex: Int32 = -1
+    @usableFromInline var firstFrame: UInt64
+    /// Zeek history letters in order, 5 bits each (`historyLetters` index × 2, + 1 for the
+    /// responder), slots 0–11 in `.0`, 12–23 in `.1`.
+    @usableFromInline var historyCodes: (UInt64, UInt64) = (0, 0)
     /// Bit per (letter, side) already recorded.
     @usableFromInline var historySeen: UInt16 = 0
-    @usableFromInline var historyCount: UInt8 = 0
-    /// Whether the originator (client) is endpoint A of the key.
-    @usableFromInline var origIsA: Bool
     /// Client and server were inferred (catalog, then port heuristics), not seen in a handshake.
     @usableFromInline var inferred: Bool
 
@@ -389,7 +395,7 @@ public enum ConnState: String, Sendable, CaseIterable {
 }
 
 /// Per-flow state in the table: the vantage currently being fed, a link to the flow's entry in
-/// the multi-source side table (flows seen by several sources), and flow-wide facts. 200 bytes
+/// the multi-source side table (flows seen by several sources), and flow-wide facts. 192 bytes
 /// (`LayoutTests`).
 @usableFromInline
 struct FlowState: Sendable {

@@ -119,6 +119,31 @@ import Testing
         #expect(two.map(\.serverBytes) == one.map(\.serverBytes))
     }
 
+    /// Flows come out in the order they began even when a key's later connection holds a table
+    /// slot made before other flows' (the walk merges those and the closed connections into the
+    /// rest of the table instead of sorting every flow).
+    @Test func flowsInterleavedWithALaterConnectionComeInTheOrderTheyBegan() {
+        var a = analyzer()
+        var p = Pkt()
+        func feed(_ port: UInt16, _ exchange: [(Bool, UInt16, UInt32)]) {
+            for (fromClient, flags, payload) in exchange {
+                let h = fromClient
+                    ? Pkt.header("10.0.0.1", port, "10.0.0.2", 5050, proto: .tcp, flags: flags, payload: payload)
+                    : Pkt.header("10.0.0.2", 5050, "10.0.0.1", port, proto: .tcp, flags: flags, payload: payload)
+                a.process(p.record(wire: 66 + payload), summary: Pkt.summary(h))
+            }
+        }
+        feed(40000, ConnectionsTests.working)              // frames 1–8
+        feed(40001, ConnectionsTests.working)              // 9–16
+        feed(40000, [(true, SYN, 0), (false, RSTACK, 0)])  // 17–18: the key's second connection
+        feed(40002, ConnectionsTests.working)              // 19–26
+        feed(40000, ConnectionsTests.working)              // 27–34: its third
+        let flows = a.snapshot().flows
+        #expect(flows.map(\.firstFrame) == [1, 9, 17, 19, 27])
+        #expect(flows.map(\.state) == [.SF, .SF, .REJ, .SF, .SF])
+        #expect(a.flowCount == 5)
+    }
+
     /// The same, each file cut in two at every point (`--threads`): the single-thread result.
     @Test(.enabled(if: fileExists(capturesDir + "/issue11/reused-tuple.pcap")))
     func vantagePointsCutAnywhere() throws {
