@@ -60,7 +60,6 @@ let package = Package(
         // Every byte a user reads: report formats, catalog and decode text, the output writer.
         .target(name: "Reports", dependencies: [
             "FlowAnalysis", "PortCatalog", "PacketWire", "CStop", .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // IPFIX (RFC 7011) flow records over UDP: the encoder into a reused buffer, the socket.
         .target(name: "FlowExport", dependencies: ["FlowAnalysis", "PacketWire"]),
@@ -86,7 +85,9 @@ let package = Package(
         .testTarget(name: "CaptureFileTests", dependencies: ["CaptureFile", "PacketWire", "TestSupport"]),
         .testTarget(name: "PortCatalogTests", dependencies: ["PortCatalog", "PacketWire", "Reports", "TestSupport"]),
         .testTarget(name: "FlowAnalysisTests", dependencies: ["FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport"]),
+        // swift-crypto: the oracle for CommunityID's own one-block SHA-1.
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "FlowAnalysis", "PortCatalog", "PacketWire", "CaptureFile", "TestSupport",
+                                                         .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "LiveCaptureTests", dependencies: ["LiveCapture", "PacketWire", "CaptureFile", "FlowAnalysis", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Reports", "FlowAnalysis", "PortCatalog", "CaptureFile", "TestSupport"]),
         .testTarget(name: "PortolanCLITests", dependencies: ["portolan", "TestSupport"], exclude: ["fleet-sql.py"]),

@@ -1,4 +1,3 @@
-import Crypto
 import FlowAnalysis
 import PacketWire
 
@@ -109,10 +108,51 @@ public enum CommunityID {
             if hasPorts {
                 put(UInt8(sport >> 8)); put(UInt8(sport & 0xFF)); put(UInt8(dport >> 8)); put(UInt8(dport & 0xFF))
             }
-            var sha = Insecure.SHA1()
-            sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
-            return sha.finalize().withUnsafeBytes(body)
+            return sha1(UnsafeRawBufferPointer(rebasing: raw[0..<n]), body)
         }
+    }
+
+    /// SHA-1 (FIPS 180-4 §6.1) of a message of at most 55 bytes — one padded block, which every
+    /// Community ID input is (≤ 40 bytes) —, the digest on the stack. Written here rather than
+    /// through swift-crypto, which the tests keep as the oracle (`CommunityIDTests`):
+    /// `Insecure.SHA1` allocates a context object for every hasher (one allocation per flow
+    /// written, which issue 12 rules out) and its wrapper cost ≈ 1,400 instructions a flow over the
+    /// ≈ 900 of the compression itself; the one-shot function under it is not a product of the
+    /// package.
+    @inline(__always)
+    static func sha1<R>(_ message: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        precondition(message.count <= 55, "one SHA-1 block holds at most 55 message bytes")
+        // The padded block: the message, 0x80, zeros, the length in bits (big-endian) at 56.
+        var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &block) { b in
+            if message.count > 0 { UnsafeMutableRawBufferPointer(rebasing: b[0..<message.count]).copyMemory(from: message) }
+            b[message.count] = 0x80
+            b.storeBytes(of: (UInt64(message.count) &* 8).bigEndian, toByteOffset: 56, as: UInt64.self)
+        }
+        var h0: UInt32 = 0x6745_2301, h1: UInt32 = 0xEFCD_AB89, h2: UInt32 = 0x98BA_DCFE
+        var h3: UInt32 = 0x1032_5476, h4: UInt32 = 0xC3D2_E1F0
+        // Masking shifts (&<<, &>>): Swift's << and >> check for shifts of 32 or more.
+        @inline(__always) func rotl(_ x: UInt32, _ n: UInt32) -> UInt32 { x &<< n | x &>> (32 &- n) }
+        // The 80-word schedule on the stack (320 bytes), then the four kinds of 20 rounds.
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
+            withUnsafeBytes(of: &block) { b in
+                for i in 0..<16 { w[i] = UInt32(bigEndian: b.load(fromByteOffset: i &* 4, as: UInt32.self)) }
+            }
+            for t in 16..<80 { w[t] = rotl(w[t &- 3] ^ w[t &- 8] ^ w[t &- 14] ^ w[t &- 16], 1) }
+            var a = h0, b = h1, c = h2, d = h3, e = h4
+            @inline(__always) func round(_ f: UInt32, _ k: UInt32, _ t: Int) {
+                let temp = rotl(a, 5) &+ f &+ e &+ k &+ w[t]
+                e = d; d = c; c = rotl(b, 30); b = a; a = temp
+            }
+            for t in 0..<20 { round((b & c) | (~b & d), 0x5A82_7999, t) }
+            for t in 20..<40 { round(b ^ c ^ d, 0x6ED9_EBA1, t) }
+            for t in 40..<60 { round((b & c) | (b & d) | (c & d), 0x8F1B_BCDC, t) }
+            for t in 60..<80 { round(b ^ c ^ d, 0xCA62_C1D6, t) }
+            h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e
+        }
+        var digest: (UInt32, UInt32, UInt32, UInt32, UInt32) =
+            (h0.bigEndian, h1.bigEndian, h2.bigEndian, h3.bigEndian, h4.bigEndian)
+        return withUnsafeBytes(of: &digest) { body($0) }
     }
 
     /// Network byte order comparison of two addresses of one version.
