@@ -166,20 +166,15 @@ struct JSONWriter {
 /// Appends the decimal digits of `n` (no `String` on the way).
 func appendDecimal<I: BinaryInteger, B: ByteAppending>(_ n: I, to bytes: inout B) {
     if n < 0 { bytes.append(0x2D) }
-    var m = UInt64(n.magnitude)  // every magnitude written here fits in 64 bits
+    let m = UInt64(n.magnitude)  // every magnitude written here fits in 64 bits
     if m < 10 {
         bytes.append(0x30 &+ UInt8(m))
         return
     }
     var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 20 digits at most, in a fixed 24-byte buffer
-    var count = 0
     withUnsafeMutableBytes(of: &digits) { buf in
-        while m > 0 {
-            buf[23 - count] = 0x30 &+ UInt8(m % 10)  // count < 20: inside the buffer
-            m /= 10
-            count += 1
-        }
-        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[(24 - count)...]))
+        let count = writeDecimal(m, buf.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[..<count]))
     }
 }
 
