@@ -16,7 +16,7 @@ let builtInCatalog: CompiledCatalog? = try? CompiledCatalog.builtIn()
 let haveCaptures = FileManager.default.fileExists(atPath: capturesDir + "/blocked.pcap")
 
 /// Analyses captures (by file name in Captures/), naming the sources by file name only.
-func snapshot(_ names: [String], inventory: String?) throws -> AnalysisSnapshot {
+func analyzer(_ names: [String], inventory: String?) throws -> FlowAnalyzer {
     let catalog = try #require(builtInCatalog)
     let inv = try inventory.map { try Inventory.load(path: "\(capturesDir)/\($0)", catalog: catalog) } ?? Inventory()
     var a = FlowAnalyzer(configuration: AnalyzerConfiguration(catalog: catalog, inventory: inv))
@@ -26,7 +26,12 @@ func snapshot(_ names: [String], inventory: String?) throws -> AnalysisSnapshot 
         var record = CaptureRecord()
         while let bytes = try reader.next(&record) { a.process(record, bytes) }
     }
-    return a.snapshot()
+    return a
+}
+
+/// `analyzer`'s snapshot.
+func snapshot(_ names: [String], inventory: String?) throws -> AnalysisSnapshot {
+    try analyzer(names, inventory: inventory).snapshot()
 }
 
 /// FNV-1a of a file: the goldens of a capture record the capture they were made from

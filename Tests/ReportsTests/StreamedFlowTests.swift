@@ -17,19 +17,6 @@ import TestSupport
         return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
     }()
 
-    func analyzer(_ names: [String], inventory: String?) throws -> FlowAnalyzer {
-        let catalog = try #require(builtInCatalog)
-        let inv = try inventory.map { try Inventory.load(path: "\(capturesDir)/\($0)", catalog: catalog) } ?? Inventory()
-        var a = FlowAnalyzer(configuration: AnalyzerConfiguration(catalog: catalog, inventory: inv))
-        for name in names {
-            let index = a.addSource(name: name)
-            var reader = try CaptureReader(path: "\(capturesDir)/\(name)", sourceIndex: index)
-            var record = CaptureRecord()
-            while let bytes = try reader.next(&record) { a.process(record, bytes) }
-        }
-        return a
-    }
-
     func checkSame(_ a: FlowAnalyzer, _ label: String) {
         let snapshot = a.snapshot()
         for format in [ReportFormat.jsonl, .json, .csv] {
