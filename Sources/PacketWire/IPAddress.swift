@@ -38,12 +38,28 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         withText(version: version) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// "0"…"255": the digits in bytes 0–2 (little-endian), the length in byte 3.
-    @usableFromInline static let octetText: [UInt32] = (0..<256).map { (o: Int) -> UInt32 in
-        let digits = Array(String(o).utf8)
-        var v = UInt32(digits.count) << 24
-        for (i, d) in digits.enumerated() { v |= UInt32(d) << (8 * UInt32(i)) }
-        return v
+    /// "0  1" … "2553": each octet's digits padded to three bytes, then its length as an ASCII
+    /// digit (a literal: no global array to initialise, no bounds check). `writeText` and decode's
+    /// line writer read it, four bytes an octet.
+    @inlinable public static var octetText: UnsafeRawPointer {
+        UnsafeRawPointer(("""
+            0  11  12  13  14  15  16  17  18  19  110 211 212 213 214 215 2\
+            16 217 218 219 220 221 222 223 224 225 226 227 228 229 230 231 2\
+            32 233 234 235 236 237 238 239 240 241 242 243 244 245 246 247 2\
+            48 249 250 251 252 253 254 255 256 257 258 259 260 261 262 263 2\
+            64 265 266 267 268 269 270 271 272 273 274 275 276 277 278 279 2\
+            80 281 282 283 284 285 286 287 288 289 290 291 292 293 294 295 2\
+            96 297 298 299 2100310131023103310431053106310731083109311031113\
+            1123113311431153116311731183119312031213122312331243125312631273\
+            1283129313031313132313331343135313631373138313931403141314231433\
+            1443145314631473148314931503151315231533154315531563157315831593\
+            1603161316231633164316531663167316831693170317131723173317431753\
+            1763177317831793180318131823183318431853186318731883189319031913\
+            1923193319431953196319731983199320032013202320332043205320632073\
+            2083209321032113212321332143215321632173218321932203221322232233\
+            2243225322632273228322932303231323232333234323532363237323832393\
+            2403241324232433244324532463247324832493250325132523253325432553
+            """ as StaticString).utf8Start)
     }
 
     /// The longest text: an IPv6 address with an IPv4 tail ("ffff:…:255.255.255.255", 45 bytes).
@@ -72,9 +88,9 @@ public struct IPAddress: Hashable, Sendable, Comparable {
         @inline(__always) func quad(_ v: UInt32, at start: Int) -> Int {
             var at = start
             @inline(__always) func octet(_ o: UInt32) {
-                let t = IPAddress.octetText[Int(o & 0xFF)]
-                UnsafeMutableRawPointer(out + at).storeBytes(of: t.littleEndian, as: UInt32.self)
-                at &+= Int(t >> 24)
+                let t = IPAddress.octetText.loadUnaligned(fromByteOffset: Int(o & 0xFF) &* 4, as: UInt32.self)
+                UnsafeMutableRawPointer(out + at).storeBytes(of: t, as: UInt32.self)
+                at &+= Int(truncatingIfNeeded: (t.littleEndian >> 24) &- 48)
                 out[at] = 0x2E
                 at &+= 1
             }
