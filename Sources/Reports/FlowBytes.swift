@@ -60,6 +60,32 @@ import PortCatalog
     return digits
 }
 
+/// `timestampText` written at `p` (room for 28 bytes): "1700000000.123456" (six digits of
+/// microseconds), "-1.500000" before 1970; returns how many bytes. The one timestamp formatter
+/// of the reports (`ByteBuffer.appendTimestamp`, the generic `appendTimestamp`).
+@inline(__always) func writeTimestamp(_ nanos: Int64, _ p: UnsafeMutablePointer<UInt8>) -> Int {
+    let neg = nanos < 0
+    let m = neg ? -(nanos / 1000) : nanos / 1000  // nanos / 1000 > Int64.min: the negation fits
+    var n = 0
+    if neg {
+        p[0] = 0x2D
+        n = 1
+    }
+    n &+= writeDecimal(UInt64(m / 1_000_000), p + n)
+    p[n] = 0x2E
+    var frac = Int(m % 1_000_000)
+    let pairs = digitPairs
+    var at = n &+ 5
+    for _ in 0..<3 {
+        let r = (frac % 100) &* 2
+        frac /= 100
+        p[at] = pairs[r]
+        p[at &+ 1] = pairs[r &+ 1]
+        at &-= 2
+    }
+    return n &+ 7
+}
+
 extension ByteBuffer {
     /// Room for `n` more bytes; the pointer to the first of them.
     @inline(__always) func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
@@ -80,25 +106,9 @@ extension ByteBuffer {
         storage.count &+= writeDecimal(n, reserve(20))
     }
 
-    /// `timestampText` in place: "1700000000.123456" (six digits of microseconds), "-1.500000".
+    /// `timestampText` in place (`writeTimestamp`).
     @inline(__always) func appendTimestamp(_ nanos: Int64) {
-        let neg = nanos < 0
-        let m = neg ? -(nanos / 1000) : nanos / 1000  // nanos / 1000 > Int64.min: the negation fits
-        if neg { append(0x2D) }
-        appendDecimal(UInt64(m / 1_000_000))
-        var frac = Int(m % 1_000_000)
-        let p = reserve(7)
-        p[0] = 0x2E
-        let pairs = digitPairs
-        var at = 5
-        for _ in 0..<3 {
-            let r = (frac % 100) &* 2
-            frac /= 100
-            p[at] = pairs[r]
-            p[at &+ 1] = pairs[r &+ 1]
-            at &-= 2
-        }
-        storage.count &+= 7
+        storage.count &+= writeTimestamp(nanos, reserve(28))
     }
 
     /// An address's text in place (never needs escaping or quoting).

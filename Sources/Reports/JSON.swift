@@ -180,19 +180,10 @@ func appendDecimal<I: BinaryInteger, B: ByteAppending>(_ n: I, to bytes: inout B
 
 /// `timestampText` as bytes: "1700000000.123456" (microseconds, six digits), "-1.500000" before 1970.
 func appendTimestamp<B: ByteAppending>(_ nanos: Int64, to bytes: inout B) {
-    let neg = nanos < 0
-    let m = neg ? -(nanos / 1000) : nanos / 1000
-    if neg { bytes.append(0x2D) }
-    appendDecimal(m / 1_000_000, to: &bytes)
-    bytes.append(0x2E)
-    var frac = m % 1_000_000
-    var digits: (UInt32, UInt16) = (0, 0)  // six digits
-    withUnsafeMutableBytes(of: &digits) { buf in
-        for i in stride(from: 5, through: 0, by: -1) {
-            buf[i] = 0x30 &+ UInt8(frac % 10)
-            frac /= 10
-        }
-        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[0..<6]))
+    var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 28 bytes at most (`writeTimestamp`)
+    withUnsafeMutableBytes(of: &text) { buf in
+        let count = writeTimestamp(nanos, buf.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        bytes.appendRaw(UnsafeRawBufferPointer(rebasing: buf[..<count]))
     }
 }
 
