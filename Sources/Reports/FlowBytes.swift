@@ -119,14 +119,7 @@ extension ByteBuffer {
 
     /// TCP flags as letters (`tcpFlagsText`).
     @inline(__always) func appendTCPFlags(_ flags: UInt16) {
-        let p = reserve(8)
-        var n = 0
-        @inline(__always) func letter(_ bit: UInt16, _ c: UInt8) {
-            if flags & bit != 0 { p[n] = c; n &+= 1 }
-        }
-        letter(0x02, 0x53); letter(0x01, 0x46); letter(0x04, 0x52); letter(0x08, 0x50)
-        letter(0x10, 0x2E); letter(0x20, 0x55); letter(0x40, 0x45); letter(0x80, 0x57)
-        storage.count &+= n
+        storage.count &+= writeTCPFlags(flags, reserve(8))
     }
 
     /// `s` escaped for the inside of a JSON string (RFC 8259), without the quotes.

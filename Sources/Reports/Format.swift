@@ -212,16 +212,19 @@ public func timestampText(_ nanos: Int64) -> String {
 
 /// TCP flags as letters (tcpdump order: F S R P . U E C; "." for ACK), "" when none.
 public func tcpFlagsText(_ flags: UInt16) -> String {
-    var s = ""
-    if flags & 0x02 != 0 { s += "S" }
-    if flags & 0x01 != 0 { s += "F" }
-    if flags & 0x04 != 0 { s += "R" }
-    if flags & 0x08 != 0 { s += "P" }
-    if flags & 0x10 != 0 { s += "." }
-    if flags & 0x20 != 0 { s += "U" }
-    if flags & 0x40 != 0 { s += "E" }
-    if flags & 0x80 != 0 { s += "W" }
-    return s
+    String(unsafeUninitializedCapacity: 8) { writeTCPFlags(flags, $0.baseAddress!) }
+}
+
+/// `tcpFlagsText` written at `p` (room for 8 bytes); returns how many letters. The streamed
+/// flows (`ByteBuffer.appendTCPFlags`) write it in place.
+@inline(__always) func writeTCPFlags(_ flags: UInt16, _ p: UnsafeMutablePointer<UInt8>) -> Int {
+    var n = 0
+    @inline(__always) func letter(_ bit: UInt16, _ c: UInt8) {
+        if flags & bit != 0 { p[n] = c; n &+= 1 }
+    }
+    letter(0x02, 0x53); letter(0x01, 0x46); letter(0x04, 0x52); letter(0x08, 0x50)  // S F R P
+    letter(0x10, 0x2E); letter(0x20, 0x55); letter(0x40, 0x45); letter(0x80, 0x57)  // . U E W
+    return n
 }
 
 /// "100", "300.100" (outermost first); nil when untagged.
